@@ -1,0 +1,261 @@
+//! Request parsing shared by every resource: JSON bodies that are strict about media type,
+//! size and unknown fields; list paging; conditional-request headers.
+
+use std::{future::Future, pin::Pin};
+
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::header, web};
+use casework_domain::FieldError;
+use futures::StreamExt;
+use serde::{Deserialize, de::DeserializeOwned};
+use utoipa::IntoParams;
+
+use crate::error::ApiError;
+
+/// Request bodies are limited to 256 KiB (contract §1).
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// Reads the whole body, refusing more than [`MAX_BODY_BYTES`].
+pub async fn read_body<S>(req: &HttpRequest, payload: &mut S) -> Result<web::Bytes, ApiError>
+where
+    S: futures::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> + Unpin,
+{
+    if let Some(len) = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|s| s.parse::<usize>().ok())
+        && len > MAX_BODY_BYTES
+    {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    let mut buf = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| match e {
+            actix_web::error::PayloadError::Overflow => ApiError::PayloadTooLarge,
+            other => ApiError::BadRequest(format!("could not read the request body: {other}")),
+        })?;
+        if buf.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(ApiError::PayloadTooLarge);
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    match req.mime_type() {
+        Ok(Some(m)) => m.type_() == "application" && (m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json")),
+        _ => false,
+    }
+}
+
+/// Maps a serde error on a body into the 422 field error it describes.
+pub fn field_error_from_serde(path: &str, msg: &str) -> FieldError {
+    let root = |p: &str| {
+        if p == "." || p.is_empty() {
+            String::new()
+        } else {
+            p.to_owned()
+        }
+    };
+    let join = |base: &str, leaf: &str| {
+        if base.is_empty() {
+            leaf.to_owned()
+        } else {
+            format!("{base}.{leaf}")
+        }
+    };
+    let between_ticks = |m: &str| m.split('`').nth(1).map(str::to_owned);
+    if msg.starts_with("unknown field") {
+        // serde_path_to_error already ends the path with the unknown name.
+        let name = between_ticks(msg).unwrap_or_default();
+        let base = root(path);
+        let field = if base == name || base.ends_with(&format!(".{name}")) {
+            base
+        } else {
+            join(&base, &name)
+        };
+        FieldError::new(field, "unknown_field", "this field is not accepted here")
+    } else if msg.starts_with("missing field") {
+        let name = between_ticks(msg).unwrap_or_default();
+        FieldError::new(join(&root(path), &name), "required", "this field is required")
+    } else if msg.starts_with("unknown variant") {
+        FieldError::new(
+            root(path),
+            "invalid_value",
+            msg.split(", expected").next().unwrap_or(msg).to_owned() + &expected_tail(msg),
+        )
+    } else {
+        FieldError::new(root(path), "invalid_type", msg.to_owned())
+    }
+}
+
+fn expected_tail(msg: &str) -> String {
+    msg.split_once(", expected")
+        .map(|(_, t)| format!("; expected{t}"))
+        .unwrap_or_default()
+}
+
+/// A JSON body parsed strictly: `application/json` only (415), at most 256 KiB (413),
+/// well-formed (400), and matching the schema with no unknown fields (422, naming the
+/// field). `raw` is the parsed document, used to fingerprint idempotent requests.
+#[derive(Debug)]
+pub struct JsonBody<T> {
+    pub value: T,
+    pub raw: serde_json::Value,
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !is_json(&req) {
+                return Err(ApiError::UnsupportedMediaType);
+            }
+            let bytes = read_body(&req, &mut payload).await?;
+            let raw: serde_json::Value = serde_json::from_slice(&bytes)
+                .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))?;
+            let value = parse_value(&raw)?;
+            Ok(JsonBody { value, raw })
+        })
+    }
+}
+
+/// Deserialises a JSON document into `T`, reporting the failing field.
+pub fn parse_value<T: DeserializeOwned>(raw: &serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(raw).map_err(|e| {
+        let path = e.path().to_string();
+        ApiError::Validation(vec![field_error_from_serde(&path, &e.inner().to_string())])
+    })
+}
+
+/// `?limit=&cursor=` on every list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    pub const DEFAULT: u32 = 50;
+    pub const MAX: u32 = 200;
+
+    /// The validated page size.
+    pub fn limit(&self) -> Result<i64, ApiError> {
+        match self.limit {
+            None => Ok(i64::from(Self::DEFAULT)),
+            Some(n @ 1..=Self::MAX) => Ok(i64::from(n)),
+            Some(_) => Err(ApiError::field(
+                "limit",
+                "out_of_range",
+                "limit must be between 1 and 200",
+            )),
+        }
+    }
+}
+
+/// Strong ETag for a resource version.
+#[must_use]
+pub fn etag(version: i64) -> String {
+    format!("\"v{version}\"")
+}
+
+/// The version named by `If-Match`; 428 when absent, 412 when it cannot be a version we
+/// issued.
+pub fn required_if_match(req: &HttpRequest) -> Result<i64, ApiError> {
+    let v = req
+        .headers()
+        .get(header::IF_MATCH)
+        .ok_or(ApiError::PreconditionRequired)?;
+    parse_version_tag(v.to_str().map_err(|_| ApiError::PreconditionFailed)?).ok_or(ApiError::PreconditionFailed)
+}
+
+/// The version named by an optional `If-Match` (transitions accept but do not need one).
+pub fn optional_if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
+    match req.headers().get(header::IF_MATCH) {
+        None => Ok(None),
+        Some(_) => required_if_match(req).map(Some),
+    }
+}
+
+fn parse_version_tag(s: &str) -> Option<i64> {
+    let t = s.trim();
+    let t = t.strip_prefix("W/").unwrap_or(t);
+    t.strip_prefix("\"v")?.strip_suffix('"')?.parse().ok()
+}
+
+/// Whether `If-None-Match` already names the current ETag (answer 304).
+#[must_use]
+pub fn if_none_match_hits(req: &HttpRequest, current: &str) -> bool {
+    req.headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim() == "*" || v.split(',').any(|t| t.trim().trim_start_matches("W/") == current))
+}
+
+/// Cuts a page fetched with `limit + 1` rows back to `limit`, and returns the cursor of
+/// its last row when more rows follow.
+pub fn finish_page<T, P: serde::Serialize>(
+    mut rows: Vec<T>,
+    limit: i64,
+    codec: &casework_domain::cursor::CursorCodec,
+    kind: &str,
+    position: impl Fn(&T) -> P,
+) -> (Vec<T>, Option<String>) {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    if rows.len() > limit {
+        rows.truncate(limit);
+        let next = rows.last().map(|r| codec.encode(kind, &position(r)));
+        (rows, next)
+    } else {
+        (rows, None)
+    }
+}
+
+/// Decodes the request's cursor for the list `kind` (422 when forged or foreign).
+pub fn decode_cursor<P: DeserializeOwned>(
+    codec: &casework_domain::cursor::CursorCodec,
+    kind: &str,
+    cursor: Option<&str>,
+) -> Result<Option<P>, ApiError> {
+    cursor
+        .map(|c| {
+            codec
+                .decode(kind, c)
+                .ok_or_else(|| ApiError::field("cursor", "invalid_cursor", "the cursor is not valid for this list"))
+        })
+        .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_tags() {
+        assert_eq!(parse_version_tag("\"v3\""), Some(3));
+        assert_eq!(parse_version_tag("W/\"v3\""), Some(3));
+        assert_eq!(parse_version_tag("v3"), None);
+        assert_eq!(parse_version_tag("*"), None);
+    }
+
+    #[test]
+    fn serde_messages_become_fields() {
+        let e = field_error_from_serde("client.foo", "unknown field `foo`, expected one of `a`, `b`");
+        assert_eq!((e.field.as_str(), e.code), ("client.foo", "unknown_field"));
+        let e = field_error_from_serde("bogus", "unknown field `bogus`, expected `a`");
+        assert_eq!(e.field, "bogus");
+        let e = field_error_from_serde(".", "missing field `email`");
+        assert_eq!((e.field.as_str(), e.code), ("email", "required"));
+        let e = field_error_from_serde("age", "invalid type: string \"x\", expected u8");
+        assert_eq!((e.field.as_str(), e.code), ("age", "invalid_type"));
+    }
+}

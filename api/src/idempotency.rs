@@ -1,0 +1,126 @@
+//! `Idempotency-Key` on POST (contract §1), on top of the domain's key store.
+//!
+//! A handler opens its transaction, calls [`start`], does its work on the same
+//! transaction, then calls [`Claim::respond`] and commits: the stored response and the
+//! effect land together or not at all.
+
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode};
+use casework_domain::{
+    Clock, crypto,
+    idempotency::{self, Begin, StoredResponse},
+};
+use serde::Serialize;
+use sqlx::PgConnection;
+
+use crate::{auth::Principal, error::ApiError};
+
+pub const HEADER: &str = "Idempotency-Key";
+pub const REPLAYED_HEADER: &str = "Idempotent-Replayed";
+
+/// What to do after [`start`].
+pub enum Started {
+    /// Do the work; `claim` is `None` when the request carried no key.
+    Proceed(Option<Claim>),
+    /// Answer with the stored response.
+    Replay(HttpResponse),
+}
+
+/// A key claimed for this transaction.
+pub struct Claim {
+    caller: String,
+    key: String,
+    hash: Vec<u8>,
+}
+
+fn key_of(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(v) = req.headers().get(HEADER) else {
+        return Ok(None);
+    };
+    let s = v.to_str().unwrap_or_default();
+    if s.is_empty() || s.len() > 255 || !s.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::field(
+            "Idempotency-Key",
+            "invalid_header",
+            "Idempotency-Key must be 1-255 visible ASCII characters",
+        ));
+    }
+    Ok(Some(s.to_owned()))
+}
+
+/// Fingerprint of a request: method, path and body (keys sorted), so the same key sent to
+/// another endpoint or with another body is recognised as a different request.
+fn fingerprint(req: &HttpRequest, body: &serde_json::Value) -> Vec<u8> {
+    let mut data = format!("{} {}\n", req.method(), req.path()).into_bytes();
+    data.extend(serde_json::to_vec(body).unwrap_or_default());
+    crypto::sha256(&data)
+}
+
+/// Claims the request's key (if any) inside the caller's transaction.
+pub async fn start(
+    conn: &mut PgConnection,
+    req: &HttpRequest,
+    principal: &Principal,
+    body: &serde_json::Value,
+    clock: &Clock,
+) -> Result<Started, ApiError> {
+    let Some(key) = key_of(req)? else {
+        return Ok(Started::Proceed(None));
+    };
+    let caller = principal.key();
+    let hash = fingerprint(req, body);
+    match idempotency::begin(conn, &caller, &key, &hash, clock.ts()).await? {
+        Begin::Proceed => Ok(Started::Proceed(Some(Claim { caller, key, hash }))),
+        Begin::Replay(stored) => Ok(Started::Replay(replay(&stored))),
+        Begin::Mismatch => Err(ApiError::IdempotencyMismatch),
+        Begin::InProgress => Err(ApiError::IdempotencyInProgress),
+    }
+}
+
+fn replay(stored: &StoredResponse) -> HttpResponse {
+    let mut res = HttpResponse::build(StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK));
+    if let Some(map) = stored.headers.as_object() {
+        for (k, v) in map {
+            if let Some(v) = v.as_str() {
+                res.insert_header((k.as_str(), v));
+            }
+        }
+    }
+    res.insert_header((REPLAYED_HEADER, "true"));
+    res.content_type("application/json").body(stored.body.clone())
+}
+
+/// Builds the JSON response and, when a key was claimed, stores it in the same
+/// transaction. `stored_body` replaces the body kept for replays when the live one holds
+/// something that must be shown only once (a client secret).
+pub async fn respond<T: Serialize>(
+    conn: &mut PgConnection,
+    claim: Option<Claim>,
+    status: StatusCode,
+    headers: &[(&str, String)],
+    body: &T,
+    stored_body: Option<&serde_json::Value>,
+    clock: &Clock,
+) -> Result<HttpResponse, ApiError> {
+    let bytes = serde_json::to_vec(body).map_err(|e| ApiError::Internal(e.into()))?;
+    if let Some(c) = claim {
+        let kept = match stored_body {
+            Some(v) => serde_json::to_vec(v).map_err(|e| ApiError::Internal(e.into()))?,
+            None => bytes.clone(),
+        };
+        let header_map: serde_json::Map<String, serde_json::Value> = headers
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), serde_json::Value::String(v.clone())))
+            .collect();
+        let stored = StoredResponse {
+            status: status.as_u16(),
+            body: kept,
+            headers: header_map.into(),
+        };
+        idempotency::complete(conn, &c.caller, &c.key, &c.hash, &stored, clock.ts()).await?;
+    }
+    let mut res = HttpResponse::build(status);
+    for (k, v) in headers {
+        res.insert_header((*k, v.as_str()));
+    }
+    Ok(res.content_type("application/json").body(bytes))
+}

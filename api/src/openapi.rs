@@ -1,0 +1,281 @@
+//! The OpenAPI 3.1 document: built from the same route registrations the server uses,
+//! then completed with the error responses every operation shares, so that each
+//! operation documents its problem+json answers and every response has a description
+//! (utoipa leaves an undeclared one out, which makes the document invalid).
+
+use std::collections::BTreeMap;
+
+use actix_web::{App, http::Method};
+use utoipa::{
+    Modify, OpenApi,
+    openapi::{
+        self, Content, HttpMethod, RefOr, Required, ResponseBuilder,
+        header::HeaderBuilder,
+        schema::{ObjectBuilder, Type},
+        security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    },
+};
+use utoipa_actix_web::AppExt;
+
+use crate::{
+    error::{Problem, ProblemFieldError},
+    routes,
+};
+
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, api: &mut openapi::OpenApi) {
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Casework API",
+        description = "Case management for caseworkers helping people whose intimate images were shared, \
+or threatened to be shared, without consent. Errors are RFC 9457 problem+json; lists page with \
+opaque cursors; PATCH needs If-Match; any POST accepts an Idempotency-Key.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+    ),
+    components(schemas(Problem, ProblemFieldError)),
+    modifiers(&BearerScheme),
+    tags(
+        (name = "auth", description = "Tokens, revocation and verification keys"),
+        (name = "me", description = "The caller"),
+        (name = "users", description = "Staff accounts (admin)"),
+        (name = "api-clients", description = "Integration clients (admin)"),
+        (name = "signing-keys", description = "Token signing keys (admin)"),
+        (name = "health", description = "Liveness, readiness, metrics"),
+    )
+)]
+struct ApiDoc;
+
+/// The complete document, exactly as served at `/openapi.json`.
+#[must_use]
+pub fn build() -> openapi::OpenApi {
+    let (_, mut api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes::configure)
+        .split_for_parts();
+    api.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    add_shared_responses(&mut api);
+    api
+}
+
+fn problem_response(description: &str, headers: &[(&str, &str)]) -> RefOr<openapi::Response> {
+    let mut b = ResponseBuilder::new().description(description).content(
+        "application/problem+json",
+        Content::new(Some(RefOr::Ref(openapi::Ref::from_schema_name("Problem")))),
+    );
+    for (name, desc) in headers {
+        b = b.header(
+            *name,
+            HeaderBuilder::new()
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .description(Some(*desc))
+                .build(),
+        );
+    }
+    RefOr::T(b.build())
+}
+
+fn shared_responses() -> BTreeMap<&'static str, (&'static str, RefOr<openapi::Response>)> {
+    BTreeMap::from([
+        (
+            "MalformedRequest",
+            ("400", problem_response("Malformed JSON or query string", &[])),
+        ),
+        (
+            "Unauthorized",
+            (
+                "401",
+                problem_response(
+                    "Missing, invalid or expired access token",
+                    &[("WWW-Authenticate", "Bearer challenge")],
+                ),
+            ),
+        ),
+        ("PayloadTooLarge", ("413", problem_response("Body over 256 KiB", &[]))),
+        (
+            "UnsupportedMediaType",
+            ("415", problem_response("Body is not application/json", &[])),
+        ),
+        (
+            "ValidationFailed",
+            (
+                "422",
+                problem_response("Validation failed; `errors` lists every field", &[]),
+            ),
+        ),
+        (
+            "InternalError",
+            (
+                "500",
+                problem_response("Unexpected error; quote `instance` when reporting it", &[]),
+            ),
+        ),
+        (
+            "ServiceUnavailable",
+            (
+                "503",
+                problem_response(
+                    "Database unreachable; retry after the given seconds",
+                    &[("Retry-After", "Seconds to wait")],
+                ),
+            ),
+        ),
+    ])
+}
+
+fn add_shared_responses(api: &mut openapi::OpenApi) {
+    let shared = shared_responses();
+    let components = api.components.get_or_insert_with(Default::default);
+    for (name, (_, resp)) in &shared {
+        components.responses.insert((*name).to_owned(), resp.clone());
+    }
+    for item in api.paths.paths.values_mut() {
+        let ops = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for op in ops.into_iter().flatten() {
+            let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            let has_json_body = op
+                .request_body
+                .as_ref()
+                .is_some_and(|b| matches!(b, RefOr::T(b) if b.content.contains_key("application/json")));
+            let has_query = op.parameters.as_ref().is_some_and(|ps| {
+                ps.iter()
+                    .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == openapi::path::ParameterIn::Query))
+            });
+            let mut wanted = vec!["InternalError", "ServiceUnavailable"];
+            if secured {
+                wanted.push("Unauthorized");
+            }
+            if has_json_body {
+                wanted.extend([
+                    "MalformedRequest",
+                    "PayloadTooLarge",
+                    "UnsupportedMediaType",
+                    "ValidationFailed",
+                ]);
+            } else if has_query {
+                wanted.extend(["MalformedRequest", "ValidationFailed"]);
+            }
+            for name in wanted {
+                let (status, _) = &shared[name];
+                op.responses
+                    .responses
+                    .entry((*status).to_owned())
+                    .or_insert_with(|| RefOr::Ref(openapi::Ref::new(format!("#/components/responses/{name}"))));
+            }
+            // Every response needs a description to be valid OpenAPI.
+            for (status, resp) in &mut op.responses.responses {
+                if let RefOr::T(r) = resp
+                    && r.description.is_empty()
+                {
+                    r.description = status
+                        .parse::<u16>()
+                        .ok()
+                        .and_then(|s| actix_web::http::StatusCode::from_u16(s).ok())
+                        .and_then(|s| s.canonical_reason())
+                        .unwrap_or("Response")
+                        .to_owned();
+                }
+            }
+            if let Some(RefOr::T(body)) = &mut op.request_body
+                && body.required.is_none()
+            {
+                body.required = Some(Required::True);
+            }
+        }
+    }
+}
+
+/// Which methods each documented path accepts, for 405 answers with `Allow`.
+#[derive(Debug, Clone)]
+pub struct RouteTable {
+    routes: Vec<(Vec<Segment>, Vec<Method>)>,
+}
+
+#[derive(Debug, Clone)]
+enum Segment {
+    Literal(String),
+    Param,
+}
+
+impl RouteTable {
+    #[must_use]
+    pub fn from_spec(api: &openapi::OpenApi) -> Self {
+        let routes = api
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let segs = path
+                    .split('/')
+                    .map(|s| {
+                        if s.starts_with('{') {
+                            Segment::Param
+                        } else {
+                            Segment::Literal(s.to_owned())
+                        }
+                    })
+                    .collect();
+                let mut methods = Vec::new();
+                for (m, op) in [
+                    (HttpMethod::Get, &item.get),
+                    (HttpMethod::Put, &item.put),
+                    (HttpMethod::Post, &item.post),
+                    (HttpMethod::Delete, &item.delete),
+                    (HttpMethod::Patch, &item.patch),
+                ] {
+                    if op.is_some() {
+                        methods.push(match m {
+                            HttpMethod::Get => Method::GET,
+                            HttpMethod::Put => Method::PUT,
+                            HttpMethod::Post => Method::POST,
+                            HttpMethod::Delete => Method::DELETE,
+                            _ => Method::PATCH,
+                        });
+                    }
+                }
+                (segs, methods)
+            })
+            .collect();
+        Self { routes }
+    }
+
+    /// The methods allowed on `path`, or `None` for an unknown path.
+    #[must_use]
+    pub fn allowed(&self, path: &str) -> Option<Vec<Method>> {
+        let parts: Vec<&str> = path.split('/').collect();
+        let mut found: Option<Vec<Method>> = None;
+        for (segs, methods) in &self.routes {
+            let matches = segs.len() == parts.len()
+                && segs.iter().zip(&parts).all(|(s, p)| match s {
+                    Segment::Literal(l) => l == p,
+                    Segment::Param => !p.is_empty(),
+                });
+            if matches {
+                found.get_or_insert_with(Vec::new).extend(methods.iter().cloned());
+            }
+        }
+        found
+    }
+}

@@ -1,0 +1,329 @@
+//! The OAuth 2.0 token endpoint (password, refresh_token and client_credentials grants),
+//! RFC 7009 revocation, and the published verification keys.
+
+use actix_web::{HttpRequest, HttpResponse, get, http::header, post, web};
+use base64::{Engine, engine::general_purpose::STANDARD};
+use casework_domain::{
+    crypto,
+    identity::store::{self, Rotation},
+    keys,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::{
+    auth::MAX_ACCESS_TOKEN_SECS,
+    error::{ApiError, ApiResult, OAuthError},
+    extract::read_body,
+    startup::AppState,
+};
+
+/// A token request, form-encoded (`application/x-www-form-urlencoded`, RFC 6749) or JSON.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    /// `password`, `refresh_token` or `client_credentials`.
+    #[schema(example = "password")]
+    pub grant_type: String,
+    /// Staff email (password grant).
+    pub username: Option<String>,
+    /// Staff password (password grant).
+    #[schema(format = Password)]
+    pub password: Option<String>,
+    /// The refresh token to spend (refresh_token grant).
+    pub refresh_token: Option<String>,
+    /// Integration client id (client_credentials grant; or HTTP Basic).
+    pub client_id: Option<String>,
+    /// Integration client secret (client_credentials grant; or HTTP Basic).
+    #[schema(format = Password)]
+    pub client_secret: Option<String>,
+    /// Space-separated scopes to narrow a client token to.
+    pub scope: Option<String>,
+}
+
+/// A successful token response (RFC 6749 §5.1).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// A signed JWT (`typ: at+jwt`), valid for `expires_in` seconds.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires (at most 900).
+    pub expires_in: i64,
+    /// Staff: the role. Clients: the granted scopes, space-separated.
+    pub scope: String,
+    /// Staff only: single-use token for the `refresh_token` grant (rotates on each use,
+    /// expires at most 10 hours after sign-in).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+}
+
+fn parse_token_request(req: &HttpRequest, body: &[u8]) -> Result<TokenRequest, ApiError> {
+    let ct = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let essence = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let parsed: Result<TokenRequest, String> = match essence.as_str() {
+        "application/x-www-form-urlencoded" => serde_urlencoded::from_bytes(body).map_err(|e| e.to_string()),
+        "application/json" => serde_json::from_slice(body).map_err(|e| e.to_string()),
+        _ => return Err(ApiError::UnsupportedMediaType),
+    };
+    parsed.map_err(|e| ApiError::oauth("invalid_request", e))
+}
+
+/// RFC 6749 §2.3.1: client credentials may come as HTTP Basic.
+fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
+    let v = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, b64) = v.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = String::from_utf8(STANDARD.decode(b64.trim()).ok()?).ok()?;
+    let (id, secret) = decoded.split_once(':')?;
+    Some((id.to_owned(), secret.to_owned()))
+}
+
+fn required(v: Option<String>, name: &str) -> Result<String, ApiError> {
+    v.filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::oauth("invalid_request", format!("`{name}` is required")))
+}
+
+const BAD_LOGIN: &str = "invalid username or password, or the account is locked or inactive";
+
+/// Issue an access token.
+///
+/// Staff sign in with `grant_type=password` (`username` = email) and receive a refresh
+/// token; `grant_type=refresh_token` trades it for a new pair (a spent refresh token used
+/// again revokes its whole family). Integrations use `grant_type=client_credentials`.
+/// Five failed sign-ins lock an account for 15 minutes. Errors follow RFC 6749 §5.2.
+#[utoipa::path(
+    operation_id = "issue_token",
+    tag = "auth",
+    request_body(
+        description = "Token request, form-encoded as RFC 6749 specifies (a JSON body with the same fields is accepted too)",
+        content = TokenRequest,
+        content_type = "application/x-www-form-urlencoded"
+    ),
+    responses(
+        (status = 200, description = "Token issued", body = TokenResponse),
+        (status = 400, description = "RFC 6749 error: invalid_request, invalid_grant, unsupported_grant_type, invalid_scope", body = OAuthError),
+        (status = 401, description = "RFC 6749 error: invalid_client", body = OAuthError),
+        (status = 413, description = "Body over 256 KiB", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body neither form-encoded nor JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many token requests from this address; see Retry-After", body = crate::error::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    )
+)]
+#[post("/v1/auth/token")]
+pub async fn token(req: HttpRequest, mut payload: web::Payload, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let peer = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    state
+        .token_limiter
+        .check(&peer)
+        .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })?;
+    let body = read_body(&req, &mut payload).await?;
+    let tr = parse_token_request(&req, &body)?;
+    let now = state.clock.ts();
+    match tr.grant_type.as_str() {
+        "password" => {
+            let username = required(tr.username, "username")?;
+            let password = required(tr.password, "password")?;
+            let mut tx = state.db.begin().await?;
+            let Some(rec) = store::login_record_for_update(&mut tx, &username).await? else {
+                // Same work as a wrong password, so timing does not reveal who exists.
+                let _ = crypto::verify_password(&password, &crypto::DUMMY_PASSWORD_HASH);
+                return Err(ApiError::oauth("invalid_grant", BAD_LOGIN));
+            };
+            let locked = rec.locked_until.is_some_and(|t| t > now);
+            let ok = crypto::verify_password(&password, &rec.password_hash);
+            if !rec.user.active || locked {
+                return Err(ApiError::oauth("invalid_grant", BAD_LOGIN));
+            }
+            if !ok {
+                store::record_login_failure(&mut tx, rec.user.id, now).await?;
+                tx.commit().await?;
+                tracing::info!(user.id = %rec.user.id, "failed sign-in");
+                return Err(ApiError::oauth("invalid_grant", BAD_LOGIN));
+            }
+            store::record_login_success(&mut tx, rec.user.id).await?;
+            let refresh = store::start_refresh_family(&mut tx, rec.user.id, now).await?;
+            tx.commit().await?;
+            let issued = state
+                .tokens
+                .issue(&state.db, rec.user.id, Some(rec.user.role), None, "casework-staff")
+                .await?;
+            Ok(HttpResponse::Ok().json(TokenResponse {
+                access_token: issued.access_token,
+                token_type: "Bearer".into(),
+                expires_in: issued.expires_in,
+                scope: rec.user.role.as_str().to_owned(),
+                refresh_token: Some(refresh),
+            }))
+        }
+        "refresh_token" => {
+            let presented = required(tr.refresh_token, "refresh_token")?;
+            let mut tx = state.db.begin().await?;
+            let outcome = store::rotate_refresh(&mut tx, &presented, now).await?;
+            // Commit even on reuse: the family revocation must stick.
+            tx.commit().await?;
+            match outcome {
+                Rotation::Rotated { user, refresh_token } => {
+                    let issued = state
+                        .tokens
+                        .issue(&state.db, user.id, Some(user.role), None, "casework-staff")
+                        .await?;
+                    Ok(HttpResponse::Ok().json(TokenResponse {
+                        access_token: issued.access_token,
+                        token_type: "Bearer".into(),
+                        expires_in: issued.expires_in,
+                        scope: user.role.as_str().to_owned(),
+                        refresh_token: Some(refresh_token),
+                    }))
+                }
+                Rotation::Reused => {
+                    tracing::warn!("refresh token reused; its family has been revoked");
+                    Err(ApiError::oauth("invalid_grant", "the refresh token is invalid"))
+                }
+                Rotation::Invalid => Err(ApiError::oauth("invalid_grant", "the refresh token is invalid")),
+            }
+        }
+        "client_credentials" => {
+            let (id, secret) = match basic_credentials(&req) {
+                Some(c) => c,
+                None => (
+                    required(tr.client_id, "client_id")?,
+                    required(tr.client_secret, "client_secret")?,
+                ),
+            };
+            let mut conn = state.db.acquire().await?;
+            let client = store::authenticate_client(&mut conn, &id, &secret)
+                .await?
+                .ok_or_else(|| ApiError::oauth("invalid_client", "client authentication failed"))?;
+            drop(conn);
+            let scopes = store::narrow_scopes(&client.scopes, tr.scope.as_deref())
+                .map_err(|e| ApiError::oauth("invalid_scope", e.message))?;
+            let scope = scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ");
+            let issued = state
+                .tokens
+                .issue(&state.db, client.id, None, Some(scope.clone()), &client.client_id)
+                .await?;
+            Ok(HttpResponse::Ok().json(TokenResponse {
+                access_token: issued.access_token,
+                token_type: "Bearer".into(),
+                expires_in: issued.expires_in,
+                scope,
+                refresh_token: None,
+            }))
+        }
+        "" => Err(ApiError::oauth("invalid_request", "`grant_type` is required")),
+        _ => Err(ApiError::oauth(
+            "unsupported_grant_type",
+            "use password, refresh_token or client_credentials",
+        )),
+    }
+}
+
+/// A revocation request (RFC 7009).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeRequest {
+    /// The refresh token to revoke (its whole family ends).
+    pub token: String,
+    /// `refresh_token` or `access_token` (a hint only).
+    pub token_type_hint: Option<String>,
+}
+
+/// Revoke a refresh token (RFC 7009).
+///
+/// Ends the token's whole family. Unknown tokens are accepted silently, as RFC 7009
+/// requires. Access tokens are short-lived (≤ 15 min) and are not tracked, so presenting
+/// one here changes nothing.
+#[utoipa::path(
+    operation_id = "revoke_token",
+    tag = "auth",
+    request_body(
+        description = "Form-encoded as RFC 7009 specifies (a JSON body with the same fields is accepted too)",
+        content = RevokeRequest,
+        content_type = "application/x-www-form-urlencoded"
+    ),
+    responses(
+        (status = 200, description = "Revoked (or already unknown)"),
+        (status = 400, description = "RFC 6749 error: invalid_request", body = OAuthError),
+        (status = 413, description = "Body over 256 KiB", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body neither form-encoded nor JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/auth/revoke")]
+pub async fn revoke(
+    req: HttpRequest,
+    mut payload: web::Payload,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let body = read_body(&req, &mut payload).await?;
+    let ct = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let essence = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let rr: RevokeRequest = match essence.as_str() {
+        "application/x-www-form-urlencoded" => {
+            serde_urlencoded::from_bytes(&body).map_err(|e| ApiError::oauth("invalid_request", e.to_string()))?
+        }
+        "application/json" => {
+            serde_json::from_slice(&body).map_err(|e| ApiError::oauth("invalid_request", e.to_string()))?
+        }
+        _ => return Err(ApiError::UnsupportedMediaType),
+    };
+    let mut tx = state.db.begin().await?;
+    store::revoke_refresh(&mut tx, &rr.token, state.clock.ts()).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().finish())
+}
+
+/// One public key in JWK form (RFC 8037 OKP).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Jwk {
+    /// `OKP`.
+    pub kty: String,
+    /// `Ed25519`.
+    pub crv: String,
+    /// The public key, base64url.
+    pub x: String,
+    pub kid: String,
+    /// `EdDSA`.
+    pub alg: String,
+    /// `sig`.
+    #[serde(rename = "use")]
+    pub use_: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JwkSet {
+    pub keys: Vec<Jwk>,
+}
+
+/// Public keys that verify access tokens (current and recently retired).
+#[utoipa::path(
+    operation_id = "get_jwks",tag = "auth", responses((status = 200, description = "JWK set", body = JwkSet)))]
+#[get("/.well-known/jwks.json")]
+pub async fn jwks(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let mut conn = state.db.acquire().await?;
+    let grace = jiff::SignedDuration::from_secs(MAX_ACCESS_TOKEN_SECS + 60);
+    let keys = keys::verifying_keys(&mut conn, state.clock.ts(), grace).await?;
+    Ok(HttpResponse::Ok().json(JwkSet {
+        keys: keys
+            .into_iter()
+            .map(|k| Jwk {
+                kty: "OKP".into(),
+                crv: "Ed25519".into(),
+                x: crypto::b64(&k.public_key),
+                kid: k.kid,
+                alg: "EdDSA".into(),
+                use_: "sig".into(),
+            })
+            .collect(),
+    }))
+}

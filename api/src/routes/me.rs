@@ -1,0 +1,137 @@
+//! The caller themself.
+
+use actix_web::{HttpResponse, get, post, web};
+use casework_domain::{
+    crypto,
+    identity::{Password, Role, Scope, store},
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::{
+    auth::Principal,
+    error::{ApiError, ApiResult},
+    extract::JsonBody,
+    startup::AppState,
+};
+
+/// Who the token belongs to: a staff member, or an integration client.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    /// `user` or `client`.
+    pub kind: MeKind,
+    /// The user's or the client's id.
+    pub id: Uuid,
+    /// Staff only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Staff only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Staff only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    /// Clients only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Clients only: the scopes of this token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<Scope>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MeKind {
+    User,
+    Client,
+}
+
+/// The caller.
+#[utoipa::path(
+    operation_id = "get_me",tag = "me", security(("bearer" = [])), responses((status = 200, description = "The caller", body = Me)))]
+#[get("/v1/me")]
+pub async fn me(principal: Principal, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let me = match principal {
+        Principal::User { id, role } => {
+            let mut conn = state.db.acquire().await?;
+            let u = store::get_user(&mut conn, id)
+                .await?
+                .ok_or(ApiError::Unauthorized("the account is not active"))?;
+            Me {
+                kind: MeKind::User,
+                id,
+                email: Some(u.email),
+                display_name: Some(u.display_name),
+                role: Some(role),
+                client_id: None,
+                scopes: None,
+            }
+        }
+        Principal::Client { id, client_id, scopes } => Me {
+            kind: MeKind::Client,
+            id,
+            email: None,
+            display_name: None,
+            role: None,
+            client_id: Some(client_id),
+            scopes: Some(scopes),
+        },
+    };
+    Ok(HttpResponse::Ok().json(me))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePassword {
+    #[schema(format = Password)]
+    pub current_password: String,
+    /// At least 12 characters.
+    #[schema(format = Password)]
+    pub new_password: String,
+}
+
+/// Change your own password. Every refresh token you hold stops working.
+#[utoipa::path(
+    operation_id = "change_my_password",
+    tag = "me",
+    security(("bearer" = [])),
+    request_body = ChangePassword,
+    responses(
+        (status = 204, description = "Changed; sign in again on other devices"),
+        (status = 403, description = "Integration clients have no password", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/me/password")]
+pub async fn change_password(
+    principal: Principal,
+    body: JsonBody<ChangePassword>,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let id = principal.user_id().ok_or(ApiError::Forbidden)?;
+    let new = Password::parse("new_password", &body.value.new_password)?;
+    let mut tx = state.db.begin().await?;
+    let current = store::password_hash(&mut tx, id)
+        .await?
+        .ok_or(ApiError::Unauthorized("the account is not active"))?;
+    if !crypto::verify_password(&body.value.current_password, &current) {
+        return Err(ApiError::field(
+            "current_password",
+            "incorrect",
+            "the current password is not correct",
+        ));
+    }
+    let now = state.clock.ts();
+    store::set_password(&mut tx, id, &new, now).await?;
+    casework_domain::audit::record(
+        &mut tx,
+        &principal.key(),
+        "password.change",
+        &format!("user:{id}"),
+        serde_json::json!({}),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
+}

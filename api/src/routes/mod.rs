@@ -1,0 +1,32 @@
+//! HTTP handlers, one module per resource. Handlers are thin: parse, authorise, call the
+//! domain, shape the response.
+
+pub mod api_clients;
+pub mod auth;
+pub mod health;
+pub mod me;
+pub mod signing_keys;
+pub mod users;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers every documented route; the same function feeds the server and the spec.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(health::metrics)
+        .service(auth::token)
+        .service(auth::revoke)
+        .service(auth::jwks)
+        .service(me::me)
+        .service(me::change_password)
+        .service(users::create)
+        .service(users::list)
+        .service(users::get)
+        .service(users::update)
+        .service(api_clients::create)
+        .service(api_clients::list)
+        .service(api_clients::revoke)
+        .service(signing_keys::list)
+        .service(signing_keys::rotate);
+}

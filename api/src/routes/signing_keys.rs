@@ -1,0 +1,100 @@
+//! Token signing keys (admin only): list and rotate. Private material never leaves the
+//! database.
+
+use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, web};
+use casework_domain::{audit, identity::Role, keys};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::{
+    auth::{MAX_ACCESS_TOKEN_SECS, Principal},
+    error::ApiResult,
+    idempotency::{self, Started},
+    startup::AppState,
+};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SigningKeyOut {
+    pub kid: String,
+    /// Always `EdDSA` (Ed25519).
+    pub algorithm: String,
+    pub created_at: jiff::Timestamp,
+    /// When it stopped signing; it still verifies for 15 minutes after.
+    pub retired_at: Option<jiff::Timestamp>,
+    /// Whether new tokens are signed with it.
+    pub signing: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SigningKeyList {
+    pub items: Vec<SigningKeyOut>,
+}
+
+fn out(k: keys::PublicKey) -> SigningKeyOut {
+    SigningKeyOut {
+        kid: k.kid,
+        algorithm: "EdDSA".into(),
+        created_at: k.created_at.get(),
+        retired_at: k.retired_at.map(casework_domain::Ts::get),
+        signing: k.retired_at.is_none(),
+    }
+}
+
+/// Keys that sign or still verify tokens.
+#[utoipa::path(
+    operation_id = "list_signing_keys",
+    tag = "signing-keys",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Current and recently retired keys", body = SigningKeyList),
+        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/signing-keys")]
+pub async fn list(principal: Principal, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    principal.require_role(&[Role::Admin])?;
+    let mut conn = state.db.acquire().await?;
+    let grace = jiff::SignedDuration::from_secs(MAX_ACCESS_TOKEN_SECS + 60);
+    let keys = keys::verifying_keys(&mut conn, state.clock.ts(), grace).await?;
+    Ok(HttpResponse::Ok().json(SigningKeyList {
+        items: keys.into_iter().map(out).collect(),
+    }))
+}
+
+/// Rotate: a new key signs from now on; tokens signed by the old one keep working until
+/// they expire, so nobody is signed out.
+#[utoipa::path(
+    operation_id = "rotate_signing_key",
+    tag = "signing-keys",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    responses(
+        (status = 201, description = "The new signing key", body = SigningKeyOut),
+        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Idempotency-Key in flight", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/signing-keys/rotate")]
+pub async fn rotate(req: HttpRequest, principal: Principal, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    principal.require_role(&[Role::Admin])?;
+    let mut tx = state.db.begin().await?;
+    let claim = match idempotency::start(&mut tx, &req, &principal, &serde_json::Value::Null, &state.clock).await? {
+        Started::Replay(res) => return Ok(res),
+        Started::Proceed(c) => c,
+    };
+    let now = state.clock.ts();
+    let key = keys::rotate(&mut tx, now).await?;
+    audit::record(
+        &mut tx,
+        &principal.key(),
+        "signing_key.rotate",
+        &format!("key:{}", key.kid),
+        serde_json::json!({}),
+        now,
+    )
+    .await?;
+    let res = idempotency::respond(&mut tx, claim, StatusCode::CREATED, &[], &out(key), None, &state.clock).await?;
+    tx.commit().await?;
+    state.tokens.invalidate();
+    Ok(res)
+}

@@ -1,0 +1,278 @@
+//! Staff accounts (admin only).
+
+use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, patch, post, web};
+use casework_domain::{
+    Validation, audit,
+    identity::{Email, Label, NewUser, Password, Role, User, UserPatch, store},
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::{
+    auth::Principal,
+    error::{ApiError, ApiResult},
+    extract::{JsonBody, PageQuery, decode_cursor, etag, finish_page, if_none_match_hits, required_if_match},
+    idempotency::{self, Started},
+    startup::AppState,
+};
+
+/// A staff account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserOut {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub active: bool,
+    pub created_at: jiff::Timestamp,
+    pub updated_at: jiff::Timestamp,
+    /// Increments on every change; the ETag is derived from it.
+    pub version: i64,
+}
+
+impl From<User> for UserOut {
+    fn from(u: User) -> Self {
+        Self {
+            id: u.id,
+            email: u.email,
+            display_name: u.display_name,
+            role: u.role,
+            active: u.active,
+            created_at: u.created_at.get(),
+            updated_at: u.updated_at.get(),
+            version: u.version,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserPage {
+    pub items: Vec<UserOut>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    /// Unique, case-insensitively.
+    #[schema(example = "ana@example.org")]
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    /// Write-only; at least 12 characters.
+    #[schema(format = Password, write_only)]
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    pub display_name: Option<String>,
+    pub role: Option<Role>,
+    /// `false` deactivates: sign-in stops and every token stops working at once.
+    pub active: Option<bool>,
+}
+
+const CURSOR_KIND: &str = "users";
+
+/// Create a staff account.
+#[utoipa::path(
+    operation_id = "create_user",
+    tag = "users",
+    security(("bearer" = [])),
+    request_body = CreateUser,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first response is replayed for 24 h")),
+    responses(
+        (status = 201, description = "Created", body = UserOut, headers(("ETag" = String), ("Location" = String))),
+        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Email already in use, or Idempotency-Key in flight", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/users")]
+pub async fn create(
+    req: HttpRequest,
+    principal: Principal,
+    body: JsonBody<CreateUser>,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    principal.require_role(&[Role::Admin])?;
+    let b = &body.value;
+    let mut v = Validation::new();
+    let email = v.check(Email::parse("email", &b.email));
+    let display_name = v.check(Label::parse("display_name", &b.display_name));
+    let password = v.check(Password::parse("password", &b.password));
+    v.finish()?;
+    let (Some(email), Some(display_name), Some(password)) = (email, display_name, password) else {
+        return Err(ApiError::Internal(anyhow::anyhow!("validated fields missing")));
+    };
+    let mut tx = state.db.begin().await?;
+    let claim = match idempotency::start(&mut tx, &req, &principal, &body.raw, &state.clock).await? {
+        Started::Replay(res) => return Ok(res),
+        Started::Proceed(c) => c,
+    };
+    let now = state.clock.ts();
+    let user = store::insert_user(
+        &mut tx,
+        &NewUser {
+            email,
+            display_name,
+            role: b.role,
+            password,
+        },
+        now,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        &principal.key(),
+        "user.create",
+        &format!("user:{}", user.id),
+        serde_json::json!({"role": user.role}),
+        now,
+    )
+    .await?;
+    let headers = [
+        ("ETag", etag(user.version)),
+        ("Location", format!("/v1/users/{}", user.id)),
+    ];
+    let res = idempotency::respond(
+        &mut tx,
+        claim,
+        StatusCode::CREATED,
+        &headers,
+        &UserOut::from(user),
+        None,
+        &state.clock,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(res)
+}
+
+/// List staff accounts, oldest first.
+#[utoipa::path(
+    operation_id = "list_users",
+    tag = "users",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of users", body = UserPage),
+        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/users")]
+pub async fn list(
+    principal: Principal,
+    q: web::Query<PageQuery>,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    principal.require_role(&[Role::Admin])?;
+    let limit = q.limit()?;
+    let codec = state.cursor_codec().await?;
+    let after = decode_cursor::<Uuid>(&codec, CURSOR_KIND, q.cursor.as_deref())?;
+    let mut conn = state.db.acquire().await?;
+    let rows = store::list_users(&mut conn, after, limit + 1).await?;
+    let (users, next_cursor) = finish_page(rows, limit, &codec, CURSOR_KIND, |u| u.id);
+    Ok(HttpResponse::Ok().json(UserPage {
+        items: users.into_iter().map(Into::into).collect(),
+        next_cursor,
+    }))
+}
+
+/// One staff account.
+#[utoipa::path(
+    operation_id = "get_user",
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("If-None-Match" = Option<String>, Header, description = "ETag you hold; 304 when unchanged")),
+    responses(
+        (status = 200, description = "The user", body = UserOut, headers(("ETag" = String))),
+        (status = 304, description = "Not modified"),
+        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/users/{id}")]
+pub async fn get(
+    req: HttpRequest,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    principal.require_role(&[Role::Admin])?;
+    let mut conn = state.db.acquire().await?;
+    let user = store::get_user(&mut conn, *id).await?.ok_or(ApiError::NotFound)?;
+    let tag = etag(user.version);
+    if if_none_match_hits(&req, &tag) {
+        return Ok(HttpResponse::NotModified().insert_header(("ETag", tag)).finish());
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", tag))
+        .json(UserOut::from(user)))
+}
+
+/// Change a staff account's name, role or active flag.
+///
+/// Requires `If-Match` with the ETag last read. Deactivating ends the user's sessions at
+/// once. Admins cannot demote or deactivate themselves, so the service always keeps one.
+#[utoipa::path(
+    operation_id = "update_user",
+    tag = "users",
+    security(("bearer" = [])),
+    request_body = UpdateUser,
+    params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "ETag of the version being changed")),
+    responses(
+        (status = 200, description = "Updated", body = UserOut, headers(("ETag" = String))),
+        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "An admin demoting or deactivating themselves", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/v1/users/{id}")]
+pub async fn update(
+    req: HttpRequest,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: JsonBody<UpdateUser>,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let admin = principal.require_role(&[Role::Admin])?;
+    let b = &body.value;
+    let mut v = Validation::new();
+    let display_name = b
+        .display_name
+        .as_deref()
+        .and_then(|s| v.check(Label::parse("display_name", s)));
+    v.finish()?;
+    let expected = required_if_match(&req)?;
+    if admin == *id && (b.active == Some(false) || b.role.is_some_and(|r| r != Role::Admin)) {
+        return Err(ApiError::Conflict(
+            "admins cannot demote or deactivate themselves".into(),
+        ));
+    }
+    let patch = UserPatch {
+        display_name,
+        role: b.role,
+        active: b.active,
+    };
+    let now = state.clock.ts();
+    let mut tx = state.db.begin().await?;
+    let user = store::update_user(&mut tx, *id, &patch, Some(expected), now).await?;
+    audit::record(
+        &mut tx,
+        &principal.key(),
+        "user.update",
+        &format!("user:{}", user.id),
+        serde_json::json!({"role": b.role, "active": b.active, "display_name_changed": b.display_name.is_some()}),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", etag(user.version)))
+        .json(UserOut::from(user)))
+}

@@ -1,0 +1,225 @@
+//! Building the application: database preparation, shared state, the actix server.
+
+use std::net::TcpListener;
+
+use actix_cors::Cors;
+use actix_web::{
+    App, HttpRequest, HttpServer,
+    dev::Server,
+    http::{Method, header},
+    middleware::{Condition, from_fn},
+    web,
+};
+use anyhow::Context;
+use casework_domain::{
+    Clock,
+    cursor::CursorCodec,
+    db,
+    identity::{Email, Label, NewUser, Password, Role, store},
+    keys, secrets,
+};
+use sqlx::PgPool;
+use tokio::sync::OnceCell;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::{
+    auth::TokenService,
+    config::Settings,
+    error::ApiError,
+    metrics::Metrics,
+    middleware::request_context,
+    openapi::{self, RouteTable},
+    rate_limit::RateLimiter,
+    routes,
+};
+
+/// Everything a handler may need, shared by all workers of the server.
+pub struct AppState {
+    pub db: PgPool,
+    pub clock: Clock,
+    pub tokens: TokenService,
+    pub token_limiter: RateLimiter,
+    cursor: OnceCell<CursorCodec>,
+}
+
+impl AppState {
+    /// The cursor codec, its key loaded from the database on first use (so the process
+    /// can start while the database is away).
+    pub async fn cursor_codec(&self) -> Result<CursorCodec, ApiError> {
+        self.cursor
+            .get_or_try_init(|| async {
+                let mut conn = self.db.acquire().await?;
+                let key = secrets::get_or_create(&mut conn, "cursor_hmac", self.clock.ts()).await?;
+                Ok::<_, ApiError>(CursorCodec::new(key))
+            })
+            .await
+            .cloned()
+    }
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    pub state: web::Data<AppState>,
+}
+
+/// Creates the database if missing, migrates it (ours and the job queue's), creates the bootstrap admin and the first
+/// signing key. Every step is idempotent and safe to run from several replicas at once.
+///
+/// # Errors
+/// When the database cannot be reached or prepared, or the bootstrap admin is invalid.
+pub async fn prepare_database(settings: &Settings, clock: &Clock) -> anyhow::Result<()> {
+    let opts = db::options(&settings.database_url)?;
+    db::ensure_database(&opts).await?;
+    db::migrate(&opts).await?;
+    let pool = db::pool(opts, 2, std::time::Duration::from_secs(10));
+    // The job tables too: the API enqueues jobs in the transactions of its changes.
+    casework_worker::setup(&pool).await?;
+    let mut tx = pool.begin().await?;
+    keys::ensure_signing_key(&mut tx, clock.ts()).await?;
+    tx.commit().await?;
+    if let (Some(email), Some(password)) = (&settings.bootstrap_admin_email, &settings.bootstrap_admin_password) {
+        let email =
+            Email::parse("BOOTSTRAP_ADMIN_EMAIL", email).map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.message))?;
+        let password = Password::parse("BOOTSTRAP_ADMIN_PASSWORD", &password.0)
+            .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.message))?;
+        let mut conn = pool.acquire().await?;
+        if !store::email_taken(&mut conn, email.as_str()).await? {
+            let new = NewUser {
+                email,
+                display_name: Label::parse("", "Administrator").map_err(|e| anyhow::anyhow!(e.message))?,
+                role: Role::Admin,
+                password,
+            };
+            match store::insert_user(&mut conn, &new, clock.ts()).await {
+                Ok(u) => tracing::info!(user.id = %u.id, "created the bootstrap admin"),
+                // Another replica created it a moment ago.
+                Err(casework_domain::DomainError::Conflict(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    pool.close().await;
+    Ok(())
+}
+
+fn cors(settings: &Settings) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::HeaderName::from_static("x-request-id"),
+            header::HeaderName::from_static("idempotent-replayed"),
+        ])
+        .max_age(600);
+    for origin in settings.cors_origins() {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
+/// Unknown routes: 405 with `Allow` when the path exists under other methods, else 404.
+async fn fallback(req: HttpRequest, table: web::Data<RouteTable>) -> Result<actix_web::HttpResponse, ApiError> {
+    match table.allowed(req.path()) {
+        Some(methods) if !methods.contains(req.method()) => Err(ApiError::MethodNotAllowed(methods)),
+        _ => Err(ApiError::NotFound),
+    }
+}
+
+impl Application {
+    /// Prepares the database, binds the listener (port 0 picks a free one) and builds the
+    /// server. The server runs once [`Application::run_until_stopped`] is awaited.
+    ///
+    /// # Errors
+    /// When the database cannot be prepared or the address cannot be bound.
+    pub async fn build(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
+        prepare_database(&settings, &clock)
+            .await
+            .context("preparing the database")?;
+        let opts = db::options(&settings.database_url)?;
+        let pool = db::pool(
+            opts,
+            settings.db_max_connections,
+            std::time::Duration::from_secs(settings.db_acquire_timeout_secs),
+        );
+        Self::with_pool(settings, clock, pool)
+    }
+
+    /// Builds the server on an existing pool (the database must already be prepared).
+    ///
+    /// # Errors
+    /// When the address cannot be bound.
+    pub fn with_pool(settings: Settings, clock: Clock, pool: PgPool) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(&settings.listen).with_context(|| format!("binding {}", settings.listen))?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState {
+            db: pool,
+            tokens: TokenService::new(
+                settings.issuer.clone(),
+                settings.audience.clone(),
+                settings.access_token_ttl_secs,
+                clock.clone(),
+            ),
+            token_limiter: RateLimiter::new(settings.token_rate_limit),
+            clock,
+            cursor: OnceCell::new(),
+        });
+        let spec = openapi::build();
+        let table = web::Data::new(RouteTable::from_spec(&spec));
+        let metrics = web::Data::new(Metrics::default());
+        let has_cors = settings.cors_origins().next().is_some();
+        let app_state = state.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(Condition::new(has_cors, cors(&settings)))
+                .wrap(from_fn(request_context))
+                .app_data(app_state.clone())
+                .app_data(metrics.clone())
+                .app_data(table.clone())
+                .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
+                .app_data(
+                    web::QueryConfig::default()
+                        .error_handler(|e, _| ApiError::BadRequest(format!("invalid query string: {e}")).into()),
+                )
+                .into_utoipa_app()
+                .configure(routes::configure)
+                .into_app()
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
+                .default_service(web::to(fallback))
+        })
+        .listen(listener)?
+        .shutdown_timeout(20)
+        .run();
+        Ok(Self { port, server, state })
+    }
+
+    #[must_use]
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM/Ctrl-C (graceful: in-flight requests finish).
+    ///
+    /// # Errors
+    /// I/O errors of the server.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    /// A handle that can stop the server (tests).
+    #[must_use]
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+}

@@ -1,0 +1,6 @@
+//! Identity and access (contract §2): staff users, integration clients, refresh tokens.
+
+pub mod store;
+pub mod types;
+
+pub use types::{ApiClient, Email, Label, NewUser, Password, Role, Scope, User, UserPatch};

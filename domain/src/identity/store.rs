@@ -1,0 +1,549 @@
+//! SQL for users, integration clients and refresh-token families.
+
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::types::{ApiClient, NewUser, Role, Scope, User, UserPatch, parse_scopes};
+use crate::{
+    crypto,
+    error::{DomainError, FieldError, is_constraint},
+    timestamp::Ts,
+};
+
+/// How many failed sign-ins in a row lock an account, and for how long.
+pub const LOCKOUT_THRESHOLD: i32 = 5;
+pub const LOCKOUT_MINUTES: i64 = 15;
+
+fn role_of(s: &str) -> Role {
+    // The CHECK constraint admits only known roles; a stray value gets the least power.
+    s.parse().unwrap_or(Role::Caseworker)
+}
+
+macro_rules! user_from_row {
+    ($r:expr) => {
+        User {
+            id: $r.id,
+            email: $r.email,
+            display_name: $r.display_name,
+            role: role_of(&$r.role),
+            active: $r.active,
+            version: $r.version,
+            created_at: $r.created_at,
+            updated_at: $r.updated_at,
+        }
+    };
+}
+
+/// Creates a user. A taken email (in any case) is a conflict.
+///
+/// # Errors
+/// `Conflict` for a duplicate email; `Db` otherwise.
+#[tracing::instrument(skip_all)]
+pub async fn insert_user(conn: &mut PgConnection, new: &NewUser, now: Ts) -> Result<User, DomainError> {
+    let hash = crypto::hash_password(new.password.expose());
+    let r = sqlx::query!(
+        r#"INSERT INTO users (id, email, display_name, role, password_hash, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $6)
+           RETURNING id, email, display_name, role, active, version, created_at, updated_at"#,
+        Uuid::now_v7(),
+        new.email.as_str(),
+        new.display_name.as_str(),
+        new.role.as_str(),
+        hash,
+        now,
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| {
+        if is_constraint(&e, "users_email_key") {
+            DomainError::Conflict("a user with this email already exists".into())
+        } else {
+            e.into()
+        }
+    })?;
+    Ok(user_from_row!(r))
+}
+
+/// # Errors
+/// Database errors only.
+pub async fn get_user(conn: &mut PgConnection, id: Uuid) -> Result<Option<User>, sqlx::Error> {
+    let r = sqlx::query!(
+        "SELECT id, email, display_name, role, active, version, created_at, updated_at FROM users WHERE id = $1",
+        id
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(r.map(|r| user_from_row!(r)))
+}
+
+/// Users ordered by id (UUID v7, so by creation), after the given id.
+///
+/// # Errors
+/// Database errors only.
+pub async fn list_users(conn: &mut PgConnection, after: Option<Uuid>, limit: i64) -> Result<Vec<User>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT id, email, display_name, role, active, version, created_at, updated_at
+           FROM users WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2"#,
+        after,
+        limit
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| user_from_row!(r)).collect())
+}
+
+/// Applies an admin's changes when `expected_version` is still current. Deactivation
+/// revokes the user's refresh tokens in the same transaction.
+///
+/// # Errors
+/// `NotFound`, `Stale` when the version moved on, `Db`.
+pub async fn update_user(
+    conn: &mut PgConnection,
+    id: Uuid,
+    patch: &UserPatch,
+    expected_version: Option<i64>,
+    now: Ts,
+) -> Result<User, DomainError> {
+    let r = sqlx::query!(
+        r#"UPDATE users SET
+             display_name = COALESCE($2, display_name),
+             role = COALESCE($3, role),
+             active = COALESCE($4, active),
+             version = version + 1,
+             updated_at = $5
+           WHERE id = $1 AND ($6::bigint IS NULL OR version = $6)
+           RETURNING id, email, display_name, role, active, version, created_at, updated_at"#,
+        id,
+        patch.display_name.as_ref().map(|l| l.as_str()),
+        patch.role.map(Role::as_str),
+        patch.active,
+        now,
+        expected_version,
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(r) = r else {
+        return Err(if get_user(conn, id).await?.is_some() {
+            DomainError::Stale
+        } else {
+            DomainError::NotFound
+        });
+    };
+    let user = user_from_row!(r);
+    if !user.active {
+        revoke_user_refresh_tokens(conn, id, now).await?;
+    }
+    Ok(user)
+}
+
+/// What the password grant needs to know about an account.
+#[derive(Debug)]
+pub struct LoginRecord {
+    pub user: User,
+    pub password_hash: String,
+    pub locked_until: Option<Ts>,
+}
+
+/// Finds a user by email (case-insensitively) and locks the row for the sign-in attempt,
+/// so concurrent failures are all counted.
+///
+/// # Errors
+/// Database errors only.
+pub async fn login_record_for_update(conn: &mut PgConnection, email: &str) -> Result<Option<LoginRecord>, sqlx::Error> {
+    let r = sqlx::query!(
+        r#"SELECT id, email, display_name, role, active, version, created_at, updated_at,
+                  password_hash, locked_until
+           FROM users WHERE lower(email) = lower($1) FOR UPDATE"#,
+        email.trim()
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(r.map(|r| LoginRecord {
+        password_hash: r.password_hash.clone(),
+        locked_until: r.locked_until,
+        user: user_from_row!(r),
+    }))
+}
+
+/// Counts a failed sign-in; the fifth in a row locks the account for 15 minutes.
+///
+/// # Errors
+/// Database errors only.
+pub async fn record_login_failure(conn: &mut PgConnection, id: Uuid, now: Ts) -> Result<(), sqlx::Error> {
+    let lock_until = now.plus(jiff::SignedDuration::from_mins(LOCKOUT_MINUTES));
+    sqlx::query!(
+        r#"UPDATE users SET
+             failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END,
+             locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END
+           WHERE id = $1"#,
+        id,
+        LOCKOUT_THRESHOLD,
+        lock_until,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Clears the failure count after a successful sign-in.
+///
+/// # Errors
+/// Database errors only.
+pub async fn record_login_success(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
+        id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Current password hash of an active user.
+///
+/// # Errors
+/// Database errors only.
+pub async fn password_hash(conn: &mut PgConnection, id: Uuid) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT password_hash FROM users WHERE id = $1 AND active FOR UPDATE",
+        id
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// Replaces a password and ends every refresh-token family of the user.
+///
+/// # Errors
+/// Database errors only.
+pub async fn set_password(
+    conn: &mut PgConnection,
+    id: Uuid,
+    new: &super::types::Password,
+    now: Ts,
+) -> Result<(), sqlx::Error> {
+    let hash = crypto::hash_password(new.expose());
+    sqlx::query!(
+        "UPDATE users SET password_hash = $2, version = version + 1, updated_at = $3 WHERE id = $1",
+        id,
+        hash,
+        now
+    )
+    .execute(&mut *conn)
+    .await?;
+    revoke_user_refresh_tokens(conn, id, now).await
+}
+
+/// The role of an active user, checked on every request so that deactivation and role
+/// changes take effect at once rather than when the access token expires.
+///
+/// # Errors
+/// Database errors only.
+pub async fn active_role(conn: &mut PgConnection, id: Uuid) -> Result<Option<Role>, sqlx::Error> {
+    let r = sqlx::query_scalar!("SELECT role FROM users WHERE id = $1 AND active", id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(r.map(|s| role_of(&s)))
+}
+
+/// Whether any user exists with this email (case-insensitively).
+///
+/// # Errors
+/// Database errors only.
+pub async fn email_taken(conn: &mut PgConnection, email: &str) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM users WHERE lower(email) = lower($1)) AS "e!""#,
+        email
+    )
+    .fetch_one(conn)
+    .await
+}
+
+// ---------------------------------------------------------------------------------------
+// Integration clients
+
+/// A new client with its one-time secret.
+#[derive(Debug)]
+pub struct IssuedClient {
+    pub client: ApiClient,
+    pub client_secret: String,
+}
+
+/// Registers an integration client and returns its secret (the only time it is seen).
+///
+/// # Errors
+/// Database errors only.
+pub async fn insert_api_client(
+    conn: &mut PgConnection,
+    name: &str,
+    scopes: &[Scope],
+    created_by: Uuid,
+    now: Ts,
+) -> Result<IssuedClient, sqlx::Error> {
+    let client_id = crypto::opaque_token("cwc_");
+    let secret = crypto::opaque_token("cws_");
+    let scope_strs: Vec<String> = scopes.iter().map(|s| s.as_str().to_owned()).collect();
+    let r = sqlx::query!(
+        r#"INSERT INTO api_clients (id, name, client_id, secret_hash, scopes, created_by, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           RETURNING id, name, client_id, scopes, created_at, revoked_at"#,
+        Uuid::now_v7(),
+        name,
+        client_id,
+        crypto::sha256(secret.as_bytes()),
+        &scope_strs,
+        created_by,
+        now
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(IssuedClient {
+        client: ApiClient {
+            id: r.id,
+            name: r.name,
+            client_id: r.client_id,
+            scopes: parse_scopes(&r.scopes),
+            created_at: r.created_at,
+            revoked_at: r.revoked_at,
+        },
+        client_secret: secret,
+    })
+}
+
+/// Clients ordered by id, after the given id.
+///
+/// # Errors
+/// Database errors only.
+pub async fn list_api_clients(
+    conn: &mut PgConnection,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<ApiClient>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT id, name, client_id, scopes, created_at, revoked_at
+           FROM api_clients WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2"#,
+        after,
+        limit
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ApiClient {
+            id: r.id,
+            name: r.name,
+            client_id: r.client_id,
+            scopes: parse_scopes(&r.scopes),
+            created_at: r.created_at,
+            revoked_at: r.revoked_at,
+        })
+        .collect())
+}
+
+/// Revokes a client; its tokens stop working at the next request.
+///
+/// # Errors
+/// `NotFound` for an unknown or already revoked client.
+pub async fn revoke_api_client(conn: &mut PgConnection, id: Uuid, now: Ts) -> Result<(), DomainError> {
+    let n = sqlx::query!(
+        "UPDATE api_clients SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+        id,
+        now
+    )
+    .execute(conn)
+    .await?
+    .rows_affected();
+    if n == 0 { Err(DomainError::NotFound) } else { Ok(()) }
+}
+
+/// Checks client credentials; `None` for unknown, revoked, or wrong secret alike.
+///
+/// # Errors
+/// Database errors only.
+pub async fn authenticate_client(
+    conn: &mut PgConnection,
+    client_id: &str,
+    secret: &str,
+) -> Result<Option<ApiClient>, sqlx::Error> {
+    let r = sqlx::query!(
+        r#"SELECT id, name, client_id, secret_hash, scopes, created_at, revoked_at
+           FROM api_clients WHERE client_id = $1 AND revoked_at IS NULL"#,
+        client_id
+    )
+    .fetch_optional(conn)
+    .await?;
+    let presented = crypto::sha256(secret.as_bytes());
+    Ok(r.filter(|r| crypto::constant_time_eq(&r.secret_hash, &presented))
+        .map(|r| ApiClient {
+            id: r.id,
+            name: r.name,
+            client_id: r.client_id,
+            scopes: parse_scopes(&r.scopes),
+            created_at: r.created_at,
+            revoked_at: r.revoked_at,
+        }))
+}
+
+/// Scopes of a client that is still registered and not revoked.
+///
+/// # Errors
+/// Database errors only.
+pub async fn active_client(conn: &mut PgConnection, id: Uuid) -> Result<Option<(String, Vec<Scope>)>, sqlx::Error> {
+    let r = sqlx::query!(
+        "SELECT client_id, scopes FROM api_clients WHERE id = $1 AND revoked_at IS NULL",
+        id
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(r.map(|r| (r.client_id, parse_scopes(&r.scopes))))
+}
+
+// ---------------------------------------------------------------------------------------
+// Refresh tokens
+
+/// A refresh-token family lives at most this long from its sign-in: one working day.
+pub const REFRESH_FAMILY_HOURS: i64 = 10;
+
+/// Starts a new family at sign-in and returns its first token.
+///
+/// # Errors
+/// Database errors only.
+pub async fn start_refresh_family(conn: &mut PgConnection, user_id: Uuid, now: Ts) -> Result<String, sqlx::Error> {
+    let expires = now.plus(jiff::SignedDuration::from_hours(REFRESH_FAMILY_HOURS));
+    issue_refresh(conn, Uuid::now_v7(), user_id, now, expires).await
+}
+
+async fn issue_refresh(
+    conn: &mut PgConnection,
+    family: Uuid,
+    user_id: Uuid,
+    now: Ts,
+    expires: Ts,
+) -> Result<String, sqlx::Error> {
+    let token = crypto::opaque_token("cwr_");
+    sqlx::query!(
+        r#"INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, created_at, expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6)"#,
+        Uuid::now_v7(),
+        family,
+        user_id,
+        crypto::sha256(token.as_bytes()),
+        now,
+        expires
+    )
+    .execute(conn)
+    .await?;
+    Ok(token)
+}
+
+/// The outcome of presenting a refresh token.
+#[derive(Debug)]
+pub enum Rotation {
+    /// A fresh token in the same family, for this active user.
+    Rotated { user: User, refresh_token: String },
+    /// Unknown, expired, revoked, or the user is inactive.
+    Invalid,
+    /// A spent token came back: the whole family has been revoked.
+    Reused,
+}
+
+/// Spends a refresh token and issues its successor. Run inside a transaction and commit
+/// even for `Reused`, so the family revocation sticks.
+///
+/// # Errors
+/// Database errors only.
+pub async fn rotate_refresh(conn: &mut PgConnection, token: &str, now: Ts) -> Result<Rotation, sqlx::Error> {
+    let r = sqlx::query!(
+        r#"SELECT id, family_id, user_id, expires_at, used_at, revoked_at
+           FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE"#,
+        crypto::sha256(token.as_bytes())
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(r) = r else { return Ok(Rotation::Invalid) };
+    if r.used_at.is_some() {
+        revoke_family(conn, r.family_id, now).await?;
+        return Ok(Rotation::Reused);
+    }
+    if r.revoked_at.is_some() || r.expires_at <= now {
+        return Ok(Rotation::Invalid);
+    }
+    let Some(user) = get_user(conn, r.user_id).await?.filter(|u| u.active) else {
+        return Ok(Rotation::Invalid);
+    };
+    sqlx::query!("UPDATE refresh_tokens SET used_at = $2 WHERE id = $1", r.id, now)
+        .execute(&mut *conn)
+        .await?;
+    let refresh_token = issue_refresh(conn, r.family_id, r.user_id, now, r.expires_at).await?;
+    Ok(Rotation::Rotated { user, refresh_token })
+}
+
+async fn revoke_family(conn: &mut PgConnection, family: Uuid, now: Ts) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL",
+        family,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// RFC 7009 revocation: ends the family of the presented token. Unknown tokens are
+/// silently accepted, as the RFC asks.
+///
+/// # Errors
+/// Database errors only.
+pub async fn revoke_refresh(conn: &mut PgConnection, token: &str, now: Ts) -> Result<(), sqlx::Error> {
+    let family = sqlx::query_scalar!(
+        "SELECT family_id FROM refresh_tokens WHERE token_hash = $1",
+        crypto::sha256(token.as_bytes())
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(f) = family {
+        revoke_family(conn, f, now).await?;
+    }
+    Ok(())
+}
+
+/// Ends every refresh-token family of a user (password change, deactivation).
+///
+/// # Errors
+/// Database errors only.
+pub async fn revoke_user_refresh_tokens(conn: &mut PgConnection, user_id: Uuid, now: Ts) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+        user_id,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Rejects a scope request that asks for more than the client holds.
+///
+/// # Errors
+/// A field error naming `scope`.
+pub fn narrow_scopes(held: &[Scope], requested: Option<&str>) -> Result<Vec<Scope>, FieldError> {
+    let Some(req) = requested.filter(|s| !s.trim().is_empty()) else {
+        return Ok(held.to_vec());
+    };
+    let mut out = Vec::new();
+    for part in req.split_whitespace() {
+        match part.parse::<Scope>() {
+            Ok(s) if held.contains(&s) => out.push(s),
+            _ => {
+                return Err(FieldError::new(
+                    "scope",
+                    "invalid_scope",
+                    format!("scope `{part}` is not granted to this client"),
+                ));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}

@@ -1,0 +1,304 @@
+//! Who may call us: staff roles, integration scopes, and the parsed values that make up a
+//! user. Invalid values cannot be constructed.
+
+use std::{fmt, str::FromStr};
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::{error::FieldError, timestamp::Ts};
+
+/// A staff member's role (contract §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Works the cases assigned to them (primary or collaborator).
+    Caseworker,
+    /// Sees all cases; assigns, reopens, reads audit and statistics.
+    Supervisor,
+    /// Runs the service (users, clients, keys, calendar); never sees case contents.
+    Admin,
+}
+
+impl Role {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Caseworker => "caseworker",
+            Role::Supervisor => "supervisor",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+impl FromStr for Role {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s {
+            "caseworker" => Ok(Role::Caseworker),
+            "supervisor" => Ok(Role::Supervisor),
+            "admin" => Ok(Role::Admin),
+            _ => Err(()),
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What an integration client may do. Integrations never reach case data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+pub enum Scope {
+    #[serde(rename = "platforms:read")]
+    PlatformsRead,
+    #[serde(rename = "platforms:write")]
+    PlatformsWrite,
+    #[serde(rename = "stats:read")]
+    StatsRead,
+    #[serde(rename = "calendar:read")]
+    CalendarRead,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 4] = [
+        Scope::PlatformsRead,
+        Scope::PlatformsWrite,
+        Scope::StatsRead,
+        Scope::CalendarRead,
+    ];
+
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::PlatformsRead => "platforms:read",
+            Scope::PlatformsWrite => "platforms:write",
+            Scope::StatsRead => "stats:read",
+            Scope::CalendarRead => "calendar:read",
+        }
+    }
+}
+
+impl FromStr for Scope {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Scope::ALL.into_iter().find(|x| x.as_str() == s).ok_or(())
+    }
+}
+
+/// Parses stored scope strings, dropping any this build no longer knows.
+#[must_use]
+pub fn parse_scopes(raw: &[String]) -> Vec<Scope> {
+    let mut v: Vec<Scope> = raw.iter().filter_map(|s| s.parse().ok()).collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// An email address, syntax-checked and trimmed. Uniqueness ignores case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    /// # Errors
+    /// When the value is not a plausible address (one `@`, a dotted domain, no spaces).
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        let s = raw.trim();
+        let bad = || {
+            FieldError::new(
+                field,
+                "invalid_email",
+                "must be an email address such as name@example.org",
+            )
+        };
+        if s.len() < 3 || s.len() > 254 {
+            return Err(bad());
+        }
+        let (local, domain) = s.split_once('@').ok_or_else(bad)?;
+        let ok_chars = |p: &str| !p.is_empty() && p.chars().all(|c| !c.is_whitespace() && !c.is_control() && c != '@');
+        let domain_ok = ok_chars(domain)
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && domain.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '.');
+        if !ok_chars(local) || local.len() > 64 || !domain_ok {
+            return Err(bad());
+        }
+        Ok(Email(s.to_owned()))
+    }
+
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A password as chosen by a person: at least 12 characters (contract §2), at most 1024
+/// so hashing cannot be turned into a denial of service.
+pub struct Password(String);
+
+impl Password {
+    pub const MIN_CHARS: usize = 12;
+    pub const MAX_CHARS: usize = 1024;
+
+    /// # Errors
+    /// When too short or too long.
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        let n = raw.chars().count();
+        if n < Self::MIN_CHARS {
+            return Err(FieldError::new(
+                field,
+                "too_short",
+                format!("must be at least {} characters", Self::MIN_CHARS),
+            ));
+        }
+        if n > Self::MAX_CHARS {
+            return Err(FieldError::new(
+                field,
+                "too_long",
+                format!("must be at most {} characters", Self::MAX_CHARS),
+            ));
+        }
+        Ok(Password(raw.to_owned()))
+    }
+
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(<redacted>)")
+    }
+}
+
+/// A short human label (display names, client names): 1–200 characters after trimming,
+/// no control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label(String);
+
+impl Label {
+    pub const MAX_CHARS: usize = 200;
+
+    /// # Errors
+    /// When empty, too long, or containing control characters.
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        let s = raw.trim();
+        if s.is_empty() {
+            return Err(FieldError::new(field, "required", "must not be empty"));
+        }
+        if s.chars().count() > Self::MAX_CHARS {
+            return Err(FieldError::new(
+                field,
+                "too_long",
+                format!("must be at most {} characters", Self::MAX_CHARS),
+            ));
+        }
+        if s.chars().any(char::is_control) {
+            return Err(FieldError::new(
+                field,
+                "invalid_characters",
+                "must not contain control characters",
+            ));
+        }
+        Ok(Label(s.to_owned()))
+    }
+
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A staff account as the rest of the service sees it (never the password hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub active: bool,
+    pub version: i64,
+    pub created_at: Ts,
+    pub updated_at: Ts,
+}
+
+/// An integration client (never its secret hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiClient {
+    pub id: Uuid,
+    pub name: String,
+    pub client_id: String,
+    pub scopes: Vec<Scope>,
+    pub created_at: Ts,
+    pub revoked_at: Option<Ts>,
+}
+
+/// A new user, fully validated.
+#[derive(Debug)]
+pub struct NewUser {
+    pub email: Email,
+    pub display_name: Label,
+    pub role: Role,
+    pub password: Password,
+}
+
+/// Changes an admin may make to a user.
+#[derive(Debug, Default)]
+pub struct UserPatch {
+    pub display_name: Option<Label>,
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        for ok in ["a@b.co", "first.last+tag@example.org", " x@y.ca "] {
+            assert!(Email::parse("email", ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "", "a", "a@b", "@b.co", "a@.co", "a@b..co", "a b@c.co", "a@b.co.", "a@@b.co", "a@b_c.co",
+        ] {
+            assert!(Email::parse("email", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn passwords() {
+        assert_eq!(Password::parse("p", "short").unwrap_err().code, "too_short");
+        assert!(Password::parse("p", "twelve chars").is_ok());
+        assert_eq!(Password::parse("p", &"x".repeat(1025)).unwrap_err().code, "too_long");
+        assert_eq!(
+            format!("{:?}", Password::parse("p", "twelve chars").unwrap()),
+            "Password(<redacted>)"
+        );
+    }
+
+    #[test]
+    fn labels() {
+        assert_eq!(Label::parse("n", "  ").unwrap_err().code, "required");
+        assert_eq!(Label::parse("n", "a\u{0007}b").unwrap_err().code, "invalid_characters");
+        assert_eq!(Label::parse("n", " Ana ").unwrap().as_str(), "Ana");
+    }
+
+    #[test]
+    fn scopes_round_trip() {
+        for s in Scope::ALL {
+            assert_eq!(s.as_str().parse::<Scope>(), Ok(s));
+        }
+        assert_eq!(
+            parse_scopes(&["stats:read".into(), "bogus".into(), "stats:read".into()]),
+            vec![Scope::StatsRead]
+        );
+    }
+}

@@ -1,0 +1,132 @@
+//! Ed25519 signing keys for access tokens, kept in the database so every replica signs and
+//! verifies with the same set. The newest unretired key signs; a retired key stays
+//! published (and verifying) until every token it signed has expired.
+
+use ed25519_dalek::{SigningKey, pkcs8::EncodePrivateKey};
+use sqlx::PgConnection;
+
+use crate::{crypto, timestamp::Ts};
+
+/// A key as the verifier needs it.
+#[derive(Debug, Clone)]
+pub struct PublicKey {
+    pub kid: String,
+    /// Raw 32-byte Ed25519 public key.
+    pub public_key: Vec<u8>,
+    pub created_at: Ts,
+    pub retired_at: Option<Ts>,
+}
+
+/// The key that signs new tokens.
+pub struct SigningMaterial {
+    pub kid: String,
+    /// PKCS#8 DER of the private key.
+    pub private_pkcs8: Vec<u8>,
+}
+
+impl std::fmt::Debug for SigningMaterial {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningMaterial")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Generates and stores a new key, which becomes the signing key; every older key is
+/// retired from signing at `now` (it keeps verifying until its tokens expire).
+///
+/// # Errors
+/// Database errors only.
+///
+/// # Panics
+/// Never: PKCS#8 encoding of a fresh Ed25519 key cannot fail.
+pub async fn rotate(conn: &mut PgConnection, now: Ts) -> Result<PublicKey, sqlx::Error> {
+    let signing = SigningKey::from_bytes(&crypto::random_bytes::<32>());
+    let der = signing.to_pkcs8_der().expect("an Ed25519 key encodes as PKCS#8");
+    let public = signing.verifying_key().to_bytes().to_vec();
+    // The kid is derived from the public key, so it names the key and nothing else.
+    let kid = crypto::b64(&crypto::sha256(&public)[..12]);
+    sqlx::query!("UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL", now)
+        .execute(&mut *conn)
+        .await?;
+    let r = sqlx::query!(
+        r#"INSERT INTO signing_keys (kid, algorithm, private_pkcs8, public_key, created_at)
+           VALUES ($1, 'EdDSA', $2, $3, $4)
+           RETURNING kid, public_key, created_at, retired_at"#,
+        kid,
+        der.as_bytes(),
+        public,
+        now
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(PublicKey {
+        kid: r.kid,
+        public_key: r.public_key,
+        created_at: r.created_at,
+        retired_at: r.retired_at,
+    })
+}
+
+/// Makes sure a signing key exists (first start). Serialised by an advisory lock so two
+/// replicas starting together create one key, not two.
+///
+/// # Errors
+/// Database errors only.
+pub async fn ensure_signing_key(conn: &mut PgConnection, now: Ts) -> Result<(), sqlx::Error> {
+    sqlx::query!("SELECT pg_advisory_xact_lock(7242)")
+        .execute(&mut *conn)
+        .await?;
+    let has = sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM signing_keys WHERE retired_at IS NULL) AS "e!""#)
+        .fetch_one(&mut *conn)
+        .await?;
+    if !has {
+        rotate(conn, now).await?;
+    }
+    Ok(())
+}
+
+/// The current signing key.
+///
+/// # Errors
+/// Database errors only.
+pub async fn current_signing_key(conn: &mut PgConnection) -> Result<Option<SigningMaterial>, sqlx::Error> {
+    let r = sqlx::query!(
+        "SELECT kid, private_pkcs8 FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1"
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(r.map(|r| SigningMaterial {
+        kid: r.kid,
+        private_pkcs8: r.private_pkcs8,
+    }))
+}
+
+/// Keys that may still verify tokens: unretired ones, and those retired less than
+/// `grace` ago (the longest an access token lives, plus clock skew).
+///
+/// # Errors
+/// Database errors only.
+pub async fn verifying_keys(
+    conn: &mut PgConnection,
+    now: Ts,
+    grace: jiff::SignedDuration,
+) -> Result<Vec<PublicKey>, sqlx::Error> {
+    let cutoff = now.plus(-grace);
+    let rows = sqlx::query!(
+        r#"SELECT kid, public_key, created_at, retired_at FROM signing_keys
+           WHERE retired_at IS NULL OR retired_at > $1 ORDER BY created_at DESC"#,
+        cutoff
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| PublicKey {
+            kid: r.kid,
+            public_key: r.public_key,
+            created_at: r.created_at,
+            retired_at: r.retired_at,
+        })
+        .collect())
+}

@@ -1,0 +1,29 @@
+//! Casework domain: what a case is and what may happen to it — types, rules, state
+//! machines, the office calendar, and the SQL that persists them. Knows nothing of HTTP.
+
+pub mod audit;
+pub mod calendar;
+pub mod clock;
+pub mod crypto;
+pub mod cursor;
+pub mod db;
+pub mod error;
+pub mod idempotency;
+pub mod identity;
+pub mod jobs;
+pub mod keys;
+pub mod runtime;
+pub mod secrets;
+pub mod timestamp;
+
+pub use clock::Clock;
+pub use error::{DomainError, FieldError, Validation};
+pub use timestamp::Ts;
+
+impl Clock {
+    /// The current instant as a database timestamp.
+    #[must_use]
+    pub fn ts(&self) -> Ts {
+        Ts::new(self.now())
+    }
+}

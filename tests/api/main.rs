@@ -1,0 +1,11 @@
+//! End-to-end tests of the API against a real PostgreSQL (one database per test).
+#![expect(clippy::unwrap_used, reason = "a failed unwrap is a failed test, with its location")]
+
+mod api_clients;
+mod conventions;
+mod idempotency;
+mod identity;
+mod operations;
+mod spec;
+mod tokens;
+mod users;

@@ -1,0 +1,100 @@
+//! The OpenAPI document is the product surface: served, checked in, identical, complete.
+
+use casework_tests::TestApp;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+fn checked_in_path() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi/openapi.json")
+}
+
+#[tokio::test]
+async fn served_spec_equals_the_checked_in_file() {
+    let app = TestApp::spawn().await;
+    let served: Value = app
+        .client
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let built = serde_json::to_value(casework_api::openapi::build()).unwrap();
+    assert_eq!(served, built);
+    let path = checked_in_path();
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        std::fs::write(&path, casework_api::openapi::build().to_pretty_json().unwrap() + "\n").unwrap();
+    }
+    let text = std::fs::read_to_string(&path).expect("openapi/openapi.json exists (UPDATE_OPENAPI=1 regenerates it)");
+    let on_disk: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        on_disk, served,
+        "openapi/openapi.json is stale: run UPDATE_OPENAPI=1 cargo test --test api spec"
+    );
+}
+
+#[tokio::test]
+async fn every_operation_documents_descriptions_and_problem_errors() {
+    let spec = serde_json::to_value(casework_api::openapi::build()).unwrap();
+    assert_eq!(spec["openapi"], "3.1.0");
+    assert!(spec["components"]["securitySchemes"]["bearer"].is_object());
+    let mut ops = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            ops += 1;
+            let responses = op["responses"].as_object().unwrap();
+            assert!(
+                responses.contains_key("500") && responses.contains_key("503"),
+                "{method} {path}"
+            );
+            let secured = op.get("security").is_some_and(|s| !s.as_array().unwrap().is_empty());
+            if secured {
+                assert!(responses.contains_key("401"), "{method} {path} documents 401");
+            }
+            for (status, r) in responses {
+                if r.get("$ref").is_some() {
+                    continue;
+                }
+                assert!(
+                    r["description"].as_str().is_some_and(|d| !d.is_empty()),
+                    "{method} {path} {status} has a description"
+                );
+                if status.starts_with('4') || status.starts_with('5') {
+                    let content = r["content"]
+                        .as_object()
+                        .unwrap_or_else(|| panic!("{method} {path} {status} has a body"));
+                    assert!(
+                        content.contains_key("application/problem+json")
+                            || path == "/v1/auth/token"
+                            || path == "/v1/auth/revoke",
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(ops >= 17);
+}
+
+#[tokio::test]
+async fn every_documented_route_exists_and_docs_are_served() {
+    let app = TestApp::spawn().await;
+    let spec = serde_json::to_value(casework_api::openapi::build()).unwrap();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        let concrete = path.replace("{id}", "0190a6d5-7c5e-7000-8000-000000000000");
+        for method in item.as_object().unwrap().keys() {
+            let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let res = app.client.request(m, app.url(&concrete)).send().await.unwrap();
+            assert_ne!(res.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+            let body: String = res.text().await.unwrap();
+            assert!(
+                !body.contains("\"/problems/not-found\"") || path.contains('{'),
+                "{method} {path} is routed"
+            );
+        }
+    }
+    let res = app.client.get(app.url("/docs/")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("swagger"));
+}

@@ -1,0 +1,257 @@
+//! Test harness: each test gets its own database (created fresh, dropped afterwards) and
+//! its own server on a free port, with a clock the test controls.
+
+use std::sync::Once;
+
+use casework_api::{Application, Settings, config::Secret};
+use casework_domain::Clock;
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{Value, json};
+use sqlx::{Connection, Executor, PgConnection};
+
+pub const ADMIN_EMAIL: &str = "admin@example.org";
+pub const ADMIN_PASSWORD: &str = "admin-password-123";
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Where test databases are created: `CASEWORK_TEST_DATABASE_URL`, default the local
+/// server's maintenance database.
+#[must_use]
+pub fn admin_url() -> String {
+    std::env::var("CASEWORK_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+fn url_for(db: &str) -> String {
+    let base = admin_url();
+    let (prefix, _) = base.rsplit_once('/').expect("database URL has a path");
+    format!("{prefix}/{db}")
+}
+
+fn init_logs() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            casework_domain::runtime::init_tracing(casework_domain::runtime::LogFormat::Pretty);
+        }
+    });
+}
+
+/// A fresh, empty database that is dropped when this value is.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDb {
+    /// # Panics
+    /// When PostgreSQL is not reachable.
+    pub async fn new() -> Self {
+        let name = format!("casework_test_{}", uuid::Uuid::now_v7().simple());
+        let mut conn = PgConnection::connect(&admin_url())
+            .await
+            .expect("PostgreSQL is reachable for tests");
+        conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .await
+            .expect("create test database");
+        let _ = conn.close().await;
+        let url = url_for(&name);
+        Self { name, url }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        // Drop runs outside async context; use a private runtime on a plain thread.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                return;
+            };
+            rt.block_on(async move {
+                if let Ok(mut conn) = PgConnection::connect(&admin_url()).await {
+                    let _ = conn
+                        .execute(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        )))
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// The instant every test starts at unless it says otherwise: a Monday morning in
+/// Vancouver, after BC moved to permanent UTC−7.
+#[must_use]
+pub fn default_start() -> jiff::Timestamp {
+    "2026-11-23T17:00:00Z".parse().expect("valid instant")
+}
+
+pub struct TestApp {
+    pub addr: String,
+    pub client: Client,
+    pub clock: Clock,
+    pub settings: Settings,
+    pub pool: sqlx::PgPool,
+    handle: actix_web::dev::ServerHandle,
+    // Last, so the server stops before its database is dropped.
+    pub db: TestDb,
+}
+
+impl TestApp {
+    /// # Panics
+    /// When the app cannot start.
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Spawns with adjusted settings.
+    ///
+    /// # Panics
+    /// When the app cannot start.
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> Self {
+        init_logs();
+        let db = TestDb::new().await;
+        let mut settings = Settings::for_database(&db.url);
+        settings.listen = "127.0.0.1:0".into();
+        settings.bootstrap_admin_email = Some(ADMIN_EMAIL.into());
+        settings.bootstrap_admin_password = Some(Secret(ADMIN_PASSWORD.into()));
+        settings.token_rate_limit = 1000;
+        settings.db_acquire_timeout_secs = 2;
+        settings.cors_origins = vec![];
+        adjust(&mut settings);
+        let clock = Clock::fixed(default_start());
+        let app = Application::build(settings.clone(), clock.clone())
+            .await
+            .expect("app builds");
+        let addr = format!("http://127.0.0.1:{}", app.port());
+        let pool = app.state.db.clone();
+        let handle = app.handle();
+        tokio::spawn(app.run_until_stopped());
+        let client = Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Self {
+            addr,
+            client,
+            clock,
+            settings,
+            pool,
+            handle,
+            db,
+        }
+    }
+
+    #[must_use]
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.addr)
+    }
+
+    /// Password grant, form-encoded.
+    pub async fn password_grant(&self, email: &str, password: &str) -> Response {
+        self.client
+            .post(self.url("/v1/auth/token"))
+            .form(&[("grant_type", "password"), ("username", email), ("password", password)])
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Signs in and returns the whole token response.
+    ///
+    /// # Panics
+    /// When sign-in fails.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Value {
+        let res = self.password_grant(email, password).await;
+        assert_eq!(res.status(), StatusCode::OK, "sign-in of {email}");
+        res.json().await.expect("json")
+    }
+
+    pub async fn admin_token(&self) -> String {
+        self.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await["access_token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
+    }
+
+    /// Creates a staff user through the API and returns (id, email, access token).
+    ///
+    /// # Panics
+    /// When creation or sign-in fails.
+    pub async fn staff(&self, role: &str) -> (String, String, String) {
+        let admin = self.admin_token().await;
+        let email = format!("{role}-{}@example.org", uuid::Uuid::now_v7().simple());
+        let res = self
+            .post_json(
+                "/v1/users",
+                &admin,
+                &json!({"email": email, "display_name": format!("A {role}"), "role": role, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let user: Value = res.json().await.expect("json");
+        let token = self.sign_in(&email, PASSWORD).await["access_token"]
+            .as_str()
+            .expect("token")
+            .to_owned();
+        (user["id"].as_str().expect("id").to_owned(), email, token)
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_json(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        drop(handle.stop(false));
+    }
+}
+
+/// Reads a problem+json body and checks its shape.
+///
+/// # Panics
+/// When the response is not a well-formed problem of the given status.
+pub async fn problem(res: Response, status: u16) -> Value {
+    assert_eq!(res.status().as_u16(), status, "status");
+    let ct = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let rid = res
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(ct, "application/problem+json", "content type");
+    let body: Value = res.json().await.expect("problem body is JSON");
+    assert_eq!(body["status"], status);
+    assert!(
+        body["type"].as_str().is_some_and(|t| t.starts_with("/problems/")),
+        "{body}"
+    );
+    assert!(body["title"].is_string() && body["detail"].is_string(), "{body}");
+    assert_eq!(body["instance"], rid.as_str(), "instance is the request id");
+    body
+}

@@ -1,0 +1,37 @@
+//! `casework-worker`: runs the background jobs until SIGTERM/Ctrl-C.
+
+use casework_domain::{db, runtime};
+use clap::Parser;
+
+#[derive(Debug, Parser)]
+#[command(name = "casework-worker", version, about = "Casework background worker")]
+struct Cli {
+    /// PostgreSQL URL; the database is created and migrated when needed.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/casework"
+    )]
+    database_url: String,
+    /// Log format: json or pretty.
+    #[arg(long, env = "CASEWORK_LOG_FORMAT", default_value = "json")]
+    log_format: runtime::LogFormat,
+    /// Start the service clock at this RFC 3339 instant (demos and end-to-end tests).
+    #[arg(long, env = "CASEWORK_CLOCK_START")]
+    clock_start: Option<jiff::Timestamp>,
+    /// Maximum database connections.
+    #[arg(long, env = "CASEWORK_DB_MAX_CONNECTIONS", default_value_t = 5)]
+    db_max_connections: u32,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    runtime::init_tracing(cli.log_format);
+    let clock = runtime::clock(cli.clock_start);
+    let opts = db::options(&cli.database_url)?;
+    db::ensure_database(&opts).await?;
+    db::migrate(&opts).await?;
+    let pool = db::pool(opts, cli.db_max_connections, std::time::Duration::from_secs(5));
+    casework_worker::run(pool, clock, runtime::shutdown_signal()).await
+}
