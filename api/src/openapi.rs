@@ -56,6 +56,7 @@ opaque cursors; PATCH needs If-Match; any POST accepts an Idempotency-Key.",
         (name = "users", description = "Staff accounts (admin)"),
         (name = "api-clients", description = "Integration clients (admin)"),
         (name = "signing-keys", description = "Token signing keys (admin)"),
+        (name = "calendar", description = "Office hours, closures and business days (America/Vancouver)"),
         (name = "health", description = "Liveness, readiness, metrics"),
     )
 )]

@@ -77,6 +77,8 @@ use jiff::civil::{Date, DateTime, Time, Weekday};
 use jiff::tz::{TimeZone, TimeZoneDatabase};
 use serde::{Deserialize, Serialize};
 
+pub mod store;
+
 #[cfg(test)]
 mod tests;
 
@@ -142,7 +144,7 @@ pub fn local_instant(date: Date, time: Time) -> Option<Timestamp> {
 }
 
 /// Why the office is closed on a day.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ClosureKind {
     /// A B.C. statutory holiday or its observed substitute.
@@ -154,9 +156,11 @@ pub enum ClosureKind {
 }
 
 /// A day the office is closed (besides weekends).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Closure {
+    /// The local date the office is closed.
     pub date: Date,
+    /// e.g. `Christmas Day (observed)`.
     pub name: String,
     pub kind: ClosureKind,
 }

@@ -75,3 +75,28 @@ pub async fn shutdown_signal() {
     }
     tracing::info!("shutdown signal received");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_start_gives_a_running_clock_from_that_instant() {
+        let start: Timestamp = "2026-11-27T23:29:00Z".parse().unwrap();
+        let c = clock(Some(start));
+        assert!(!c.is_real());
+        let now = c.now();
+        assert!(
+            now >= start && now < start + jiff::SignedDuration::from_secs(5),
+            "{now}"
+        );
+        assert!(clock(None).is_real());
+    }
+
+    #[test]
+    fn log_formats_parse() {
+        assert_eq!("JSON".parse::<LogFormat>(), Ok(LogFormat::Json));
+        assert_eq!("pretty".parse::<LogFormat>(), Ok(LogFormat::Pretty));
+        assert!("xml".parse::<LogFormat>().is_err());
+    }
+}

@@ -113,3 +113,59 @@ impl<'r> Decode<'r, Postgres> for Ts {
         }
     }
 }
+
+/// A `date` column as a jiff civil date (PostgreSQL sends days since 2000-01-01).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DbDate(i32);
+
+const PG_EPOCH_DATE: jiff::civil::Date = jiff::civil::Date::constant(2000, 1, 1);
+
+impl DbDate {
+    #[must_use]
+    pub fn from_civil(d: jiff::civil::Date) -> Self {
+        DbDate(PG_EPOCH_DATE.until(d).map_or(0, |s| s.get_days()))
+    }
+
+    /// `None` only for dates beyond what jiff represents.
+    #[must_use]
+    pub fn to_civil(self) -> Option<jiff::civil::Date> {
+        PG_EPOCH_DATE
+            .checked_add(jiff::Span::new().try_days(i64::from(self.0)).ok()?)
+            .ok()
+    }
+}
+
+impl Type<Postgres> for DbDate {
+    fn type_info() -> PgTypeInfo {
+        PgTypeInfo::with_name("date")
+    }
+}
+
+impl Encode<'_, Postgres> for DbDate {
+    fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
+        <i32 as Encode<Postgres>>::encode(self.0, buf)
+    }
+}
+
+impl<'r> Decode<'r, Postgres> for DbDate {
+    fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+        match value.format() {
+            PgValueFormat::Binary => Ok(DbDate(<i32 as Decode<Postgres>>::decode(value)?)),
+            PgValueFormat::Text => Err("date in text format is not supported".into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_round_trip() {
+        for s in ["2000-01-01", "1999-12-31", "2026-11-23", "2100-02-28"] {
+            let d: jiff::civil::Date = s.parse().unwrap();
+            assert_eq!(DbDate::from_civil(d).to_civil(), Some(d));
+        }
+        assert_eq!(DbDate::from_civil("2000-01-02".parse().unwrap()), DbDate(1));
+    }
+}

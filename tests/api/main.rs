@@ -2,6 +2,7 @@
 #![expect(clippy::unwrap_used, reason = "a failed unwrap is a failed test, with its location")]
 
 mod api_clients;
+mod calendar;
 mod conventions;
 mod idempotency;
 mod identity;

@@ -3,6 +3,7 @@
 
 pub mod api_clients;
 pub mod auth;
+pub mod calendar;
 pub mod health;
 pub mod me;
 pub mod signing_keys;
@@ -28,5 +29,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(api_clients::list)
         .service(api_clients::revoke)
         .service(signing_keys::list)
-        .service(signing_keys::rotate);
+        .service(signing_keys::rotate)
+        .service(calendar::list_closures)
+        .service(calendar::add_closure)
+        .service(calendar::remove_closure)
+        .service(calendar::next_open)
+        .service(calendar::add_business_days);
 }
