@@ -235,6 +235,42 @@ pub fn decode_cursor<P: DeserializeOwned>(
         .transpose()
 }
 
+/// Applies an RFC 7396 JSON merge patch: objects merge key by key, `null` removes a key,
+/// anything else replaces.
+pub fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
+    use serde_json::Value;
+    let Value::Object(p) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(serde_json::Map::new());
+    }
+    if let Value::Object(t) = target {
+        for (k, v) in p {
+            if v.is_null() {
+                t.remove(k);
+            } else {
+                merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
+            }
+        }
+    }
+}
+
+/// Parses an optional RFC 3339 instant from a query string; one without an offset is
+/// refused. A `+` that arrived as a space (unescaped) is restored.
+pub fn parse_instant(field: &str, raw: &str) -> Result<jiff::Timestamp, FieldError> {
+    raw.parse::<jiff::Timestamp>()
+        .or_else(|_| raw.trim().replace(' ', "+").parse::<jiff::Timestamp>())
+        .map_err(|_| {
+            FieldError::new(
+                field,
+                "invalid_instant",
+                "must be an RFC 3339 instant with an offset, e.g. 2026-11-23T08:30:00-07:00",
+            )
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,5 +293,15 @@ mod tests {
         assert_eq!((e.field.as_str(), e.code), ("email", "required"));
         let e = field_error_from_serde("age", "invalid type: string \"x\", expected u8");
         assert_eq!((e.field.as_str(), e.code), ("age", "invalid_type"));
+    }
+
+    #[test]
+    fn merge_patch_follows_rfc_7396() {
+        let mut t = serde_json::json!({"a": 1, "b": {"c": 2, "d": 3}, "e": [1]});
+        merge_patch(
+            &mut t,
+            &serde_json::json!({"a": null, "b": {"c": 9}, "e": [2, 3], "f": "x"}),
+        );
+        assert_eq!(t, serde_json::json!({"b": {"c": 9, "d": 3}, "e": [2, 3], "f": "x"}));
     }
 }

@@ -56,6 +56,8 @@ opaque cursors; PATCH needs If-Match; any POST accepts an Idempotency-Key.",
         (name = "users", description = "Staff accounts (admin)"),
         (name = "api-clients", description = "Integration clients (admin)"),
         (name = "signing-keys", description = "Token signing keys (admin)"),
+        (name = "cases", description = "Cases: the client, the lifecycle, assignment"),
+        (name = "case-records", description = "Notes, referrals, consents, evidence and the timeline of a case"),
         (name = "calendar", description = "Office hours, closures and business days (America/Vancouver)"),
         (name = "health", description = "Liveness, readiness, metrics"),
     )

@@ -3,10 +3,12 @@
 
 pub mod audit;
 pub mod calendar;
+pub mod case;
 pub mod clock;
 pub mod crypto;
 pub mod cursor;
 pub mod db;
+pub mod enums;
 pub mod error;
 pub mod idempotency;
 pub mod identity;

@@ -3,6 +3,9 @@
 
 mod api_clients;
 mod calendar;
+mod case_access;
+mod case_records;
+mod cases;
 mod conventions;
 mod idempotency;
 mod identity;

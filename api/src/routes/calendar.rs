@@ -13,24 +13,10 @@ use utoipa::{IntoParams, ToSchema};
 use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
-    extract::JsonBody,
+    extract::{JsonBody, parse_instant},
     idempotency::{self, Started},
     startup::AppState,
 };
-
-/// Parses an RFC 3339 instant; one without an offset is refused, because a bare local
-/// time is ambiguous. A `+` that arrived as a space (unescaped in a query) is restored.
-fn parse_instant(field: &str, raw: &str) -> Result<Timestamp, FieldError> {
-    raw.parse::<Timestamp>()
-        .or_else(|_| raw.trim().replace(' ', "+").parse::<Timestamp>())
-        .map_err(|_| {
-            FieldError::new(
-                field,
-                "invalid_instant",
-                "must be an RFC 3339 instant with an offset, e.g. 2026-11-23T08:30:00-07:00",
-            )
-        })
-}
 
 fn parse_date(field: &str, raw: &str) -> Result<Date, FieldError> {
     raw.trim()

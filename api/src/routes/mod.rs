@@ -4,6 +4,8 @@
 pub mod api_clients;
 pub mod auth;
 pub mod calendar;
+pub mod case_records;
+pub mod cases;
 pub mod health;
 pub mod me;
 pub mod signing_keys;
@@ -34,5 +36,22 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(calendar::add_closure)
         .service(calendar::remove_closure)
         .service(calendar::next_open)
-        .service(calendar::add_business_days);
+        .service(calendar::add_business_days)
+        .service(cases::create)
+        .service(cases::list)
+        .service(cases::get)
+        .service(cases::update)
+        .service(cases::transition)
+        .service(cases::assign)
+        .service(case_records::add_note)
+        .service(case_records::list_notes)
+        .service(case_records::add_referral)
+        .service(case_records::list_referrals)
+        .service(case_records::update_referral)
+        .service(case_records::add_consent)
+        .service(case_records::list_consents)
+        .service(case_records::revoke_consent)
+        .service(case_records::add_evidence)
+        .service(case_records::list_evidence)
+        .service(case_records::timeline);
 }
