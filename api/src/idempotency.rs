@@ -1,8 +1,8 @@
 //! `Idempotency-Key` on POST (contract §1), on top of the domain's key store.
 //!
-//! A handler opens its transaction, calls [`start`], does its work on the same
-//! transaction, then calls [`Claim::respond`] and commits: the stored response and the
-//! effect land together or not at all.
+//! A handler calls [`begin`], which opens the transaction and claims the key; does its
+//! work on `work.tx`; and ends with [`Work::finish`], which stores the response under the
+//! key and commits: the stored response and the effect land together or not at all.
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode};
 use casework_domain::{
@@ -11,14 +11,15 @@ use casework_domain::{
 };
 use serde::Serialize;
 use sqlx::PgConnection;
+use sqlx::{Postgres, Transaction};
 
-use crate::{auth::Principal, error::ApiError};
+use crate::{auth::Principal, error::ApiError, startup::AppState};
 
 pub const HEADER: &str = "Idempotency-Key";
 pub const REPLAYED_HEADER: &str = "Idempotent-Replayed";
 
 /// What to do after [`start`].
-pub enum Started {
+enum Started {
     /// Do the work; `claim` is `None` when the request carried no key.
     Proceed(Option<Claim>),
     /// Answer with the stored response.
@@ -56,7 +57,7 @@ fn fingerprint(req: &HttpRequest, body: &serde_json::Value) -> Vec<u8> {
 }
 
 /// Claims the request's key (if any) inside the caller's transaction.
-pub async fn start(
+async fn start(
     conn: &mut PgConnection,
     req: &HttpRequest,
     principal: &Principal,
@@ -92,7 +93,7 @@ fn replay(stored: &StoredResponse) -> HttpResponse {
 /// Builds the JSON response and, when a key was claimed, stores it in the same
 /// transaction. `stored_body` replaces the body kept for replays when the live one holds
 /// something that must be shown only once (a client secret).
-pub async fn respond<T: Serialize>(
+async fn respond<T: Serialize>(
     conn: &mut PgConnection,
     claim: Option<Claim>,
     status: StatusCode,
@@ -123,4 +124,49 @@ pub async fn respond<T: Serialize>(
         res.insert_header((*k, v.as_str()));
     }
     Ok(res.content_type("application/json").body(bytes))
+}
+
+/// A POST's unit of work: its transaction and the claim on its key, if it sent one.
+pub struct Work {
+    pub tx: Transaction<'static, Postgres>,
+    claim: Option<Claim>,
+}
+
+/// What [`begin`] found.
+pub enum Begun {
+    /// Do the work, then [`Work::finish`].
+    Work(Work),
+    /// The key was used before with this request: answer with the stored response.
+    Replay(HttpResponse),
+}
+
+/// Opens the transaction of a POST and claims its `Idempotency-Key`, if any. `body` is the
+/// parsed request body (`Null` for bodiless POSTs).
+pub async fn begin(
+    state: &AppState,
+    req: &HttpRequest,
+    principal: &Principal,
+    body: &serde_json::Value,
+) -> Result<Begun, ApiError> {
+    let mut tx = state.db.begin().await?;
+    match start(&mut tx, req, principal, body, &state.clock).await? {
+        Started::Replay(res) => Ok(Begun::Replay(res)),
+        Started::Proceed(claim) => Ok(Begun::Work(Work { tx, claim })),
+    }
+}
+
+impl Work {
+    /// Builds the JSON response, stores it under the key, and commits everything.
+    pub async fn finish<T: Serialize>(
+        mut self,
+        status: StatusCode,
+        headers: &[(&str, String)],
+        body: &T,
+        stored_body: Option<&serde_json::Value>,
+        clock: &Clock,
+    ) -> Result<HttpResponse, ApiError> {
+        let res = respond(&mut self.tx, self.claim, status, headers, body, stored_body, clock).await?;
+        self.tx.commit().await?;
+        Ok(res)
+    }
 }

@@ -13,7 +13,7 @@ use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
     extract::{JsonBody, PageQuery, decode_cursor, finish_page},
-    idempotency::{self, Started},
+    idempotency::{self, Begun},
     startup::AppState,
 };
 
@@ -99,15 +99,15 @@ pub async fn create(
     if scopes.is_empty() {
         return Err(ApiError::field("scopes", "required", "grant at least one scope"));
     }
-    let mut tx = state.db.begin().await?;
-    let claim = match idempotency::start(&mut tx, &req, &principal, &body.raw, &state.clock).await? {
-        Started::Replay(res) => return Ok(res),
-        Started::Proceed(c) => c,
+    let mut work = match idempotency::begin(&state, &req, &principal, &body.raw).await? {
+        Begun::Replay(res) => return Ok(res),
+        Begun::Work(w) => w,
     };
+    let tx = &mut *work.tx;
     let now = state.clock.ts();
-    let issued = store::insert_api_client(&mut tx, name.as_str(), &scopes, admin, now).await?;
+    let issued = store::insert_api_client(tx, name.as_str(), &scopes, admin, now).await?;
     audit::record(
-        &mut tx,
+        tx,
         &principal.key(),
         "api_client.create",
         &format!("client:{}", issued.client.id),
@@ -128,18 +128,8 @@ pub async fn create(
     let mut kept = serde_json::to_value(&out).map_err(|e| ApiError::Internal(e.into()))?;
     kept["client_secret"] = serde_json::Value::Null;
     let headers = [("Location", format!("/v1/api-clients/{}", out.id))];
-    let res = idempotency::respond(
-        &mut tx,
-        claim,
-        StatusCode::CREATED,
-        &headers,
-        &out,
-        Some(&kept),
-        &state.clock,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(res)
+    work.finish(StatusCode::CREATED, &headers, &out, Some(&kept), &state.clock)
+        .await
 }
 
 /// List integration clients, oldest first (revoked ones included).

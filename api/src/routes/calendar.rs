@@ -14,7 +14,7 @@ use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
     extract::{JsonBody, parse_instant},
-    idempotency::{self, Started},
+    idempotency::{self, Begun},
     startup::AppState,
 };
 
@@ -140,15 +140,15 @@ pub async fn add_closure(
     let (Some(date), Some(name)) = (date, name) else {
         return Err(ApiError::Internal(anyhow::anyhow!("validated fields missing")));
     };
-    let mut tx = state.db.begin().await?;
-    let claim = match idempotency::start(&mut tx, &req, &principal, &body.raw, &state.clock).await? {
-        Started::Replay(res) => return Ok(res),
-        Started::Proceed(c) => c,
+    let mut work = match idempotency::begin(&state, &req, &principal, &body.raw).await? {
+        Begun::Replay(res) => return Ok(res),
+        Begun::Work(w) => w,
     };
+    let tx = &mut *work.tx;
     let now = state.clock.ts();
-    let closure = store::add(&mut tx, date, name.as_str(), admin, now).await?;
+    let closure = store::add(tx, date, name.as_str(), admin, now).await?;
     audit::record(
-        &mut tx,
+        tx,
         &principal.key(),
         "calendar.closure.add",
         &format!("closure:{date}"),
@@ -156,18 +156,14 @@ pub async fn add_closure(
         now,
     )
     .await?;
-    let res = idempotency::respond(
-        &mut tx,
-        claim,
+    work.finish(
         StatusCode::CREATED,
         &[("Location", format!("/v1/calendar/closures/{date}"))],
         &closure,
         None,
         &state.clock,
     )
-    .await?;
-    tx.commit().await?;
-    Ok(res)
+    .await
 }
 
 /// Remove a custom closure (admin). Statutory and public-service closures cannot be

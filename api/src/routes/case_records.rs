@@ -20,13 +20,55 @@ use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
     extract::{JsonBody, PageQuery, decode_cursor, etag, finish_page, required_if_match},
-    idempotency::{self, Started},
+    idempotency::{self, Begun},
     startup::AppState,
 };
 
 fn author(p: &Principal) -> Result<Uuid, ApiError> {
     // Only staff with a visible case get this far; clients and admins were 404 already.
     p.user_id().ok_or(ApiError::NotFound)
+}
+
+/// One page of a list kept on a case, for a caller who sees the case: the paging and the
+/// visibility check every such list shares.
+struct CaseListPage {
+    conn: sqlx::pool::PoolConnection<sqlx::Postgres>,
+    case_id: Uuid,
+    /// Where the previous page ended.
+    position: Option<Uuid>,
+    limit: i64,
+    codec: casework_domain::cursor::CursorCodec,
+    kind: String,
+}
+
+async fn open_page(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    q: &PageQuery,
+    list: &str,
+) -> ApiResult<CaseListPage> {
+    let limit = q.limit()?;
+    let codec = state.cursor_codec().await?;
+    // The cursor names its list and case, so one taken from elsewhere is refused.
+    let kind = format!("{list}:{id}");
+    let position = decode_cursor::<Uuid>(&codec, &kind, q.cursor.as_deref())?;
+    let mut conn = state.db.acquire().await?;
+    let case = store::visible(&mut conn, visibility(principal), id, false).await?;
+    Ok(CaseListPage {
+        conn,
+        case_id: case.id,
+        position,
+        limit,
+        codec,
+        kind,
+    })
+}
+
+impl CaseListPage {
+    fn finish<T>(&self, rows: Vec<T>, id_of: impl Fn(&T) -> Uuid) -> (Vec<T>, Option<String>) {
+        finish_page(rows, self.limit, &self.codec, &self.kind, id_of)
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -98,14 +140,14 @@ pub async fn add_note(
             format!("notes are limited to {NOTE_MAX_CHARS} characters"),
         ));
     }
-    let mut tx = state.db.begin().await?;
-    let case = store::visible(&mut tx, visibility(&principal), *id, false).await?;
-    let claim = match idempotency::start(&mut tx, &req, &principal, &body.raw, &state.clock).await? {
-        Started::Replay(res) => return Ok(res),
-        Started::Proceed(c) => c,
+    let mut work = match idempotency::begin(&state, &req, &principal, &body.raw).await? {
+        Begun::Replay(res) => return Ok(res),
+        Begun::Work(w) => w,
     };
+    let tx = &mut *work.tx;
+    let case = store::visible(tx, visibility(&principal), *id, false).await?;
     let note = store::add_note(
-        &mut tx,
+        tx,
         case.id,
         body.value.kind,
         text,
@@ -113,18 +155,8 @@ pub async fn add_note(
         state.clock.ts(),
     )
     .await?;
-    let res = idempotency::respond(
-        &mut tx,
-        claim,
-        StatusCode::CREATED,
-        &[],
-        &NoteOut::from(note),
-        None,
-        &state.clock,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(res)
+    work.finish(StatusCode::CREATED, &[], &NoteOut::from(note), None, &state.clock)
+        .await
 }
 
 /// Notes of a case, oldest first.
@@ -140,14 +172,9 @@ pub async fn list_notes(
     q: web::Query<PageQuery>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let limit = q.limit()?;
-    let codec = state.cursor_codec().await?;
-    let kind = format!("notes:{id}");
-    let after = decode_cursor::<Uuid>(&codec, &kind, q.cursor.as_deref())?;
-    let mut conn = state.db.acquire().await?;
-    let case = store::visible(&mut conn, visibility(&principal), *id, false).await?;
-    let rows = store::list_notes(&mut conn, case.id, after, limit + 1).await?;
-    let (items, next_cursor) = finish_page(rows, limit, &codec, &kind, |n| n.id);
+    let mut page = open_page(&state, &principal, *id, &q, "notes").await?;
+    let rows = store::list_notes(&mut page.conn, page.case_id, page.position, page.limit + 1).await?;
+    let (items, next_cursor) = page.finish(rows, |n| n.id);
     Ok(HttpResponse::Ok().json(NotePage {
         items: items.into_iter().map(Into::into).collect(),
         next_cursor,
@@ -230,15 +257,15 @@ pub async fn add_referral(
 ) -> ApiResult<HttpResponse> {
     let b = &body.value;
     let other_name = rules::check_referral_target(b.to, b.other_name.as_deref())?;
-    let mut tx = state.db.begin().await?;
-    let case = store::visible(&mut tx, visibility(&principal), *id, false).await?;
-    let claim = match idempotency::start(&mut tx, &req, &principal, &body.raw, &state.clock).await? {
-        Started::Replay(res) => return Ok(res),
-        Started::Proceed(c) => c,
+    let mut work = match idempotency::begin(&state, &req, &principal, &body.raw).await? {
+        Begun::Replay(res) => return Ok(res),
+        Begun::Work(w) => w,
     };
+    let tx = &mut *work.tx;
+    let case = store::visible(tx, visibility(&principal), *id, false).await?;
     let status = b.status.unwrap_or(ReferralStatus::Suggested);
     let r = store::add_referral(
-        &mut tx,
+        tx,
         case.id,
         b.to,
         other_name.as_deref(),
@@ -248,18 +275,8 @@ pub async fn add_referral(
     )
     .await?;
     let headers = [("ETag", etag(r.version))];
-    let res = idempotency::respond(
-        &mut tx,
-        claim,
-        StatusCode::CREATED,
-        &headers,
-        &ReferralOut::from(r),
-        None,
-        &state.clock,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(res)
+    work.finish(StatusCode::CREATED, &headers, &ReferralOut::from(r), None, &state.clock)
+        .await
 }
 
 /// Referrals of a case, oldest first.
@@ -275,14 +292,9 @@ pub async fn list_referrals(
     q: web::Query<PageQuery>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let limit = q.limit()?;
-    let codec = state.cursor_codec().await?;
-    let kind = format!("referrals:{id}");
-    let after = decode_cursor::<Uuid>(&codec, &kind, q.cursor.as_deref())?;
-    let mut conn = state.db.acquire().await?;
-    let case = store::visible(&mut conn, visibility(&principal), *id, false).await?;
-    let rows = store::list_referrals(&mut conn, case.id, after, limit + 1).await?;
-    let (items, next_cursor) = finish_page(rows, limit, &codec, &kind, |r| r.id);
+    let mut page = open_page(&state, &principal, *id, &q, "referrals").await?;
+    let rows = store::list_referrals(&mut page.conn, page.case_id, page.position, page.limit + 1).await?;
+    let (items, next_cursor) = page.finish(rows, |r| r.id);
     Ok(HttpResponse::Ok().json(ReferralPage {
         items: items.into_iter().map(Into::into).collect(),
         next_cursor,
@@ -412,14 +424,14 @@ pub async fn add_consent(
             "consent cannot be given in the future",
         ));
     }
-    let mut tx = state.db.begin().await?;
-    let case = store::visible(&mut tx, visibility(&principal), *id, false).await?;
-    let claim = match idempotency::start(&mut tx, &req, &principal, &body.raw, &state.clock).await? {
-        Started::Replay(res) => return Ok(res),
-        Started::Proceed(c) => c,
+    let mut work = match idempotency::begin(&state, &req, &principal, &body.raw).await? {
+        Begun::Replay(res) => return Ok(res),
+        Begun::Work(w) => w,
     };
+    let tx = &mut *work.tx;
+    let case = store::visible(tx, visibility(&principal), *id, false).await?;
     let c = store::add_consent(
-        &mut tx,
+        tx,
         case.id,
         body.value.scope,
         body.value.party_id,
@@ -428,18 +440,8 @@ pub async fn add_consent(
         state.clock.ts(),
     )
     .await?;
-    let res = idempotency::respond(
-        &mut tx,
-        claim,
-        StatusCode::CREATED,
-        &[],
-        &ConsentOut::from(c),
-        None,
-        &state.clock,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(res)
+    work.finish(StatusCode::CREATED, &[], &ConsentOut::from(c), None, &state.clock)
+        .await
 }
 
 /// The consent ledger of a case, oldest first (revoked ones included).
@@ -455,14 +457,9 @@ pub async fn list_consents(
     q: web::Query<PageQuery>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let limit = q.limit()?;
-    let codec = state.cursor_codec().await?;
-    let kind = format!("consents:{id}");
-    let after = decode_cursor::<Uuid>(&codec, &kind, q.cursor.as_deref())?;
-    let mut conn = state.db.acquire().await?;
-    let case = store::visible(&mut conn, visibility(&principal), *id, false).await?;
-    let rows = store::list_consents(&mut conn, case.id, after, limit + 1).await?;
-    let (items, next_cursor) = finish_page(rows, limit, &codec, &kind, |c| c.id);
+    let mut page = open_page(&state, &principal, *id, &q, "consents").await?;
+    let rows = store::list_consents(&mut page.conn, page.case_id, page.position, page.limit + 1).await?;
+    let (items, next_cursor) = page.finish(rows, |c| c.id);
     Ok(HttpResponse::Ok().json(ConsentPage {
         items: items.into_iter().map(Into::into).collect(),
         next_cursor,
@@ -487,25 +484,15 @@ pub async fn revoke_consent(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let (case_id, consent_id) = path.into_inner();
-    let mut tx = state.db.begin().await?;
-    let case = store::visible(&mut tx, visibility(&principal), case_id, false).await?;
-    let claim = match idempotency::start(&mut tx, &req, &principal, &serde_json::Value::Null, &state.clock).await? {
-        Started::Replay(res) => return Ok(res),
-        Started::Proceed(c) => c,
+    let mut work = match idempotency::begin(&state, &req, &principal, &serde_json::Value::Null).await? {
+        Begun::Replay(res) => return Ok(res),
+        Begun::Work(w) => w,
     };
-    let c = store::revoke_consent(&mut tx, case.id, consent_id, author(&principal)?, state.clock.ts()).await?;
-    let res = idempotency::respond(
-        &mut tx,
-        claim,
-        StatusCode::OK,
-        &[],
-        &ConsentOut::from(c),
-        None,
-        &state.clock,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(res)
+    let tx = &mut *work.tx;
+    let case = store::visible(tx, visibility(&principal), case_id, false).await?;
+    let c = store::revoke_consent(tx, case.id, consent_id, author(&principal)?, state.clock.ts()).await?;
+    work.finish(StatusCode::OK, &[], &ConsentOut::from(c), None, &state.clock)
+        .await
 }
 
 // ---------------------------------------------------------------------------------------
@@ -640,25 +627,15 @@ pub async fn add_evidence(
         sha256: sha,
         storage_location,
     };
-    let mut tx = state.db.begin().await?;
-    let case = store::visible(&mut tx, visibility(&principal), *id, false).await?;
-    let claim = match idempotency::start(&mut tx, &req, &principal, &body.raw, &state.clock).await? {
-        Started::Replay(res) => return Ok(res),
-        Started::Proceed(c) => c,
+    let mut work = match idempotency::begin(&state, &req, &principal, &body.raw).await? {
+        Begun::Replay(res) => return Ok(res),
+        Begun::Work(w) => w,
     };
-    let e = store::add_evidence(&mut tx, case.id, &new, author(&principal)?, state.clock.ts()).await?;
-    let res = idempotency::respond(
-        &mut tx,
-        claim,
-        StatusCode::CREATED,
-        &[],
-        &EvidenceOut::from(e),
-        None,
-        &state.clock,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(res)
+    let tx = &mut *work.tx;
+    let case = store::visible(tx, visibility(&principal), *id, false).await?;
+    let e = store::add_evidence(tx, case.id, &new, author(&principal)?, state.clock.ts()).await?;
+    work.finish(StatusCode::CREATED, &[], &EvidenceOut::from(e), None, &state.clock)
+        .await
 }
 
 /// Evidence of a case, oldest first.
@@ -674,14 +651,9 @@ pub async fn list_evidence(
     q: web::Query<PageQuery>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let limit = q.limit()?;
-    let codec = state.cursor_codec().await?;
-    let kind = format!("evidence:{id}");
-    let after = decode_cursor::<Uuid>(&codec, &kind, q.cursor.as_deref())?;
-    let mut conn = state.db.acquire().await?;
-    let case = store::visible(&mut conn, visibility(&principal), *id, false).await?;
-    let rows = store::list_evidence(&mut conn, case.id, after, limit + 1).await?;
-    let (items, next_cursor) = finish_page(rows, limit, &codec, &kind, |e| e.id);
+    let mut page = open_page(&state, &principal, *id, &q, "evidence").await?;
+    let rows = store::list_evidence(&mut page.conn, page.case_id, page.position, page.limit + 1).await?;
+    let (items, next_cursor) = page.finish(rows, |e| e.id);
     Ok(HttpResponse::Ok().json(EvidencePage {
         items: items.into_iter().map(Into::into).collect(),
         next_cursor,
@@ -723,14 +695,9 @@ pub async fn timeline(
     q: web::Query<PageQuery>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let limit = q.limit()?;
-    let codec = state.cursor_codec().await?;
-    let kind = format!("timeline:{id}");
-    let before = decode_cursor::<Uuid>(&codec, &kind, q.cursor.as_deref())?;
-    let mut conn = state.db.acquire().await?;
-    let case = store::visible(&mut conn, visibility(&principal), *id, false).await?;
-    let rows = store::list_events(&mut conn, case.id, before, limit + 1).await?;
-    let (items, next_cursor) = finish_page(rows, limit, &codec, &kind, |e| e.id);
+    let mut page = open_page(&state, &principal, *id, &q, "timeline").await?;
+    let rows = store::list_events(&mut page.conn, page.case_id, page.position, page.limit + 1).await?;
+    let (items, next_cursor) = page.finish(rows, |e| e.id);
     let items = items
         .into_iter()
         .map(|e| EventOut {

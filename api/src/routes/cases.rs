@@ -22,7 +22,7 @@ use crate::{
         JsonBody, PageQuery, decode_cursor, etag, finish_page, if_none_match_hits, merge_patch, optional_if_match,
         parse_instant, parse_value, required_if_match,
     },
-    idempotency::{self, Started},
+    idempotency::{self, Begun},
     startup::AppState,
 };
 
@@ -140,25 +140,15 @@ pub async fn create(
     let mut details = body.value;
     rules::validate_details(&details)?;
     normalise(&mut details);
-    let mut tx = state.db.begin().await?;
-    let claim = match idempotency::start(&mut tx, &req, &principal, &body.raw, &state.clock).await? {
-        Started::Replay(res) => return Ok(res),
-        Started::Proceed(c) => c,
+    let mut work = match idempotency::begin(&state, &req, &principal, &body.raw).await? {
+        Begun::Replay(res) => return Ok(res),
+        Begun::Work(w) => w,
     };
-    let case = store::create(&mut tx, &details, me, state.clock.ts()).await?;
+    let tx = &mut *work.tx;
+    let case = store::create(tx, &details, me, state.clock.ts()).await?;
     let headers = case_headers(&case);
-    let res = idempotency::respond(
-        &mut tx,
-        claim,
-        StatusCode::CREATED,
-        &headers,
-        &CaseOut::from(case),
-        None,
-        &state.clock,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(res)
+    work.finish(StatusCode::CREATED, &headers, &CaseOut::from(case), None, &state.clock)
+        .await
 }
 
 /// Trims free text so stored values are what people meant.
@@ -424,12 +414,12 @@ pub async fn transition(
 ) -> ApiResult<HttpResponse> {
     let vis = visibility(&principal);
     let expected = optional_if_match(&req)?;
-    let mut tx = state.db.begin().await?;
-    let claim = match idempotency::start(&mut tx, &req, &principal, &body.raw, &state.clock).await? {
-        Started::Replay(res) => return Ok(res),
-        Started::Proceed(c) => c,
+    let mut work = match idempotency::begin(&state, &req, &principal, &body.raw).await? {
+        Begun::Replay(res) => return Ok(res),
+        Begun::Work(w) => w,
     };
-    let case = store::visible(&mut tx, vis, *id, true).await?;
+    let tx = &mut *work.tx;
+    let case = store::visible(tx, vis, *id, true).await?;
     if expected.is_some_and(|v| v != case.version) {
         return Err(ApiError::PreconditionFailed);
     }
@@ -438,8 +428,8 @@ pub async fn transition(
     };
     let facts = GuardFacts {
         client: &case.details.client,
-        c3p_referral_made: store::c3p_referral_made(&mut tx, case.id).await?,
-        open_takedowns: store::open_takedowns(&mut tx, case.id).await?,
+        c3p_referral_made: store::c3p_referral_made(tx, case.id).await?,
+        open_takedowns: store::open_takedowns(tx, case.id).await?,
         actor_role: role,
     };
     let request = TransitionRequest {
@@ -453,28 +443,15 @@ pub async fn transition(
     } else {
         None
     };
-    let moved = store::set_status(
-        &mut tx,
-        &case,
-        request.to,
-        close_reason,
-        request.force,
-        by,
-        state.clock.ts(),
-    )
-    .await?;
-    let res = idempotency::respond(
-        &mut tx,
-        claim,
+    let moved = store::set_status(tx, &case, request.to, close_reason, request.force, by, state.clock.ts()).await?;
+    work.finish(
         StatusCode::OK,
         &[("ETag", etag(moved.version))],
         &CaseOut::from(moved),
         None,
         &state.clock,
     )
-    .await?;
-    tx.commit().await?;
-    Ok(res)
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use crate::{
     auth::{MAX_ACCESS_TOKEN_SECS, Principal},
     error::ApiResult,
-    idempotency::{self, Started},
+    idempotency::{self, Begun},
     startup::AppState,
 };
 
@@ -77,15 +77,15 @@ pub async fn list(principal: Principal, state: web::Data<AppState>) -> ApiResult
 #[post("/v1/signing-keys/rotate")]
 pub async fn rotate(req: HttpRequest, principal: Principal, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     principal.require_role(&[Role::Admin])?;
-    let mut tx = state.db.begin().await?;
-    let claim = match idempotency::start(&mut tx, &req, &principal, &serde_json::Value::Null, &state.clock).await? {
-        Started::Replay(res) => return Ok(res),
-        Started::Proceed(c) => c,
+    let mut work = match idempotency::begin(&state, &req, &principal, &serde_json::Value::Null).await? {
+        Begun::Replay(res) => return Ok(res),
+        Begun::Work(w) => w,
     };
+    let tx = &mut *work.tx;
     let now = state.clock.ts();
-    let key = keys::rotate(&mut tx, now).await?;
+    let key = keys::rotate(tx, now).await?;
     audit::record(
-        &mut tx,
+        tx,
         &principal.key(),
         "signing_key.rotate",
         &format!("key:{}", key.kid),
@@ -93,8 +93,9 @@ pub async fn rotate(req: HttpRequest, principal: Principal, state: web::Data<App
         now,
     )
     .await?;
-    let res = idempotency::respond(&mut tx, claim, StatusCode::CREATED, &[], &out(key), None, &state.clock).await?;
-    tx.commit().await?;
+    let res = work
+        .finish(StatusCode::CREATED, &[], &out(key), None, &state.clock)
+        .await?;
     state.tokens.invalidate();
     Ok(res)
 }

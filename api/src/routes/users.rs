@@ -13,7 +13,7 @@ use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
     extract::{JsonBody, PageQuery, decode_cursor, etag, finish_page, if_none_match_hits, required_if_match},
-    idempotency::{self, Started},
+    idempotency::{self, Begun},
     startup::AppState,
 };
 
@@ -107,14 +107,14 @@ pub async fn create(
     let (Some(email), Some(display_name), Some(password)) = (email, display_name, password) else {
         return Err(ApiError::Internal(anyhow::anyhow!("validated fields missing")));
     };
-    let mut tx = state.db.begin().await?;
-    let claim = match idempotency::start(&mut tx, &req, &principal, &body.raw, &state.clock).await? {
-        Started::Replay(res) => return Ok(res),
-        Started::Proceed(c) => c,
+    let mut work = match idempotency::begin(&state, &req, &principal, &body.raw).await? {
+        Begun::Replay(res) => return Ok(res),
+        Begun::Work(w) => w,
     };
+    let tx = &mut *work.tx;
     let now = state.clock.ts();
     let user = store::insert_user(
-        &mut tx,
+        tx,
         &NewUser {
             email,
             display_name,
@@ -125,7 +125,7 @@ pub async fn create(
     )
     .await?;
     audit::record(
-        &mut tx,
+        tx,
         &principal.key(),
         "user.create",
         &format!("user:{}", user.id),
@@ -137,18 +137,8 @@ pub async fn create(
         ("ETag", etag(user.version)),
         ("Location", format!("/v1/users/{}", user.id)),
     ];
-    let res = idempotency::respond(
-        &mut tx,
-        claim,
-        StatusCode::CREATED,
-        &headers,
-        &UserOut::from(user),
-        None,
-        &state.clock,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(res)
+    work.finish(StatusCode::CREATED, &headers, &UserOut::from(user), None, &state.clock)
+        .await
 }
 
 /// List staff accounts, oldest first.
