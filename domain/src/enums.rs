@@ -2,9 +2,13 @@
 //! the CHECK-constrained text columns, and document themselves in the OpenAPI schema.
 
 /// Declares a string enum: serde names, `as_str`, `FromStr`, `ALL` and a schema.
+///
+/// The wire strings are taken as `tt`, not `literal`: a `literal` fragment reaches derive
+/// macros wrapped in an invisible group, which utoipa does not read, and the schema then
+/// documented the Rust variant names instead of the wire values.
 #[macro_export]
 macro_rules! string_enum {
-    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:tt),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         pub enum $name {

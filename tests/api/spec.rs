@@ -98,3 +98,59 @@ async fn every_documented_route_exists_and_docs_are_served() {
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.text().await.unwrap().contains("swagger"));
 }
+
+/// Every closed vocabulary is documented with exactly the strings the API sends and
+/// accepts (a generated client builds its enums from these).
+#[test]
+fn documented_enums_are_the_wire_values() {
+    use casework_domain::case::{
+        AgeGroup, CaseStatus, CloseReason, ConsentScope, EvidenceKind, GuardianInvolvement, Jurisdiction, NoteKind,
+        PreferredChannel, Priority, ReferralStatus, ReferralTo, Situation, Support,
+    };
+    use casework_domain::{
+        calendar::ClosureKind,
+        identity::{Role, Scope},
+    };
+    fn wire<T: serde::Serialize>(all: &[T]) -> Vec<String> {
+        all.iter()
+            .map(|v| serde_json::to_value(v).unwrap().as_str().unwrap().to_owned())
+            .collect()
+    }
+    let spec = serde_json::to_value(casework_api::openapi::build()).unwrap();
+    let documented = |name: &str| -> Vec<String> {
+        let values = spec["components"]["schemas"][name]["enum"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name} has an enum"));
+        values.iter().map(|v| v.as_str().unwrap().to_owned()).collect()
+    };
+    let cases: Vec<(&str, Vec<String>)> = vec![
+        ("CaseStatus", wire(CaseStatus::ALL)),
+        ("AgeGroup", wire(AgeGroup::ALL)),
+        ("PreferredChannel", wire(PreferredChannel::ALL)),
+        ("GuardianInvolvement", wire(GuardianInvolvement::ALL)),
+        ("Situation", wire(Situation::ALL)),
+        ("Jurisdiction", wire(Jurisdiction::ALL)),
+        ("Support", wire(Support::ALL)),
+        ("Priority", wire(Priority::ALL)),
+        ("CloseReason", wire(CloseReason::ALL)),
+        ("NoteKind", wire(NoteKind::ALL)),
+        ("ReferralTo", wire(ReferralTo::ALL)),
+        ("ReferralStatus", wire(ReferralStatus::ALL)),
+        ("ConsentScope", wire(ConsentScope::ALL)),
+        ("EvidenceKind", wire(EvidenceKind::ALL)),
+        ("Scope", wire(&Scope::ALL)),
+        ("Role", wire(&[Role::Caseworker, Role::Supervisor, Role::Admin])),
+        (
+            "ClosureKind",
+            wire(&[ClosureKind::Statutory, ClosureKind::PublicService, ClosureKind::Custom]),
+        ),
+    ];
+    for (name, values) in cases {
+        let mut doc = documented(name);
+        let mut want = values.clone();
+        doc.sort();
+        want.sort();
+        assert_eq!(doc, want, "{name}");
+    }
+    assert_eq!(wire(&[CaseStatus::OnHold]), ["on_hold"]);
+}

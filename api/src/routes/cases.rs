@@ -270,6 +270,44 @@ pub async fn get(
     Ok(case_response(StatusCode::OK, case))
 }
 
+/// The shape of a case PATCH (documentation of the merge patch; every field optional).
+#[derive(Debug, ToSchema)]
+pub struct CasePatch {
+    pub client: Option<ClientPatch>,
+    pub situation: Option<Situation>,
+    pub jurisdiction: Option<Jurisdiction>,
+    pub sextortion: Option<bool>,
+    pub altered_image: Option<bool>,
+    pub supports_requested: Option<Vec<Support>>,
+    pub priority: Option<Priority>,
+    /// `null` clears it.
+    pub summary: Option<String>,
+}
+
+/// The client part of a case PATCH; the merged client must still satisfy every rule.
+#[derive(Debug, ToSchema)]
+pub struct ClientPatch {
+    pub name: Option<String>,
+    pub preferred_name: Option<String>,
+    pub pronouns: Option<String>,
+    pub age_group: Option<AgeGroup>,
+    #[schema(minimum = 0, maximum = 120)]
+    pub age: Option<u8>,
+    pub contact: Option<ContactPatch>,
+    pub guardian_involvement: Option<casework_domain::case::GuardianInvolvement>,
+    pub interpreter_language: Option<String>,
+}
+
+/// The contact part of a case PATCH.
+#[derive(Debug, ToSchema)]
+pub struct ContactPatch {
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub preferred_channel: Option<casework_domain::case::PreferredChannel>,
+    pub safe_to_leave_message: Option<bool>,
+    pub safe_contact_notes: Option<String>,
+}
+
 /// Fields only other endpoints change.
 const NOT_PATCHABLE: &[(&str, &str)] = &[
     ("status", "status changes only through POST /v1/cases/{id}/transitions"),
@@ -299,7 +337,7 @@ const NOT_PATCHABLE: &[(&str, &str)] = &[
     operation_id = "update_case",
     tag = "cases",
     security(("bearer" = [])),
-    request_body(content = Object, description = "Any subset of client, situation, jurisdiction, sextortion, altered_image, supports_requested, priority, summary (RFC 7396 merge patch)"),
+    request_body(content = CasePatch, description = "An RFC 7396 merge patch: any subset of the editable fields; `null` clears an optional one"),
     params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "ETag of the version being changed")),
     responses(
         (status = 200, description = "Updated", body = CaseOut, headers(("ETag" = String))),
