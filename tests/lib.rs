@@ -199,6 +199,42 @@ impl TestApp {
         (user["id"].as_str().expect("id").to_owned(), email, token)
     }
 
+    /// Registers an integration client with `scopes` and returns an access token of it.
+    ///
+    /// # Panics
+    /// When registration or the client-credentials grant fails.
+    pub async fn integration_token(&self, scopes: &[&str]) -> String {
+        let admin = self.admin_token().await;
+        let res = self
+            .post_json(
+                "/v1/api-clients",
+                &admin,
+                &json!({"name": "Integration", "scopes": scopes}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let c: Value = res.json().await.expect("json");
+        let res = self
+            .client
+            .post(self.url("/v1/auth/token"))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", c["client_id"].as_str().expect("client_id")),
+                ("client_secret", c["client_secret"].as_str().expect("client_secret")),
+            ])
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), StatusCode::OK);
+        let tok: Value = res.json().await.expect("json");
+        assert_eq!(
+            tok["scope"].as_str().expect("scope").split(' ').count(),
+            scopes.len(),
+            "{tok}"
+        );
+        tok["access_token"].as_str().expect("token").to_owned()
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Response {
         self.client
             .get(self.url(path))

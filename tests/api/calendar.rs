@@ -234,31 +234,10 @@ async fn only_admins_change_closures() {
 #[tokio::test]
 async fn integrations_need_calendar_read() {
     let app = TestApp::spawn().await;
-    let admin = app.admin_token().await;
-    let mut tokens = Vec::new();
-    for scopes in [json!(["calendar:read"]), json!(["stats:read"])] {
-        let c: Value = app
-            .post_json("/v1/api-clients", &admin, &json!({"name": "cal", "scopes": scopes}))
-            .await
-            .json()
-            .await
-            .unwrap();
-        let tok: Value = app
-            .client
-            .post(app.url("/v1/auth/token"))
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", c["client_id"].as_str().unwrap()),
-                ("client_secret", c["client_secret"].as_str().unwrap()),
-            ])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        tokens.push(tok["access_token"].as_str().unwrap().to_owned());
-    }
+    let tokens = [
+        app.integration_token(&["calendar:read"]).await,
+        app.integration_token(&["stats:read"]).await,
+    ];
     assert_eq!(
         next_open(&app, &tokens[0], "2026-11-23T10:00:00-07:00").await.status(),
         StatusCode::OK

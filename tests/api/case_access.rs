@@ -2,7 +2,7 @@
 //! caller. A case the caller does not see is 404 on every item path, never 403.
 
 use casework_tests::TestApp;
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use serde_json::{Value, json};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,7 +124,9 @@ impl World {
         let (_, _, other) = app.staff("caseworker").await;
         let (_, _, supervisor) = app.staff("supervisor").await;
         let admin = app.admin_token().await;
-        let client = integration_token(&app, &admin).await;
+        let client = app
+            .integration_token(&["platforms:read", "platforms:write", "stats:read", "calendar:read"])
+            .await;
         let mut w = Self {
             app,
             owner: (owner_id, owner),
@@ -341,35 +343,6 @@ impl World {
         }
         status
     }
-}
-
-/// A token of an integration client holding every scope.
-async fn integration_token(app: &TestApp, admin: &str) -> String {
-    let scopes = ["platforms:read", "platforms:write", "stats:read", "calendar:read"];
-    let res = app
-        .post_json(
-            "/v1/api-clients",
-            admin,
-            &json!({"name": "Everything", "scopes": scopes}),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::CREATED);
-    let c: Value = res.json().await.unwrap();
-    let res = app
-        .client
-        .post(app.url("/v1/auth/token"))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", c["client_id"].as_str().unwrap()),
-            ("client_secret", c["client_secret"].as_str().unwrap()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    let tok: Value = res.json().await.unwrap();
-    assert_eq!(tok["scope"].as_str().unwrap().split(' ').count(), 4, "{tok}");
-    tok["access_token"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]
