@@ -109,6 +109,10 @@ pub struct Settings {
     /// Seconds to wait for a database connection before answering 503.
     #[arg(long, env = "CASEWORK_DB_ACQUIRE_TIMEOUT_SECS", default_value_t = 3)]
     pub db_acquire_timeout_secs: u64,
+
+    /// Seconds to keep retrying at start while PostgreSQL is not reachable yet.
+    #[arg(long, env = "CASEWORK_DB_STARTUP_TIMEOUT_SECS", default_value_t = 60)]
+    pub db_startup_timeout_secs: u64,
 }
 
 impl Settings {

@@ -104,6 +104,36 @@ pub async fn prepare_database(settings: &Settings, clock: &Clock) -> anyhow::Res
     Ok(())
 }
 
+/// Whether preparing failed because PostgreSQL could not be reached (worth waiting for),
+/// rather than because something is wrong (worth stopping for).
+fn unreachable(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(c.downcast_ref::<db::DbSetupError>(), Some(db::DbSetupError::Connect(_)))
+            || matches!(
+                c.downcast_ref::<sqlx::Error>(),
+                Some(sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_))
+            )
+    })
+}
+
+/// [`prepare_database`], retried every two seconds while PostgreSQL is unreachable, for up
+/// to `db_startup_timeout_secs` (a container often starts before its database).
+///
+/// # Errors
+/// The first error that is not about reachability, or the last one at the deadline.
+pub async fn prepare_database_when_reachable(settings: &Settings, clock: &Clock) -> anyhow::Result<()> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(settings.db_startup_timeout_secs);
+    loop {
+        match prepare_database(settings, clock).await {
+            Err(e) if unreachable(&e) && std::time::Instant::now() < deadline => {
+                tracing::warn!(error = %e, "database not reachable yet; retrying");
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 fn cors(settings: &Settings) -> Cors {
     let mut cors = Cors::default()
         .allowed_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
@@ -144,7 +174,7 @@ impl Application {
     /// # Errors
     /// When the database cannot be prepared or the address cannot be bound.
     pub async fn build(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
-        prepare_database(&settings, &clock)
+        prepare_database_when_reachable(&settings, &clock)
             .await
             .context("preparing the database")?;
         let opts = db::options(&settings.database_url)?;

@@ -98,7 +98,9 @@ pub async fn migrate(opts: &PgConnectOptions) -> Result<(), DbSetupError> {
         .execute(&mut conn)
         .await
         .map_err(DbSetupError::Connect)?;
-    let result = MIGRATOR.run(&mut conn).await;
+    // `run_direct` on the connection itself (not through `Acquire`) keeps this future
+    // `Send` for every caller, and keeps the migrations on the connection holding our lock.
+    let result = MIGRATOR.run_direct(None, &mut conn, false).await;
     let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
         .bind(MIGRATION_LOCK_KEY)
         .execute(&mut conn)

@@ -9,7 +9,10 @@ use std::{
     time::Duration,
 };
 
-use casework_api::{Settings, startup::prepare_database};
+use casework_api::{
+    Settings,
+    startup::{prepare_database, prepare_database_when_reachable},
+};
 use casework_domain::{Clock, db};
 use casework_tests::{ADMIN_EMAIL, TestApp, TestDb, default_start, problem};
 use reqwest::StatusCode;
@@ -113,6 +116,8 @@ struct Relay {
     up: Arc<AtomicBool>,
     cut: watch::Sender<u64>,
     open: Arc<AtomicUsize>,
+    /// Connections turned away while down.
+    refused: Arc<AtomicUsize>,
 }
 
 impl Relay {
@@ -122,11 +127,13 @@ impl Relay {
         let up = Arc::new(AtomicBool::new(true));
         let (cut, _) = watch::channel(0u64);
         let open = Arc::new(AtomicUsize::new(0));
-        let (up2, cut2, open2) = (up.clone(), cut.clone(), open.clone());
+        let refused = Arc::new(AtomicUsize::new(0));
+        let (up2, cut2, open2, refused2) = (up.clone(), cut.clone(), open.clone(), refused.clone());
         tokio::spawn(async move {
             while let Ok((mut inbound, _)) = listener.accept().await {
                 if !up2.load(Ordering::SeqCst) {
                     drop(inbound);
+                    refused2.fetch_add(1, Ordering::SeqCst);
                     continue;
                 }
                 let mut rx = cut2.subscribe();
@@ -145,7 +152,13 @@ impl Relay {
                 });
             }
         });
-        Self { port, up, cut, open }
+        Self {
+            port,
+            up,
+            cut,
+            open,
+            refused,
+        }
     }
 
     /// Cuts or restores the link; a cut returns once every relayed connection is closed.
@@ -248,4 +261,44 @@ async fn the_worker_registers_runs_housekeeping_and_stops_cleanly() {
         .expect("worker stops within its shutdown timeout")
         .unwrap()
         .unwrap();
+}
+
+#[tokio::test]
+async fn the_api_waits_for_the_database_at_start_but_not_forever() {
+    let relay = Relay::start().await;
+    relay.set_up(false).await;
+    let db = TestDb::new().await;
+    let via_relay = db.url.replace(":5432/", &format!(":{}/", relay.port));
+
+    // Not reachable and no patience: a clear error, quickly.
+    let mut settings = Settings::for_database(&via_relay);
+    settings.db_startup_timeout_secs = 0;
+    let clock = Clock::fixed(default_start());
+    let err = prepare_database_when_reachable(&settings, &clock).await.unwrap_err();
+    assert!(format!("{err:#}").contains("connect"), "{err:#}");
+
+    // With patience: it keeps trying while the database is away, and succeeds once it is back.
+    settings.db_startup_timeout_secs = 60;
+    let refused_before = relay.refused.load(Ordering::SeqCst);
+    let task = tokio::spawn(async move { prepare_database_when_reachable(&settings, &clock).await });
+    for _ in 0..500 {
+        if relay.refused.load(Ordering::SeqCst) > refused_before + 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        relay.refused.load(Ordering::SeqCst) > refused_before + 1,
+        "it tried to connect"
+    );
+    assert!(!task.is_finished(), "still waiting, not failed");
+    relay.set_up(true).await;
+    tokio::time::timeout(Duration::from_secs(30), task)
+        .await
+        .expect("finishes once reachable")
+        .unwrap()
+        .unwrap();
+    let pool = db::pool(db::options(&db.url).unwrap(), 1, Duration::from_secs(5));
+    assert!(db::migrations_applied(&pool).await.unwrap());
+    pool.close().await;
 }
