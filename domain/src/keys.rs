@@ -7,6 +7,9 @@ use sqlx::PgConnection;
 
 use crate::{crypto, timestamp::Ts};
 
+/// Transaction advisory lock serialising changes to the key set.
+const KEYS_LOCK: i64 = 7242;
+
 /// A key as the verifier needs it.
 #[derive(Debug, Clone)]
 pub struct PublicKey {
@@ -41,6 +44,11 @@ impl std::fmt::Debug for SigningMaterial {
 /// # Panics
 /// Never: PKCS#8 encoding of a fresh Ed25519 key cannot fail.
 pub async fn rotate(conn: &mut PgConnection, now: Ts) -> Result<PublicKey, sqlx::Error> {
+    // Serialise rotations (and first-start creation): two at once would each retire only
+    // the keys they saw and leave two signing keys.
+    sqlx::query!("SELECT pg_advisory_xact_lock($1)", KEYS_LOCK)
+        .execute(&mut *conn)
+        .await?;
     let signing = SigningKey::from_bytes(&crypto::random_bytes::<32>());
     let der = signing.to_pkcs8_der().expect("an Ed25519 key encodes as PKCS#8");
     let public = signing.verifying_key().to_bytes().to_vec();
@@ -74,7 +82,7 @@ pub async fn rotate(conn: &mut PgConnection, now: Ts) -> Result<PublicKey, sqlx:
 /// # Errors
 /// Database errors only.
 pub async fn ensure_signing_key(conn: &mut PgConnection, now: Ts) -> Result<(), sqlx::Error> {
-    sqlx::query!("SELECT pg_advisory_xact_lock(7242)")
+    sqlx::query!("SELECT pg_advisory_xact_lock($1)", KEYS_LOCK)
         .execute(&mut *conn)
         .await?;
     let has = sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM signing_keys WHERE retired_at IS NULL) AS "e!""#)
