@@ -108,7 +108,8 @@ pub async fn prepare_database(settings: &Settings, clock: &Clock) -> anyhow::Res
 /// rather than because something is wrong (worth stopping for).
 fn unreachable(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
-        matches!(c.downcast_ref::<db::DbSetupError>(), Some(db::DbSetupError::Connect(_)))
+        c.downcast_ref::<db::DbSetupError>()
+            .is_some_and(db::DbSetupError::is_unreachable)
             || matches!(
                 c.downcast_ref::<sqlx::Error>(),
                 Some(sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_))
@@ -116,22 +117,14 @@ fn unreachable(e: &anyhow::Error) -> bool {
     })
 }
 
-/// [`prepare_database`], retried every two seconds while PostgreSQL is unreachable, for up
-/// to `db_startup_timeout_secs` (a container often starts before its database).
+/// [`prepare_database`], retried while PostgreSQL is unreachable, for up to
+/// `db_startup_timeout_secs`.
 ///
 /// # Errors
 /// The first error that is not about reachability, or the last one at the deadline.
 pub async fn prepare_database_when_reachable(settings: &Settings, clock: &Clock) -> anyhow::Result<()> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(settings.db_startup_timeout_secs);
-    loop {
-        match prepare_database(settings, clock).await {
-            Err(e) if unreachable(&e) && std::time::Instant::now() < deadline => {
-                tracing::warn!(error = %e, "database not reachable yet; retrying");
-                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-            }
-            other => return other,
-        }
-    }
+    let timeout = std::time::Duration::from_secs(settings.db_startup_timeout_secs);
+    db::retry_while_unreachable(timeout, unreachable, || prepare_database(settings, clock)).await
 }
 
 fn cors(settings: &Settings) -> Cors {

@@ -27,6 +27,42 @@ pub enum DbSetupError {
     Migrate(#[source] sqlx::migrate::MigrateError),
 }
 
+impl DbSetupError {
+    /// Whether the server could not be reached (worth waiting for at start).
+    #[must_use]
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, DbSetupError::Connect(_))
+    }
+}
+
+/// Runs `attempt` until it succeeds, fails for a reason `unreachable` does not accept, or
+/// `timeout` has passed; retries every two seconds. A process often starts before its
+/// database does.
+///
+/// # Errors
+/// The first error that is not about reachability, or the last one at the deadline.
+pub async fn retry_while_unreachable<T, E, F, Fut>(
+    timeout: Duration,
+    unreachable: impl Fn(&E) -> bool,
+    mut attempt: F,
+) -> Result<T, E>
+where
+    E: std::fmt::Display,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        match attempt().await {
+            Err(e) if unreachable(&e) && std::time::Instant::now() < deadline => {
+                tracing::warn!(error = %e, "database not reachable yet; retrying");
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Parses a URL into connect options.
 ///
 /// # Errors

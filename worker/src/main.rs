@@ -22,6 +22,9 @@ struct Cli {
     /// Maximum database connections.
     #[arg(long, env = "CASEWORK_DB_MAX_CONNECTIONS", default_value_t = 5)]
     db_max_connections: u32,
+    /// Seconds to keep retrying at start while PostgreSQL is not reachable yet.
+    #[arg(long, env = "CASEWORK_DB_STARTUP_TIMEOUT_SECS", default_value_t = 60)]
+    db_startup_timeout_secs: u64,
 }
 
 #[tokio::main]
@@ -30,8 +33,12 @@ async fn main() -> anyhow::Result<()> {
     runtime::init_tracing(cli.log_format);
     let clock = runtime::clock(cli.clock_start);
     let opts = db::options(&cli.database_url)?;
-    db::ensure_database(&opts).await?;
-    db::migrate(&opts).await?;
+    let timeout = std::time::Duration::from_secs(cli.db_startup_timeout_secs);
+    db::retry_while_unreachable(timeout, db::DbSetupError::is_unreachable, || async {
+        db::ensure_database(&opts).await?;
+        db::migrate(&opts).await
+    })
+    .await?;
     let pool = db::pool(opts, cli.db_max_connections, std::time::Duration::from_secs(5));
     casework_worker::run(pool, clock, runtime::shutdown_signal()).await
 }
