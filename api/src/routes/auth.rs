@@ -58,14 +58,15 @@ pub struct TokenResponse {
     pub refresh_token: Option<String>,
 }
 
-fn parse_token_request(req: &HttpRequest, body: &[u8]) -> Result<TokenRequest, ApiError> {
+/// Parses an OAuth request body: form-encoded (RFC 6749) or JSON; errors in RFC 6749 form.
+fn parse_oauth_body<T: serde::de::DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<T, ApiError> {
     let ct = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     let essence = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    let parsed: Result<TokenRequest, String> = match essence.as_str() {
+    let parsed: Result<T, String> = match essence.as_str() {
         "application/x-www-form-urlencoded" => serde_urlencoded::from_bytes(body).map_err(|e| e.to_string()),
         "application/json" => serde_json::from_slice(body).map_err(|e| e.to_string()),
         _ => return Err(ApiError::UnsupportedMediaType),
@@ -124,7 +125,7 @@ pub async fn token(req: HttpRequest, mut payload: web::Payload, state: web::Data
         .check(&peer)
         .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })?;
     let body = read_body(&req, &mut payload).await?;
-    let tr = parse_token_request(&req, &body)?;
+    let tr: TokenRequest = parse_oauth_body(&req, &body)?;
     let now = state.clock.ts();
     match tr.grant_type.as_str() {
         "password" => {
@@ -262,21 +263,7 @@ pub async fn revoke(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let body = read_body(&req, &mut payload).await?;
-    let ct = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let essence = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    let rr: RevokeRequest = match essence.as_str() {
-        "application/x-www-form-urlencoded" => {
-            serde_urlencoded::from_bytes(&body).map_err(|e| ApiError::oauth("invalid_request", e.to_string()))?
-        }
-        "application/json" => {
-            serde_json::from_slice(&body).map_err(|e| ApiError::oauth("invalid_request", e.to_string()))?
-        }
-        _ => return Err(ApiError::UnsupportedMediaType),
-    };
+    let rr: RevokeRequest = parse_oauth_body(&req, &body)?;
     let mut tx = state.db.begin().await?;
     store::revoke_refresh(&mut tx, &rr.token, state.clock.ts()).await?;
     tx.commit().await?;

@@ -35,7 +35,10 @@ pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     match casework_domain::db::migrations_applied(&state.db).await {
         Ok(true) => Ok(HttpResponse::Ok().json(Health { status: "ready".into() })),
         Ok(false) => Err(ApiError::Unavailable),
-        Err(e) => Err(ApiError::from(e)).map_err(|_| ApiError::Unavailable),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            Err(ApiError::Unavailable)
+        }
     }
 }
 
