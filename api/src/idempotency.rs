@@ -148,14 +148,41 @@ pub async fn begin(
     principal: &Principal,
     body: &serde_json::Value,
 ) -> Result<Begun, ApiError> {
-    let mut tx = state.db.begin().await?;
-    match start(&mut tx, req, principal, body, &state.clock).await? {
-        Started::Replay(res) => Ok(Begun::Replay(res)),
-        Started::Proceed(claim) => Ok(Begun::Work(Work { tx, claim })),
+    let mut work = open(state).await?;
+    match work.claim(req, principal, body, &state.clock).await? {
+        Some(replay) => Ok(Begun::Replay(replay)),
+        None => Ok(Begun::Work(work)),
     }
 }
 
+/// Opens the transaction of a POST without claiming its key yet, for handlers that must
+/// first check what the caller may see (then [`Work::claim`]).
+pub async fn open(state: &AppState) -> Result<Work, ApiError> {
+    Ok(Work {
+        tx: state.db.begin().await?,
+        claim: None,
+    })
+}
+
 impl Work {
+    /// Claims the request's `Idempotency-Key`, if any; `Some(response)` when the request is a
+    /// replay and that stored response is the answer.
+    pub async fn claim(
+        &mut self,
+        req: &HttpRequest,
+        principal: &Principal,
+        body: &serde_json::Value,
+        clock: &Clock,
+    ) -> Result<Option<HttpResponse>, ApiError> {
+        match start(&mut self.tx, req, principal, body, clock).await? {
+            Started::Replay(res) => Ok(Some(res)),
+            Started::Proceed(claim) => {
+                self.claim = claim;
+                Ok(None)
+            }
+        }
+    }
+
     /// Builds the JSON response, stores it under the key, and commits everything.
     pub async fn finish<T: Serialize>(
         mut self,

@@ -413,3 +413,127 @@ async fn unknown_and_malformed_case_ids_are_404_even_for_supervisors() {
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
+
+/// Method, path, body and an optional extra header.
+type BadRequest = (Method, String, String, Option<(&'static str, &'static str)>);
+
+/// An outsider learns nothing from how a request is refused: whatever is wrong with the
+/// body or the headers, a case they do not see is 404, exactly as a case that does not
+/// exist. The owner, sending the same requests, gets the validation answers.
+#[tokio::test]
+async fn outsiders_get_404_before_any_validation() {
+    let app = TestApp::spawn().await;
+    let (_, _, owner) = app.staff("caseworker").await;
+    let (_, _, other) = app.staff("caseworker").await;
+    let case: Value = app
+        .post_json(
+            "/v1/cases",
+            &owner,
+            &json!({"client": {"name": "Alex", "age_group": "adult",
+                "contact": {"preferred_channel": "none", "safe_to_leave_message": false},
+                "guardian_involvement": "not_applicable"}, "situation": "shared", "jurisdiction": "bc"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = case["id"].as_str().unwrap();
+    let referral: Value = app
+        .post_json(&format!("/v1/cases/{id}/referrals"), &owner, &json!({"to": "salal"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let rid = referral["id"].as_str().unwrap();
+    let missing = "0190a6d5-7c5e-7000-8000-000000000000";
+    // (method, path, body, headers) — each request is wrong in some way besides the caller.
+    let bad: Vec<BadRequest> = vec![
+        (
+            Method::POST,
+            format!("/v1/cases/{id}/notes"),
+            r#"{"kind": "note", "body": ""}"#.into(),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/v1/cases/{id}/notes"),
+            r#"{"kind": "note", "body": "x", "pin": true}"#.into(),
+            None,
+        ),
+        (Method::POST, format!("/v1/cases/{id}/notes"), "{not json".into(), None),
+        (
+            Method::POST,
+            format!("/v1/cases/{id}/referrals"),
+            r#"{"to": "other"}"#.into(),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/v1/cases/{id}/consents"),
+            r#"{"scope": "platform_contact", "given_at": "2099-01-01T00:00:00Z"}"#.into(),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/v1/cases/{id}/evidence"),
+            r#"{"kind": "screenshot"}"#.into(),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/v1/cases/{id}/transitions"),
+            r#"{"to": "nowhere"}"#.into(),
+            None,
+        ),
+        (
+            Method::PATCH,
+            format!("/v1/cases/{id}"),
+            r#"{"status": "closed"}"#.into(),
+            None,
+        ),
+        (
+            Method::PATCH,
+            format!("/v1/cases/{id}"),
+            r#"{"priority": "urgent"}"#.into(),
+            Some(("If-Match", "\"v99\"")),
+        ),
+        (
+            Method::PATCH,
+            format!("/v1/cases/{id}/referrals/{rid}"),
+            r#"{"status": "made"}"#.into(),
+            None,
+        ),
+        (
+            Method::PATCH,
+            format!("/v1/cases/{id}/referrals/{rid}"),
+            r#"{"status": "bogus"}"#.into(),
+            Some(("If-Match", "\"v1\"")),
+        ),
+    ];
+    let send = |token: &str, (method, path, body, header): &BadRequest| {
+        let mut r = app
+            .client
+            .request(method.clone(), app.url(path))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body.clone());
+        if let Some((k, v)) = header {
+            r = r.header(*k, *v);
+        }
+        r.send()
+    };
+    let mut mismatches = Vec::new();
+    for req in &bad {
+        let outsider = send(&other, req).await.unwrap().status().as_u16();
+        let unknown = (req.0.clone(), req.1.replace(id, missing), req.2.clone(), req.3);
+        let nowhere = send(&owner, &unknown).await.unwrap().status().as_u16();
+        let owner_status = send(&owner, req).await.unwrap().status().as_u16();
+        if outsider != 404 || nowhere != 404 || owner_status == 404 || owner_status < 400 {
+            mismatches.push(format!(
+                "{} {}: outsider {outsider}, unknown case {nowhere}, owner {owner_status}",
+                req.0, req.1
+            ));
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}

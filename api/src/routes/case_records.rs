@@ -20,7 +20,7 @@ use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
     extract::{JsonBody, PageQuery, decode_cursor, etag, finish_page, required_if_match},
-    idempotency::{self, Begun},
+    idempotency::{self, Begun, Work},
     startup::AppState,
 };
 
@@ -69,6 +69,35 @@ impl CaseListPage {
     fn finish<T>(&self, rows: Vec<T>, id_of: impl Fn(&T) -> Uuid) -> (Vec<T>, Option<String>) {
         finish_page(rows, self.limit, &self.codec, &self.kind, id_of)
     }
+}
+
+/// A write to a case the caller sees.
+enum CaseWrite<T> {
+    Go { work: Work, case_id: Uuid, body: T },
+    Replay(HttpResponse),
+}
+
+/// Starts a write to a case in this order: the case must be visible (404 before anything
+/// in the request is looked at, so an outsider learns nothing from a refused body), then
+/// the body must parse, then the `Idempotency-Key` is claimed.
+async fn case_write<T>(
+    state: &AppState,
+    req: &HttpRequest,
+    principal: &Principal,
+    id: Uuid,
+    body: Result<JsonBody<T>, ApiError>,
+) -> ApiResult<CaseWrite<T>> {
+    let mut work = idempotency::open(state).await?;
+    let case = store::visible(&mut work.tx, visibility(principal), id, false).await?;
+    let body = body?;
+    if let Some(replay) = work.claim(req, principal, &body.raw, &state.clock).await? {
+        return Ok(CaseWrite::Replay(replay));
+    }
+    Ok(CaseWrite::Go {
+        work,
+        case_id: case.id,
+        body: body.value,
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -126,10 +155,14 @@ pub async fn add_note(
     req: HttpRequest,
     principal: Principal,
     id: web::Path<Uuid>,
-    body: JsonBody<NoteIn>,
+    body: Result<JsonBody<NoteIn>, ApiError>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let text = body.value.body.trim();
+    let (mut work, case_id, body) = match case_write(&state, &req, &principal, *id, body).await? {
+        CaseWrite::Replay(res) => return Ok(res),
+        CaseWrite::Go { work, case_id, body } => (work, case_id, body),
+    };
+    let text = body.body.trim();
     if text.is_empty() {
         return Err(ApiError::field("body", "required", "a note needs text"));
     }
@@ -140,16 +173,10 @@ pub async fn add_note(
             format!("notes are limited to {NOTE_MAX_CHARS} characters"),
         ));
     }
-    let mut work = match idempotency::begin(&state, &req, &principal, &body.raw).await? {
-        Begun::Replay(res) => return Ok(res),
-        Begun::Work(w) => w,
-    };
-    let tx = &mut *work.tx;
-    let case = store::visible(tx, visibility(&principal), *id, false).await?;
     let note = store::add_note(
-        tx,
-        case.id,
-        body.value.kind,
+        &mut work.tx,
+        case_id,
+        body.kind,
         text,
         author(&principal)?,
         state.clock.ts(),
@@ -252,25 +279,23 @@ pub async fn add_referral(
     req: HttpRequest,
     principal: Principal,
     id: web::Path<Uuid>,
-    body: JsonBody<ReferralIn>,
+    body: Result<JsonBody<ReferralIn>, ApiError>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let b = &body.value;
-    let other_name = rules::check_referral_target(b.to, b.other_name.as_deref())?;
-    let mut work = match idempotency::begin(&state, &req, &principal, &body.raw).await? {
-        Begun::Replay(res) => return Ok(res),
-        Begun::Work(w) => w,
+    let (mut work, case_id, b) = match case_write(&state, &req, &principal, *id, body).await? {
+        CaseWrite::Replay(res) => return Ok(res),
+        CaseWrite::Go { work, case_id, body } => (work, case_id, body),
     };
-    let tx = &mut *work.tx;
-    let case = store::visible(tx, visibility(&principal), *id, false).await?;
+    let other_name = rules::check_referral_target(b.to, b.other_name.as_deref())?;
     let status = b.status.unwrap_or(ReferralStatus::Suggested);
+    let by = author(&principal)?;
     let r = store::add_referral(
-        tx,
-        case.id,
+        &mut work.tx,
+        case_id,
         b.to,
         other_name.as_deref(),
         status,
-        author(&principal)?,
+        by,
         state.clock.ts(),
     )
     .await?;
@@ -318,20 +343,21 @@ pub async fn update_referral(
     req: HttpRequest,
     principal: Principal,
     path: web::Path<(Uuid, Uuid)>,
-    body: JsonBody<ReferralPatch>,
+    body: Result<JsonBody<ReferralPatch>, ApiError>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let (case_id, referral_id) = path.into_inner();
-    let expected = required_if_match(&req)?;
     let mut tx = state.db.begin().await?;
+    // Visibility first: an outsider gets 404 whatever else is wrong with the request.
     let case = store::visible(&mut tx, visibility(&principal), case_id, false).await?;
     let r = store::referral_for_update(&mut tx, case.id, referral_id)
         .await?
         .ok_or(ApiError::NotFound)?;
+    let to = body?.value.status;
+    let expected = required_if_match(&req)?;
     if r.version != expected {
         return Err(ApiError::PreconditionFailed);
     }
-    let to = body.value.status;
     if !rules::referral_move_allowed(r.status, to) {
         return Err(ApiError::Conflict(format!(
             "a referral cannot go from {} to {to}",
@@ -412,11 +438,15 @@ pub async fn add_consent(
     req: HttpRequest,
     principal: Principal,
     id: web::Path<Uuid>,
-    body: JsonBody<ConsentIn>,
+    body: Result<JsonBody<ConsentIn>, ApiError>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
+    let (mut work, case_id, b) = match case_write(&state, &req, &principal, *id, body).await? {
+        CaseWrite::Replay(res) => return Ok(res),
+        CaseWrite::Go { work, case_id, body } => (work, case_id, body),
+    };
     let now = state.clock.now();
-    let given_at = body.value.given_at.unwrap_or(now);
+    let given_at = b.given_at.unwrap_or(now);
     if given_at > now {
         return Err(ApiError::field(
             "given_at",
@@ -424,19 +454,14 @@ pub async fn add_consent(
             "consent cannot be given in the future",
         ));
     }
-    let mut work = match idempotency::begin(&state, &req, &principal, &body.raw).await? {
-        Begun::Replay(res) => return Ok(res),
-        Begun::Work(w) => w,
-    };
-    let tx = &mut *work.tx;
-    let case = store::visible(tx, visibility(&principal), *id, false).await?;
+    let by = author(&principal)?;
     let c = store::add_consent(
-        tx,
-        case.id,
-        body.value.scope,
-        body.value.party_id,
+        &mut work.tx,
+        case_id,
+        b.scope,
+        b.party_id,
         Ts::new(given_at),
-        author(&principal)?,
+        by,
         state.clock.ts(),
     )
     .await?;
@@ -598,10 +623,13 @@ pub async fn add_evidence(
     req: HttpRequest,
     principal: Principal,
     id: web::Path<Uuid>,
-    body: JsonBody<EvidenceIn>,
+    body: Result<JsonBody<EvidenceIn>, ApiError>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let b = &body.value;
+    let (mut work, case_id, b) = match case_write(&state, &req, &principal, *id, body).await? {
+        CaseWrite::Replay(res) => return Ok(res),
+        CaseWrite::Go { work, case_id, body } => (work, case_id, body),
+    };
     let mut v = Validation::new();
     let url = b.url.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let check = rules::EvidenceCheck {
@@ -627,13 +655,7 @@ pub async fn add_evidence(
         sha256: sha,
         storage_location,
     };
-    let mut work = match idempotency::begin(&state, &req, &principal, &body.raw).await? {
-        Begun::Replay(res) => return Ok(res),
-        Begun::Work(w) => w,
-    };
-    let tx = &mut *work.tx;
-    let case = store::visible(tx, visibility(&principal), *id, false).await?;
-    let e = store::add_evidence(tx, case.id, &new, author(&principal)?, state.clock.ts()).await?;
+    let e = store::add_evidence(&mut work.tx, case_id, &new, author(&principal)?, state.clock.ts()).await?;
     work.finish(StatusCode::CREATED, &[], &EvidenceOut::from(e), None, &state.clock)
         .await
 }

@@ -351,10 +351,13 @@ pub async fn update(
     req: HttpRequest,
     principal: Principal,
     id: web::Path<Uuid>,
-    body: JsonBody<serde_json::Value>,
+    body: Result<JsonBody<serde_json::Value>, ApiError>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let vis = visibility(&principal);
+    let mut tx = state.db.begin().await?;
+    // Visibility first: an outsider gets 404 whatever else is wrong with the request.
+    let case = store::visible(&mut tx, visibility(&principal), *id, true).await?;
+    let body = body?;
     let expected = required_if_match(&req)?;
     let patch = body
         .raw
@@ -372,8 +375,6 @@ pub async fn update(
     if !refused.is_empty() {
         return Err(ApiError::Validation(refused));
     }
-    let mut tx = state.db.begin().await?;
-    let case = store::visible(&mut tx, vis, *id, true).await?;
     if case.version != expected {
         return Err(ApiError::PreconditionFailed);
     }
@@ -447,17 +448,18 @@ pub async fn transition(
     req: HttpRequest,
     principal: Principal,
     id: web::Path<Uuid>,
-    body: JsonBody<TransitionIn>,
+    body: Result<JsonBody<TransitionIn>, ApiError>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let vis = visibility(&principal);
+    let mut work = idempotency::open(&state).await?;
+    // Visibility first: an outsider gets 404 whatever else is wrong with the request.
+    let case = store::visible(&mut work.tx, visibility(&principal), *id, true).await?;
+    let body = body?;
     let expected = optional_if_match(&req)?;
-    let mut work = match idempotency::begin(&state, &req, &principal, &body.raw).await? {
-        Begun::Replay(res) => return Ok(res),
-        Begun::Work(w) => w,
-    };
+    if let Some(replay) = work.claim(&req, &principal, &body.raw, &state.clock).await? {
+        return Ok(replay);
+    }
     let tx = &mut *work.tx;
-    let case = store::visible(tx, vis, *id, true).await?;
     if expected.is_some_and(|v| v != case.version) {
         return Err(ApiError::PreconditionFailed);
     }
