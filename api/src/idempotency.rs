@@ -48,11 +48,35 @@ fn key_of(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     Ok(Some(s.to_owned()))
 }
 
-/// Fingerprint of a request: method, path and body (keys sorted), so the same key sent to
-/// another endpoint or with another body is recognised as a different request.
+/// Fields whose values never enter a fingerprint: the fingerprint is a fast hash kept for
+/// a day, and must not become a way to test guesses of a password offline. A retry that
+/// changes only a password is therefore taken as the same request.
+const SECRET_FIELDS: &[&str] = &["password", "current_password", "new_password", "client_secret"];
+
+fn without_secrets(v: &serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| {
+                let v = if SECRET_FIELDS.contains(&k.as_str()) {
+                    serde_json::Value::Null
+                } else {
+                    without_secrets(v)
+                };
+                (k.clone(), v)
+            })
+            .collect(),
+        serde_json::Value::Array(items) => items.iter().map(without_secrets).collect(),
+        other => other.clone(),
+    }
+}
+
+/// Fingerprint of a request: method, path and body (keys sorted, secrets left out), so the
+/// same key sent to another endpoint or with another body is recognised as a different
+/// request.
 fn fingerprint(req: &HttpRequest, body: &serde_json::Value) -> Vec<u8> {
     let mut data = format!("{} {}\n", req.method(), req.path()).into_bytes();
-    data.extend(serde_json::to_vec(body).unwrap_or_default());
+    data.extend(serde_json::to_vec(&without_secrets(body)).unwrap_or_default());
     crypto::sha256(&data)
 }
 
@@ -87,6 +111,9 @@ fn replay(stored: &StoredResponse) -> HttpResponse {
         }
     }
     res.insert_header((REPLAYED_HEADER, "true"));
+    if stored.body.is_empty() {
+        return res.finish();
+    }
     res.content_type("application/json").body(stored.body.clone())
 }
 
@@ -165,6 +192,20 @@ pub async fn open(state: &AppState) -> Result<Work, ApiError> {
 }
 
 impl Work {
+    /// Like [`Work::finish`] for a response without a body (204).
+    pub async fn finish_empty(mut self, status: StatusCode, clock: &Clock) -> Result<HttpResponse, ApiError> {
+        if let Some(c) = self.claim {
+            let stored = StoredResponse {
+                status: status.as_u16(),
+                body: Vec::new(),
+                headers: serde_json::json!({}),
+            };
+            idempotency::complete(&mut self.tx, &c.caller, &c.key, &c.hash, &stored, clock.ts()).await?;
+        }
+        self.tx.commit().await?;
+        Ok(HttpResponse::build(status).finish())
+    }
+
     /// Claims the request's `Idempotency-Key`, if any; `Some(response)` when the request is a
     /// replay and that stored response is the answer.
     pub async fn claim(

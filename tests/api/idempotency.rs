@@ -154,3 +154,46 @@ async fn invalid_keys_are_422_and_secrets_are_not_replayed() {
         "the secret is not kept"
     );
 }
+
+#[tokio::test]
+async fn a_retried_password_change_is_replayed_not_refused() {
+    let app = TestApp::spawn().await;
+    let (_, email, token) = app.staff("caseworker").await;
+    let body = json!({"current_password": PASSWORD, "new_password": "a brand new passphrase"});
+    let send = || {
+        app.client
+            .post(app.url("/v1/me/password"))
+            .bearer_auth(&token)
+            .header("Idempotency-Key", "pw-1")
+            .json(&body)
+            .send()
+    };
+    let first = send().await.unwrap();
+    assert_eq!(first.status(), StatusCode::NO_CONTENT);
+    // The response was lost; the dashboard retries. The old password no longer matches,
+    // but the retry is the same request and gets the same answer.
+    let again = send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::NO_CONTENT);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert!(again.bytes().await.unwrap().is_empty());
+    app.sign_in(&email, "a brand new passphrase").await;
+}
+
+#[tokio::test]
+async fn passwords_stay_out_of_request_fingerprints() {
+    // The fingerprint is a fast hash kept for a day; were the password in it, a copy of the
+    // table would let someone test password guesses offline. So a retry that differs only
+    // in the password is the same request: it is replayed, and no second user appears.
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let mut body = user("fp@example.org");
+    assert_eq!(post(&app, &admin, "fp-1", &body).await.status(), StatusCode::CREATED);
+    body["password"] = json!("a different password entirely");
+    let again = post(&app, &admin, "fp-1", &body).await;
+    assert_eq!(again.status(), StatusCode::CREATED);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(user_count(&app).await, 2);
+    // Any other field still makes it a different request.
+    body["display_name"] = json!("Someone else");
+    problem(post(&app, &admin, "fp-1", &body).await, 422).await;
+}

@@ -1,6 +1,6 @@
 //! The caller themself.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, web};
 use casework_domain::{
     crypto,
     identity::{Password, Role, Scope, store},
@@ -13,6 +13,7 @@ use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
     extract::JsonBody,
+    idempotency::{self, Begun},
     startup::AppState,
 };
 
@@ -97,6 +98,7 @@ pub struct ChangePassword {
     tag = "me",
     security(("bearer" = [])),
     request_body = ChangePassword,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: a replay answers 204 again")),
     responses(
         (status = 204, description = "Changed; sign in again on other devices"),
         (status = 403, description = "Integration clients have no password", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -104,14 +106,20 @@ pub struct ChangePassword {
 )]
 #[post("/v1/me/password")]
 pub async fn change_password(
+    req: HttpRequest,
     principal: Principal,
     body: JsonBody<ChangePassword>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let id = principal.user_id().ok_or(ApiError::Forbidden)?;
     let new = Password::parse("new_password", &body.value.new_password)?;
-    let mut tx = state.db.begin().await?;
-    let current = store::password_hash(&mut tx, id)
+    // A retry after a lost response replays 204 instead of failing on the old password.
+    let mut work = match idempotency::begin(&state, &req, &principal, &body.raw).await? {
+        Begun::Replay(res) => return Ok(res),
+        Begun::Work(w) => w,
+    };
+    let tx = &mut *work.tx;
+    let current = store::password_hash(tx, id)
         .await?
         .ok_or(ApiError::Unauthorized("the account is not active"))?;
     if !crypto::verify_password(&body.value.current_password, &current) {
@@ -122,9 +130,9 @@ pub async fn change_password(
         ));
     }
     let now = state.clock.ts();
-    store::set_password(&mut tx, id, &new, now).await?;
+    store::set_password(tx, id, &new, now).await?;
     casework_domain::audit::record(
-        &mut tx,
+        tx,
         &principal.key(),
         "password.change",
         &format!("user:{id}"),
@@ -132,6 +140,5 @@ pub async fn change_password(
         now,
     )
     .await?;
-    tx.commit().await?;
-    Ok(HttpResponse::NoContent().finish())
+    work.finish_empty(StatusCode::NO_CONTENT, &state.clock).await
 }
