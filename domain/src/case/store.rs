@@ -199,9 +199,15 @@ pub async fn visible(conn: &mut PgConnection, vis: Visibility, id: Uuid, lock: b
     if vis == Visibility::Nothing {
         return Err(DomainError::NotFound);
     }
-    let seen = if lock {
-        sqlx::query_scalar!(
-            "SELECT id FROM cases WHERE id = $1 AND case_visible(id, $2, $3) FOR UPDATE",
+    // One round trip: the visibility rule and the read (and the lock) in the same query.
+    let row = if lock {
+        sqlx::query_as!(
+            CaseRow,
+            r#"SELECT c.id, c.reference, c.status, c.client_sealed, c.situation, c.jurisdiction, c.sextortion,
+                      c.altered_image, c.supports_requested, c.priority, c.summary_sealed, c.assigned_to,
+                      ARRAY(SELECT cc.user_id FROM case_collaborators cc WHERE cc.case_id = c.id ORDER BY cc.user_id) AS "collaborators!",
+                      c.created_at, c.updated_at, c.closed_at, c.close_reason, c.version
+               FROM cases c WHERE c.id = $1 AND case_visible(c.id, $2, $3) FOR UPDATE OF c"#,
             id,
             all,
             viewer
@@ -209,8 +215,13 @@ pub async fn visible(conn: &mut PgConnection, vis: Visibility, id: Uuid, lock: b
         .fetch_optional(&mut *conn)
         .await?
     } else {
-        sqlx::query_scalar!(
-            "SELECT id FROM cases WHERE id = $1 AND case_visible(id, $2, $3)",
+        sqlx::query_as!(
+            CaseRow,
+            r#"SELECT c.id, c.reference, c.status, c.client_sealed, c.situation, c.jurisdiction, c.sextortion,
+                      c.altered_image, c.supports_requested, c.priority, c.summary_sealed, c.assigned_to,
+                      ARRAY(SELECT cc.user_id FROM case_collaborators cc WHERE cc.case_id = c.id ORDER BY cc.user_id) AS "collaborators!",
+                      c.created_at, c.updated_at, c.closed_at, c.close_reason, c.version
+               FROM cases c WHERE c.id = $1 AND case_visible(c.id, $2, $3)"#,
             id,
             all,
             viewer
@@ -218,10 +229,7 @@ pub async fn visible(conn: &mut PgConnection, vis: Visibility, id: Uuid, lock: b
         .fetch_optional(&mut *conn)
         .await?
     };
-    match seen {
-        Some(id) => load(conn, id).await?.ok_or(DomainError::NotFound),
-        None => Err(DomainError::NotFound),
-    }
+    Ok(row.ok_or(DomainError::NotFound)?.into_case()?)
 }
 
 /// List filters (contract §3).
