@@ -12,19 +12,20 @@ from casework_client.api.cases import create_case, get_case, transition_case, up
 from casework_client.api.case_records import add_note, case_timeline
 from casework_client.models import (
     AgeGroup,
-    CaseDetails,
-    CaseOut,
+    Case,
     CasePatch,
     CaseStatus,
-    Contact,
+    NewCase,
+    NewClient,
+    NewContact,
+    NewNote,
     CreateUser,
-    EventPage,
+    PageTimelineEvent,
     GuardianInvolvement,
     Jurisdiction,
     Me,
-    NoteIn,
     NoteKind,
-    NoteOut,
+    Note,
     PreferredChannel,
     Priority,
     Problem,
@@ -32,11 +33,10 @@ from casework_client.models import (
     Situation,
     TokenRequest,
     TokenResponse,
-    TransitionIn,
+    CaseTransition,
     UserOut,
     UserPage,
 )
-from casework_client.models import Client as CaseClient
 
 base, email, password = sys.argv[1:4]
 
@@ -64,28 +64,28 @@ assert isinstance(dup, Problem) and dup.status == 409, dup
 cw_token = issue_token.sync(client=Client(base_url=base), body=TokenRequest(grant_type="password", username=new_email, password="smoke-test-password"))
 assert isinstance(cw_token, TokenResponse), cw_token
 cw = AuthenticatedClient(base_url=base, token=cw_token.access_token)
-details = CaseDetails(
-    client=CaseClient(
+details = NewCase(
+    client=NewClient(
         name="Test Client",
         age_group=AgeGroup.ADULT,
-        contact=Contact(preferred_channel=PreferredChannel.NONE, safe_to_leave_message=False),
+        contact=NewContact(preferred_channel=PreferredChannel.NONE, safe_to_leave_message=False),
         guardian_involvement=GuardianInvolvement.NOT_APPLICABLE,
     ),
     situation=Situation.SHARED,
     jurisdiction=Jurisdiction.BC,
 )
 case = create_case.sync(client=cw, body=details)
-assert isinstance(case, CaseOut) and case.reference.startswith("IIPS-") and case.iipa_applicable, case
-note = add_note.sync(case.id, client=cw, body=NoteIn(kind=NoteKind.CONTACT_LOG, body="Called, safe to talk."))
-assert isinstance(note, NoteOut), note
+assert isinstance(case, Case) and case.reference.startswith("IIPS-") and case.iipa_applicable, case
+note = add_note.sync(case.id, client=cw, body=NewNote(kind=NoteKind.CONTACT_LOG, body="Called, safe to talk."))
+assert isinstance(note, Note), note
 stale = update_case.sync(case.id, client=cw, body=CasePatch(priority=Priority.URGENT), if_match='"v99"')
 assert isinstance(stale, Problem) and stale.status == 412, stale
 patched = update_case.sync(case.id, client=cw, body=CasePatch(priority=Priority.URGENT), if_match=f'"v{case.version}"')
-assert isinstance(patched, CaseOut) and patched.priority == Priority.URGENT, patched
-active = transition_case.sync(case.id, client=cw, body=TransitionIn(to=CaseStatus.ACTIVE))
-assert isinstance(active, CaseOut) and active.status == CaseStatus.ACTIVE, active
+assert isinstance(patched, Case) and patched.priority == Priority.URGENT, patched
+active = transition_case.sync(case.id, client=cw, body=CaseTransition(to=CaseStatus.ACTIVE))
+assert isinstance(active, Case) and active.status == CaseStatus.ACTIVE, active
 timeline = case_timeline.sync(case.id, client=cw)
-assert isinstance(timeline, EventPage) and [e.kind for e in timeline.items][0] == "case.status_changed", timeline
+assert isinstance(timeline, PageTimelineEvent) and [e.kind for e in timeline.items][0] == "case.status_changed", timeline
 hidden = get_case.sync(case.id, client=client)  # the admin sees no case contents
 assert isinstance(hidden, Problem) and hidden.status == 404, hidden
 

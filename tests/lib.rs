@@ -1,6 +1,9 @@
 //! Test harness: each test gets its own database (created fresh, dropped afterwards) and
 //! its own server on a free port, with a clock the test controls.
 
+pub mod endpoints;
+pub mod fixtures;
+
 use std::sync::Once;
 
 use casework_api::{Application, Settings, config::Secret};

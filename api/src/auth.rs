@@ -18,6 +18,7 @@ use std::{
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
 use casework_domain::{
     Clock,
+    case::{Actor, Visibility},
     identity::{Role, Scope, store},
     keys,
 };
@@ -275,6 +276,17 @@ impl Principal {
             Principal::User { id, role } if roles.contains(role) => Ok(*id),
             _ => Err(ApiError::Forbidden),
         }
+    }
+
+    /// Which cases this caller sees, and who acts: the one visibility rule.
+    #[must_use]
+    pub fn visibility(&self) -> Visibility {
+        Visibility::of(self.role(), self.user_id())
+    }
+
+    /// Caseworkers and supervisors work cases; admins and integrations may not (403).
+    pub fn case_actor(&self) -> Result<Actor, ApiError> {
+        self.visibility().actor().ok_or(ApiError::Forbidden)
     }
 
     /// 403 unless any staff member, or a client holding `scope`.

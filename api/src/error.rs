@@ -6,7 +6,7 @@ use actix_web::{
     HttpResponse, ResponseError,
     http::{Method, StatusCode, header},
 };
-use casework_domain::{DomainError, FieldError};
+use casework_domain::{DomainError, FieldError, transitions::TransitionError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -300,6 +300,16 @@ impl From<DomainError> for ApiError {
             DomainError::Validation(v) => ApiError::Validation(v),
             DomainError::Stale => ApiError::PreconditionFailed,
             DomainError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<TransitionError> for ApiError {
+    fn from(e: TransitionError) -> Self {
+        match e {
+            TransitionError::NotAllowed { .. } => ApiError::Conflict(e.to_string()),
+            TransitionError::Forbidden => ApiError::Forbidden,
+            TransitionError::Unmet(u) => ApiError::Unmet(u.into_iter().map(str::to_owned).collect()),
         }
     }
 }

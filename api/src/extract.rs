@@ -6,8 +6,8 @@ use std::{future::Future, pin::Pin};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::header, web};
 use casework_domain::FieldError;
 use futures::StreamExt;
-use serde::{Deserialize, de::DeserializeOwned};
-use utoipa::IntoParams;
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
 
@@ -168,21 +168,110 @@ pub fn etag(version: i64) -> String {
     format!("\"v{version}\"")
 }
 
-/// The version named by `If-Match`; 428 when absent, 412 when it cannot be a version we
-/// issued.
-pub fn required_if_match(req: &HttpRequest) -> Result<i64, ApiError> {
+/// What `If-Match` asks for: a version we issued, or `*` (any current version, RFC 9110
+/// §13.1.1: the resource must exist, which it does once the handler has found it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfMatch {
+    Any,
+    Version(i64),
+}
+
+impl IfMatch {
+    /// Whether the resource at `current` satisfies the precondition.
+    #[must_use]
+    pub fn matches(self, current: i64) -> bool {
+        match self {
+            IfMatch::Any => true,
+            IfMatch::Version(v) => v == current,
+        }
+    }
+
+    /// 412 unless the resource at `current` satisfies the precondition.
+    pub fn check(self, current: i64) -> Result<(), ApiError> {
+        if self.matches(current) {
+            Ok(())
+        } else {
+            Err(ApiError::PreconditionFailed)
+        }
+    }
+
+    /// The version named, `None` for `*`.
+    #[must_use]
+    pub fn version(self) -> Option<i64> {
+        match self {
+            IfMatch::Any => None,
+            IfMatch::Version(v) => Some(v),
+        }
+    }
+}
+
+/// `If-Match` on a PATCH: 428 when absent, 412 when it names no version we could have issued.
+pub fn required_if_match(req: &HttpRequest) -> Result<IfMatch, ApiError> {
     let v = req
         .headers()
         .get(header::IF_MATCH)
         .ok_or(ApiError::PreconditionRequired)?;
-    parse_version_tag(v.to_str().map_err(|_| ApiError::PreconditionFailed)?).ok_or(ApiError::PreconditionFailed)
+    let s = v.to_str().map_err(|_| ApiError::PreconditionFailed)?.trim();
+    if s == "*" {
+        return Ok(IfMatch::Any);
+    }
+    // A list of tags matches when any does; we only ever issue one per resource.
+    let tags: Vec<i64> = s.split(',').filter_map(parse_version_tag).collect();
+    match tags.as_slice() {
+        [one] => Ok(IfMatch::Version(*one)),
+        _ => Err(ApiError::PreconditionFailed),
+    }
 }
 
-/// The version named by an optional `If-Match` (transitions accept but do not need one).
-pub fn optional_if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
+/// The precondition of an optional `If-Match` (transitions accept but do not need one).
+pub fn optional_if_match(req: &HttpRequest) -> Result<Option<IfMatch>, ApiError> {
     match req.headers().get(header::IF_MATCH) {
         None => Ok(None),
         Some(_) => required_if_match(req).map(Some),
+    }
+}
+
+/// One page of a list: `{"items": [...], "next_cursor": "..." | null}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; `null` on the last one.
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// A page of `rows` converted to their API shape.
+    pub fn of<R: Into<T>>(rows: Vec<R>, next_cursor: Option<String>) -> Self {
+        Self {
+            items: rows.into_iter().map(Into::into).collect(),
+            next_cursor,
+        }
+    }
+}
+
+/// A query string parsed after the handler has decided who may call and what they see:
+/// take it as `Result<QueryParams<T>, ApiError>` and apply `?` in the right place, so an
+/// outsider learns nothing from a malformed query (400).
+#[derive(Debug)]
+pub struct QueryParams<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for QueryParams<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(
+            web::Query::<T>::from_query(req.query_string())
+                .map(|q| QueryParams(q.into_inner()))
+                .map_err(|e| ApiError::BadRequest(format!("invalid query string: {e}"))),
+        )
+    }
+}
+
+impl<T> std::ops::Deref for QueryParams<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
     }
 }
 

@@ -282,3 +282,31 @@ impl RouteTable {
         found
     }
 }
+
+/// The `Idempotency-Key` header every POST accepts.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IdempotencyKey {
+    /// Makes a retry safe: the first response is stored for 24 h and replayed (with
+    /// `Idempotent-Replayed: true`) to the same caller; 1–255 visible ASCII characters.
+    #[param(rename = "Idempotency-Key", pattern = "^[!-~]{1,255}$")]
+    pub idempotency_key: Option<String>,
+}
+
+/// A required `If-Match` (PATCH).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IfMatchRequired {
+    /// The ETag of the version being changed (e.g. `"v3"`), or `*` for any current version.
+    #[param(rename = "If-Match", pattern = "^(\\*|(W/)?\"v[0-9]+\")$")]
+    pub if_match: String,
+}
+
+/// An optional `If-Match` (transitions, assignment).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IfMatchOptional {
+    /// Refuse (412) if the resource is no longer at this ETag (e.g. `"v3"`); `*` matches any.
+    #[param(rename = "If-Match", pattern = "^(\\*|(W/)?\"v[0-9]+\")$")]
+    pub if_match: Option<String>,
+}

@@ -12,11 +12,13 @@ pub mod enums;
 pub mod error;
 pub mod idempotency;
 pub mod identity;
+pub mod input;
 pub mod jobs;
 pub mod keys;
 pub mod runtime;
 pub mod secrets;
 pub mod timestamp;
+pub mod transitions;
 
 pub use clock::Clock;
 pub use error::{DomainError, FieldError, Validation};

@@ -1,7 +1,7 @@
 //! Who may do what with a case (contract §3): every case endpoint against every kind of
 //! caller. A case the caller does not see is 404 on every item path, never 403.
 
-use casework_tests::TestApp;
+use casework_tests::{TestApp, fixtures::adult_case};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -89,19 +89,6 @@ fn expectations() -> Vec<(Endpoint, Who, u16)> {
         .collect()
 }
 
-fn adult() -> Value {
-    json!({
-        "client": {
-            "name": "Alex Doe",
-            "age_group": "adult",
-            "contact": {"preferred_channel": "none", "safe_to_leave_message": false},
-            "guardian_involvement": "not_applicable"
-        },
-        "situation": "shared",
-        "jurisdiction": "bc"
-    })
-}
-
 struct World {
     app: TestApp,
     owner: (String, String),
@@ -145,7 +132,13 @@ impl World {
 
     async fn open_shared_case(&self) -> String {
         let (s, case) = self
-            .send(Method::POST, "/v1/cases", Some(&self.owner.1), Some(&adult()), None)
+            .send(
+                Method::POST,
+                "/v1/cases",
+                Some(&self.owner.1),
+                Some(&adult_case()),
+                None,
+            )
             .await;
         assert_eq!(s, 201, "{case}");
         let id = case["id"].as_str().unwrap().to_owned();
@@ -229,7 +222,10 @@ impl World {
         let token = self.token(who);
         let case = format!("/v1/cases/{}", self.case);
         let (status, body) = match endpoint {
-            Create => self.send(Method::POST, "/v1/cases", token, Some(&adult()), None).await,
+            Create => {
+                self.send(Method::POST, "/v1/cases", token, Some(&adult_case()), None)
+                    .await
+            }
             List => self.send(Method::GET, "/v1/cases", token, None, None).await,
             Get => self.send(Method::GET, &case, token, None, None).await,
             Patch => {

@@ -3,7 +3,11 @@
 
 use std::collections::BTreeSet;
 
-use casework_tests::{TestApp, problem};
+use casework_tests::{
+    TestApp,
+    fixtures::{adult_case, with, youth_case},
+    problem,
+};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
@@ -15,98 +19,8 @@ type FieldCodes = &'static [(&'static str, &'static str)];
 /// Query parameters of a list request.
 type Query<'a> = Vec<(&'a str, &'a str)>;
 
-/// The smallest valid case: an adult, shared images, in BC.
-fn adult() -> Value {
-    json!({
-        "client": {
-            "name": "Alex Doe",
-            "age_group": "adult",
-            "age": 30,
-            "contact": {"preferred_channel": "none", "safe_to_leave_message": false},
-            "guardian_involvement": "not_applicable"
-        },
-        "situation": "shared",
-        "jurisdiction": "bc"
-    })
-}
-
-/// A youth whose guardian involvement is still undecided (`None`: age not recorded).
-fn youth(age: Option<u8>) -> Value {
-    with(
-        &adult(),
-        &json!({"client": {"age_group": "youth", "age": age, "guardian_involvement": "undecided"}}),
-    )
-}
-
-/// `base` with an RFC 7396 merge patch applied (`null` removes a key).
-fn with(base: &Value, patch: &Value) -> Value {
-    fn merge(target: &mut Value, patch: &Value) {
-        let Value::Object(p) = patch else {
-            *target = patch.clone();
-            return;
-        };
-        if !target.is_object() {
-            *target = json!({});
-        }
-        let t = target.as_object_mut().unwrap();
-        for (k, v) in p {
-            if v.is_null() {
-                t.remove(k);
-            } else {
-                merge(t.entry(k.clone()).or_insert(Value::Null), v);
-            }
-        }
-    }
-    let mut out = base.clone();
-    merge(&mut out, patch);
-    out
-}
-
-/// Opens a case and returns it (asserting 201).
-async fn open(app: &TestApp, token: &str, body: &Value) -> Value {
-    let res = app.post_json("/v1/cases", token, body).await;
-    let status = res.status();
-    let case: Value = res.json().await.unwrap();
-    assert_eq!(status, StatusCode::CREATED, "{case}");
-    case
-}
-
 fn id_of(v: &Value) -> String {
     v["id"].as_str().unwrap().to_owned()
-}
-
-async fn patch_case(app: &TestApp, token: &str, id: &str, if_match: Option<&str>, body: &Value) -> Response {
-    let mut req = app
-        .client
-        .patch(app.url(&format!("/v1/cases/{id}")))
-        .bearer_auth(token)
-        .json(body);
-    if let Some(tag) = if_match {
-        req = req.header("If-Match", tag);
-    }
-    req.send().await.unwrap()
-}
-
-async fn transition(app: &TestApp, token: &str, id: &str, body: &Value, if_match: Option<&str>) -> Response {
-    let mut req = app
-        .client
-        .post(app.url(&format!("/v1/cases/{id}/transitions")))
-        .bearer_auth(token)
-        .json(body);
-    if let Some(tag) = if_match {
-        req = req.header("If-Match", tag);
-    }
-    req.send().await.unwrap()
-}
-
-async fn assign(app: &TestApp, token: &str, id: &str, body: &Value) -> Response {
-    app.client
-        .put(app.url(&format!("/v1/cases/{id}/assignment")))
-        .bearer_auth(token)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
 }
 
 /// The JSON of a response that must be 200.
@@ -124,7 +38,7 @@ async fn move_to(app: &TestApp, token: &str, id: &str, to: &str) -> Value {
     } else {
         json!({"to": to})
     };
-    ok(transition(app, token, id, &body, None).await).await
+    ok(app.transition_case(token, id, &body, None).await).await
 }
 
 /// The ids of the cases a list query returns (asserting 200), in order.
@@ -197,7 +111,7 @@ async fn a_caseworker_opens_a_case_and_reads_it_back() {
     let app = TestApp::spawn().await;
     let (me, _, t) = app.staff("caseworker").await;
     let body = with(
-        &adult(),
+        &adult_case(),
         &json!({
             "client": {
                 "preferred_name": "Al",
@@ -274,7 +188,7 @@ async fn a_caseworker_opens_a_case_and_reads_it_back() {
 
     // References count up; a supervisor may open cases too.
     let (_, _, sup) = app.staff("supervisor").await;
-    let second = open(&app, &sup, &adult()).await;
+    let second = app.create_case(&sup, &adult_case()).await;
     assert_eq!(second["reference"], "IIPS-2026-000002");
 
     // Unknown and malformed ids are 404.
@@ -289,7 +203,7 @@ async fn fifty_parallel_creates_get_fifty_consecutive_references() {
     let (_, _, b) = app.staff("caseworker").await;
     let (_, _, s) = app.staff("supervisor").await;
     let tokens = [a, b, s];
-    let body = adult();
+    let body = adult_case();
     let requests = (0..50).map(|i| app.post_json("/v1/cases", &tokens[i % 3], &body));
     let responses = futures::future::join_all(requests).await;
     let mut numbers = Vec::new();
@@ -314,33 +228,36 @@ async fn every_client_rule_is_enforced_and_nothing_is_written() {
     let table: Vec<(&str, Value, FieldCodes)> = vec![
         (
             "adult aged 17",
-            with(&adult(), &json!({"client": {"age": 17}})),
+            with(&adult_case(), &json!({"client": {"age": 17}})),
             &[("client.age", "age_group_mismatch")],
         ),
         (
             "adult aged 18",
-            with(&adult(), &json!({"client": {"age": 18}})),
+            with(&adult_case(), &json!({"client": {"age": 18}})),
             &[("client.age", "age_group_mismatch")],
         ),
         (
             "youth aged 19",
-            youth(Some(19)),
+            youth_case(Some(19)),
             &[("client.age", "age_group_mismatch")],
         ),
         (
             "age over 120",
-            with(&adult(), &json!({"client": {"age": 121}})),
+            with(&adult_case(), &json!({"client": {"age": 121}})),
             &[("client.age", "out_of_range")],
         ),
         (
             "adult with a guardian decision",
-            with(&adult(), &json!({"client": {"guardian_involvement": "youth_consents"}})),
+            with(
+                &adult_case(),
+                &json!({"client": {"guardian_involvement": "youth_consents"}}),
+            ),
             &[("client.guardian_involvement", "not_applicable_for_adults")],
         ),
         (
             "youth with guardian involvement not_applicable",
             with(
-                &youth(Some(15)),
+                &youth_case(Some(15)),
                 &json!({"client": {"guardian_involvement": "not_applicable"}}),
             ),
             &[("client.guardian_involvement", "required_for_youth")],
@@ -348,7 +265,7 @@ async fn every_client_rule_is_enforced_and_nothing_is_written() {
         (
             "preferred channel email without an email",
             with(
-                &adult(),
+                &adult_case(),
                 &json!({"client": {"contact": {"preferred_channel": "email"}}}),
             ),
             &[("client.contact.email", "required_for_channel")],
@@ -356,40 +273,46 @@ async fn every_client_rule_is_enforced_and_nothing_is_written() {
         (
             "preferred channel phone without a phone",
             with(
-                &adult(),
+                &adult_case(),
                 &json!({"client": {"contact": {"preferred_channel": "phone"}}}),
             ),
             &[("client.contact.phone", "required_for_channel")],
         ),
         (
             "malformed email",
-            with(&adult(), &json!({"client": {"contact": {"email": "not-an-email"}}})),
+            with(
+                &adult_case(),
+                &json!({"client": {"contact": {"email": "not-an-email"}}}),
+            ),
             &[("client.contact.email", "invalid_email")],
         ),
         (
             "malformed phone",
-            with(&adult(), &json!({"client": {"contact": {"phone": "604-555-CALL"}}})),
+            with(
+                &adult_case(),
+                &json!({"client": {"contact": {"phone": "604-555-CALL"}}}),
+            ),
             &[("client.contact.phone", "invalid_phone")],
         ),
         (
             "unknown top-level field",
-            with(&adult(), &json!({"colour": "red"})),
+            with(&adult_case(), &json!({"colour": "red"})),
             &[("colour", "unknown_field")],
         ),
         (
             "unknown client field",
-            with(&adult(), &json!({"client": {"nickname": "Al"}})),
+            with(&adult_case(), &json!({"client": {"nickname": "Al"}})),
             &[("client.nickname", "unknown_field")],
         ),
         (
             "unknown contact field",
-            with(&adult(), &json!({"client": {"contact": {"fax": "604 555 0100"}}})),
+            with(&adult_case(), &json!({"client": {"contact": {"fax": "604 555 0100"}}})),
             &[("client.contact.fax", "unknown_field")],
         ),
         (
             "several rules broken at once",
             with(
-                &adult(),
+                &adult_case(),
                 &json!({"client": {"age": 17, "guardian_involvement": "youth_declines",
                                    "contact": {"preferred_channel": "phone"}}}),
             ),
@@ -408,16 +331,16 @@ async fn every_client_rule_is_enforced_and_nothing_is_written() {
         assert_eq!(case_rows(&app).await, 0, "{what}: nothing written");
     }
     // No reference was used up by the refusals.
-    let case = open(&app, &t, &adult()).await;
+    let case = app.create_case(&t, &adult_case()).await;
     assert_eq!(case["reference"], "IIPS-2026-000001");
     // The boundaries themselves are fine.
-    open(&app, &t, &with(&adult(), &json!({"client": {"age": 19}}))).await;
-    open(&app, &t, &with(&youth(Some(18)), &json!({}))).await;
-    open(
-        &app,
+    app.create_case(&t, &with(&adult_case(), &json!({"client": {"age": 19}})))
+        .await;
+    app.create_case(&t, &with(&youth_case(Some(18)), &json!({}))).await;
+    app.create_case(
         &t,
         &with(
-            &adult(),
+            &adult_case(),
             &json!({"client": {"contact": {"phone": "(604) 555-0100", "preferred_channel": "phone"}}}),
         ),
     )
@@ -436,17 +359,23 @@ async fn iipa_applies_to_sharing_and_threats_in_bc() {
         ("threatened", "other", false),
     ];
     for (situation, jurisdiction, applicable) in table {
-        let case = open(
-            &app,
-            &t,
-            &with(&adult(), &json!({"situation": situation, "jurisdiction": jurisdiction})),
-        )
-        .await;
+        let case = app
+            .create_case(
+                &t,
+                &with(
+                    &adult_case(),
+                    &json!({"situation": situation, "jurisdiction": jurisdiction}),
+                ),
+            )
+            .await;
         assert_eq!(case["iipa_applicable"], applicable, "{situation}/{jurisdiction}");
     }
     // Derived, so it follows a change of jurisdiction.
-    let case = open(&app, &t, &adult()).await;
-    let updated = ok(patch_case(&app, &t, &id_of(&case), Some("\"v1\""), &json!({"jurisdiction": "qc"})).await).await;
+    let case = app.create_case(&t, &adult_case()).await;
+    let updated = ok(app
+        .patch_case(&t, &id_of(&case), Some("\"v1\""), &json!({"jurisdiction": "qc"}))
+        .await)
+    .await;
     assert_eq!(updated["iipa_applicable"], false);
 }
 
@@ -458,20 +387,20 @@ async fn patch_merges_changes_and_records_them() {
     let app = TestApp::spawn().await;
     let (_, _, t) = app.staff("caseworker").await;
     let body = with(
-        &youth(Some(16)),
+        &youth_case(Some(16)),
         &json!({"summary": "Threatened over chat", "client": {"contact": {"phone": "+1 604 555 0100"}}}),
     );
-    let case = open(&app, &t, &body).await;
+    let case = app.create_case(&t, &body).await;
     let id = id_of(&case);
 
-    let res = patch_case(
-        &app,
-        &t,
-        &id,
-        Some("\"v1\""),
-        &json!({"priority": "urgent", "client": {"guardian_involvement": "youth_consents"}}),
-    )
-    .await;
+    let res = app
+        .patch_case(
+            &t,
+            &id,
+            Some("\"v1\""),
+            &json!({"priority": "urgent", "client": {"guardian_involvement": "youth_consents"}}),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["etag"], "\"v2\"");
     let updated: Value = res.json().await.unwrap();
@@ -493,19 +422,16 @@ async fn patch_merges_changes_and_records_them() {
     }
 
     // null clears an optional field.
-    let cleared = ok(patch_case(&app, &t, &id, Some("\"v2\""), &json!({"summary": null})).await).await;
+    let cleared = ok(app.patch_case(&t, &id, Some("\"v2\""), &json!({"summary": null})).await).await;
     assert!(cleared.get("summary").is_none(), "{cleared}");
     assert_eq!(cleared["version"], 3);
     assert_eq!(cleared["priority"], "urgent");
 
     // Conditional: If-Match is required and must be current.
+    problem(app.patch_case(&t, &id, None, &json!({"priority": "normal"})).await, 428).await;
     problem(
-        patch_case(&app, &t, &id, None, &json!({"priority": "normal"})).await,
-        428,
-    )
-    .await;
-    problem(
-        patch_case(&app, &t, &id, Some("\"v2\""), &json!({"priority": "normal"})).await,
+        app.patch_case(&t, &id, Some("\"v2\""), &json!({"priority": "normal"}))
+            .await,
         412,
     )
     .await;
@@ -521,15 +447,15 @@ async fn patch_merges_changes_and_records_them() {
         "close_reason",
     ] {
         let p = problem(
-            patch_case(&app, &t, &id, Some("\"v3\""), &json!({field: json!("x")})).await,
+            app.patch_case(&t, &id, Some("\"v3\""), &json!({field: json!("x")}))
+                .await,
             422,
         )
         .await;
         assert_eq!(field_errors(&p), pairs(&[(field, "not_patchable")]), "{field}");
     }
     let p = problem(
-        patch_case(
-            &app,
+        app.patch_case(
             &t,
             &id,
             Some("\"v3\""),
@@ -570,23 +496,17 @@ async fn patch_merges_changes_and_records_them() {
         (json!({"priority": "whenever"}), &[("priority", "invalid_value")]),
     ];
     for (patch, expected) in table {
-        let p = problem(patch_case(&app, &t, &id, Some("\"v3\""), &patch).await, 422).await;
+        let p = problem(app.patch_case(&t, &id, Some("\"v3\""), &patch).await, 422).await;
         assert_eq!(field_errors(&p), pairs(expected), "{patch}");
     }
     let res = app.get(&format!("/v1/cases/{id}"), &t).await;
     assert_eq!(etag_of(&res), "\"v3\"", "refused patches change nothing");
 
     // An adult patched to 17 breaks the age rule.
-    let adult_case = open(&app, &t, &adult()).await;
+    let adult_case = app.create_case(&t, &adult_case()).await;
     let p = problem(
-        patch_case(
-            &app,
-            &t,
-            &id_of(&adult_case),
-            Some("\"v1\""),
-            &json!({"client": {"age": 17}}),
-        )
-        .await,
+        app.patch_case(&t, &id_of(&adult_case), Some("\"v1\""), &json!({"client": {"age": 17}}))
+            .await,
         422,
     )
     .await;
@@ -632,7 +552,7 @@ const EDGES: &[(&str, &str)] = &[
 
 /// Brings a new case to `state` through allowed edges.
 async fn case_in(app: &TestApp, owner: &str, sup: &str, state: &str) -> String {
-    let id = id_of(&open(app, owner, &adult()).await);
+    let id = id_of(&app.create_case(owner, &adult_case()).await);
     let path: &[&str] = match state {
         "intake" => &[],
         "active" => &["active"],
@@ -655,7 +575,9 @@ async fn the_transition_table_is_exactly_the_contract() {
         for to in STATES {
             let id = case_in(&app, &t, &sup, from).await;
             let allowed = EDGES.contains(&(from, to));
-            let res = transition(&app, &sup, &id, &json!({"to": to, "close_reason": "resolved"}), None).await;
+            let res = app
+                .transition_case(&sup, &id, &json!({"to": to, "close_reason": "resolved"}), None)
+                .await;
             let status = res.status().as_u16();
             let body: Value = res.json().await.unwrap();
             let good = if allowed {
@@ -675,26 +597,26 @@ async fn the_transition_table_is_exactly_the_contract() {
 async fn youth_need_a_guardian_decision_and_a_c3p_referral_to_become_active() {
     let app = TestApp::spawn().await;
     let (_, _, t) = app.staff("caseworker").await;
-    let id = id_of(&open(&app, &t, &youth(Some(16))).await);
+    let id = id_of(&app.create_case(&t, &youth_case(Some(16))).await);
     let to_active = json!({"to": "active"});
 
-    let p = problem(transition(&app, &t, &id, &to_active, None).await, 409).await;
+    let p = problem(app.transition_case(&t, &id, &to_active, None).await, 409).await;
     assert_eq!(
         p["unmet"],
         json!(["guardian_involvement_undecided", "c3p_referral_required"]),
         "every unmet guard at once"
     );
 
-    ok(patch_case(
-        &app,
-        &t,
-        &id,
-        Some("\"v1\""),
-        &json!({"client": {"guardian_involvement": "youth_declines"}}),
-    )
-    .await)
+    ok(app
+        .patch_case(
+            &t,
+            &id,
+            Some("\"v1\""),
+            &json!({"client": {"guardian_involvement": "youth_declines"}}),
+        )
+        .await)
     .await;
-    let p = problem(transition(&app, &t, &id, &to_active, None).await, 409).await;
+    let p = problem(app.transition_case(&t, &id, &to_active, None).await, 409).await;
     assert_eq!(p["unmet"], json!(["c3p_referral_required"]));
 
     // A merely suggested referral, or one to someone else, does not count.
@@ -702,7 +624,7 @@ async fn youth_need_a_guardian_decision_and_a_c3p_referral_to_become_active() {
         let res = app.post_json(&format!("/v1/cases/{id}/referrals"), &t, &referral).await;
         assert_eq!(res.status(), StatusCode::CREATED);
     }
-    let p = problem(transition(&app, &t, &id, &to_active, None).await, 409).await;
+    let p = problem(app.transition_case(&t, &id, &to_active, None).await, 409).await;
     assert_eq!(p["unmet"], json!(["c3p_referral_required"]));
 
     let res = app
@@ -713,25 +635,25 @@ async fn youth_need_a_guardian_decision_and_a_c3p_referral_to_become_active() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
-    let moved = ok(transition(&app, &t, &id, &to_active, None).await).await;
+    let moved = ok(app.transition_case(&t, &id, &to_active, None).await).await;
     assert_eq!(moved["status"], "active");
 
     // 18-year-olds need no C3P referral; youth of unrecorded age do; adults need neither.
     let eighteen = with(
-        &youth(Some(18)),
+        &youth_case(Some(18)),
         &json!({"client": {"guardian_involvement": "youth_consents"}}),
     );
-    let id = id_of(&open(&app, &t, &eighteen).await);
-    ok(transition(&app, &t, &id, &to_active, None).await).await;
+    let id = id_of(&app.create_case(&t, &eighteen).await);
+    ok(app.transition_case(&t, &id, &to_active, None).await).await;
     let unknown_age = with(
-        &youth(None),
+        &youth_case(None),
         &json!({"client": {"guardian_involvement": "youth_consents"}}),
     );
-    let id = id_of(&open(&app, &t, &unknown_age).await);
-    let p = problem(transition(&app, &t, &id, &to_active, None).await, 409).await;
+    let id = id_of(&app.create_case(&t, &unknown_age).await);
+    let p = problem(app.transition_case(&t, &id, &to_active, None).await, 409).await;
     assert_eq!(p["unmet"], json!(["c3p_referral_required"]));
-    let id = id_of(&open(&app, &t, &youth(Some(18))).await);
-    let p = problem(transition(&app, &t, &id, &to_active, None).await, 409).await;
+    let id = id_of(&app.create_case(&t, &youth_case(Some(18))).await);
+    let p = problem(app.transition_case(&t, &id, &to_active, None).await, 409).await;
     assert_eq!(p["unmet"], json!(["guardian_involvement_undecided"]));
 }
 
@@ -740,23 +662,32 @@ async fn closing_needs_a_reason_and_only_supervisors_reopen() {
     let app = TestApp::spawn().await;
     let (me, _, t) = app.staff("caseworker").await;
     let (_, _, sup) = app.staff("supervisor").await;
-    let id = id_of(&open(&app, &t, &adult()).await);
-    let active = ok(transition(&app, &t, &id, &json!({"to": "active"}), Some("\"v1\"")).await).await;
+    let id = id_of(&app.create_case(&t, &adult_case()).await);
+    let active = ok(app
+        .transition_case(&t, &id, &json!({"to": "active"}), Some("\"v1\""))
+        .await)
+    .await;
     assert_eq!(active["version"], 2);
 
     // Closing: a reason is a guard; a reason that does not exist is a bad request body.
-    let p = problem(transition(&app, &t, &id, &json!({"to": "closed"}), None).await, 409).await;
+    let p = problem(app.transition_case(&t, &id, &json!({"to": "closed"}), None).await, 409).await;
     assert_eq!(p["unmet"], json!(["close_reason_required"]));
     let p = problem(
-        transition(&app, &t, &id, &json!({"to": "closed", "close_reason": "bored"}), None).await,
+        app.transition_case(&t, &id, &json!({"to": "closed", "close_reason": "bored"}), None)
+            .await,
         422,
     )
     .await;
     assert_eq!(field_errors(&p)[0].0, "close_reason");
-    let p = problem(transition(&app, &t, &id, &json!({"to": "archived"}), None).await, 422).await;
+    let p = problem(
+        app.transition_case(&t, &id, &json!({"to": "archived"}), None).await,
+        422,
+    )
+    .await;
     assert_eq!(field_errors(&p), pairs(&[("to", "invalid_value")]));
     let p = problem(
-        transition(&app, &t, &id, &json!({"to": "on_hold", "why": "x"}), None).await,
+        app.transition_case(&t, &id, &json!({"to": "on_hold", "why": "x"}), None)
+            .await,
         422,
     )
     .await;
@@ -764,20 +695,21 @@ async fn closing_needs_a_reason_and_only_supervisors_reopen() {
 
     // A stale If-Match is refused before anything moves.
     problem(
-        transition(&app, &t, &id, &json!({"to": "on_hold"}), Some("\"v1\"")).await,
+        app.transition_case(&t, &id, &json!({"to": "on_hold"}), Some("\"v1\""))
+            .await,
         412,
     )
     .await;
 
     app.clock.advance(jiff::SignedDuration::from_mins(5));
-    let closed = ok(transition(
-        &app,
-        &t,
-        &id,
-        &json!({"to": "closed", "close_reason": "client_withdrew"}),
-        Some("\"v2\""),
-    )
-    .await)
+    let closed = ok(app
+        .transition_case(
+            &t,
+            &id,
+            &json!({"to": "closed", "close_reason": "client_withdrew"}),
+            Some("\"v2\""),
+        )
+        .await)
     .await;
     assert_eq!(closed["status"], "closed");
     assert_eq!(closed["close_reason"], "client_withdrew");
@@ -785,9 +717,9 @@ async fn closing_needs_a_reason_and_only_supervisors_reopen() {
     assert_eq!(closed["version"], 3);
 
     // Reopening: caseworkers may not, supervisors may; it clears the closing.
-    problem(transition(&app, &t, &id, &json!({"to": "active"}), None).await, 403).await;
-    problem(transition(&app, &t, &id, &json!({"to": "on_hold"}), None).await, 409).await;
-    let reopened = ok(transition(&app, &sup, &id, &json!({"to": "active"}), None).await).await;
+    problem(app.transition_case(&t, &id, &json!({"to": "active"}), None).await, 403).await;
+    problem(app.transition_case(&t, &id, &json!({"to": "on_hold"}), None).await, 409).await;
+    let reopened = ok(app.transition_case(&sup, &id, &json!({"to": "active"}), None).await).await;
     assert_eq!(reopened["status"], "active");
     assert!(reopened.get("closed_at").is_none(), "{reopened}");
     assert!(reopened.get("close_reason").is_none(), "{reopened}");
@@ -834,13 +766,15 @@ async fn supervisors_assign_and_visibility_follows() {
         .as_str()
         .unwrap()
         .to_owned();
-    let id = id_of(&open(&app, &ta, &adult()).await);
+    let id = id_of(&app.create_case(&ta, &adult_case()).await);
     let path = format!("/v1/cases/{id}");
     for t in [&tb, &tc] {
         problem(app.get(&path, t).await, 404).await;
     }
 
-    let res = assign(&app, &ts, &id, &json!({"primary": b, "collaborators": [c]})).await;
+    let res = app
+        .assign_case(&ts, &id, &json!({"primary": b, "collaborators": [c]}))
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["etag"], "\"v2\"");
     let assigned: Value = res.json().await.unwrap();
@@ -857,7 +791,10 @@ async fn supervisors_assign_and_visibility_follows() {
     problem(app.get(&format!("{path}/timeline"), &ta).await, 404).await;
     assert!(list_ids(&app, &ta, &[]).await.is_empty());
     // Collaborators work the case.
-    ok(patch_case(&app, &tc, &id, Some("\"v2\""), &json!({"priority": "urgent"})).await).await;
+    ok(app
+        .patch_case(&tc, &id, Some("\"v2\""), &json!({"priority": "urgent"}))
+        .await)
+    .await;
 
     let events = timeline(&app, &tb, &id).await;
     let change = events.iter().find(|e| e["kind"] == "case.assignment_changed").unwrap();
@@ -866,7 +803,9 @@ async fn supervisors_assign_and_visibility_follows() {
     assert_eq!(change["detail"]["to"]["collaborators"], json!([c]));
 
     // A supervisor may be primary; an empty collaborator list removes collaborators.
-    let res = assign(&app, &ts, &id, &json!({"primary": s, "collaborators": []})).await;
+    let res = app
+        .assign_case(&ts, &id, &json!({"primary": s, "collaborators": []}))
+        .await;
     assert_eq!(ok(res).await["collaborators"], json!([]));
     problem(app.get(&path, &tc).await, 404).await;
 
@@ -904,18 +843,18 @@ async fn supervisors_assign_and_visibility_follows() {
         (json!({"primary": "me"}), &[("primary", "invalid_type")]),
     ];
     for (body, expected) in table {
-        let p = problem(assign(&app, &ts, &id, &body).await, 422).await;
+        let p = problem(app.assign_case(&ts, &id, &body).await, 422).await;
         assert_eq!(field_errors(&p), pairs(expected), "{body}");
     }
-    let p = problem(assign(&app, &ts, &id, &json!({"primary": b, "team": []})).await, 422).await;
+    let p = problem(app.assign_case(&ts, &id, &json!({"primary": b, "team": []})).await, 422).await;
     assert_eq!(field_errors(&p), pairs(&[("team", "unknown_field")]));
     let after = ok(app.get(&path, &ts).await).await;
     assert_eq!(after["assigned_to"], s.as_str(), "refusals change nothing");
 
     // Unknown case; callers who may not assign.
-    problem(assign(&app, &ts, &nobody, &json!({"primary": b})).await, 404).await;
+    problem(app.assign_case(&ts, &nobody, &json!({"primary": b})).await, 404).await;
     for t in [&ta, &tb, &admin] {
-        problem(assign(&app, t, &id, &json!({"primary": b})).await, 403).await;
+        problem(app.assign_case(t, &id, &json!({"primary": b})).await, 403).await;
     }
 }
 
@@ -929,17 +868,26 @@ async fn the_list_filters_and_shows_only_what_the_caller_sees() {
     let (b, _, tb) = app.staff("caseworker").await;
     let (_, _, ts) = app.staff("supervisor").await;
 
-    let plain = id_of(&open(&app, &ta, &adult()).await);
-    let urgent = id_of(&open(&app, &ta, &with(&adult(), &json!({"priority": "urgent"}))).await);
-    let quebec = id_of(&open(&app, &ta, &with(&adult(), &json!({"jurisdiction": "qc"}))).await);
-    let young = open(&app, &tb, &youth(Some(18))).await;
+    let plain = id_of(&app.create_case(&ta, &adult_case()).await);
+    let urgent = id_of(
+        &app.create_case(&ta, &with(&adult_case(), &json!({"priority": "urgent"})))
+            .await,
+    );
+    let quebec = id_of(
+        &app.create_case(&ta, &with(&adult_case(), &json!({"jurisdiction": "qc"})))
+            .await,
+    );
+    let young = app.create_case(&tb, &youth_case(Some(18))).await;
     let young_ref = young["reference"].as_str().unwrap().to_owned();
     let young = id_of(&young);
-    let mine = id_of(&open(&app, &ts, &adult()).await);
+    let mine = id_of(&app.create_case(&ts, &adult_case()).await);
     move_to(&app, &ta, &plain, "active").await;
 
     app.clock.advance(jiff::SignedDuration::from_mins(5));
-    ok(patch_case(&app, &ta, &quebec, Some("\"v1\""), &json!({"summary": "later"})).await).await;
+    ok(app
+        .patch_case(&ta, &quebec, Some("\"v1\""), &json!({"summary": "later"}))
+        .await)
+    .await;
 
     let all = list_ids(&app, &ts, &[]).await;
     assert_eq!(all, [&*mine, &young, &quebec, &urgent, &plain], "newest first");
@@ -1010,7 +958,7 @@ async fn paging_neither_repeats_nor_skips_and_cursors_cannot_be_forged() {
     let (_, _, t) = app.staff("caseworker").await;
     let mut originals = Vec::new();
     for _ in 0..5 {
-        originals.push(id_of(&open(&app, &t, &adult()).await));
+        originals.push(id_of(&app.create_case(&t, &adult_case()).await));
     }
     originals.reverse();
 
@@ -1037,7 +985,7 @@ async fn paging_neither_repeats_nor_skips_and_cursors_cannot_be_forged() {
         seen.extend(items.iter().map(id_of));
         if pages == 1 {
             // A case opened while paging sorts before page one: never a repeat.
-            open(&app, &t, &adult()).await;
+            app.create_case(&t, &adult_case()).await;
         }
         match page["next_cursor"].as_str() {
             Some(c) => cursor = Some(c.to_owned()),

@@ -6,6 +6,7 @@ mod calendar;
 mod case_access;
 mod case_records;
 mod cases;
+mod check_order;
 mod conventions;
 mod idempotency;
 mod identity;

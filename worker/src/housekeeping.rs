@@ -4,13 +4,13 @@ use apalis::prelude::*;
 use apalis_postgres::PostgresStorage;
 use casework_domain::{idempotency, jobs::Housekeeping};
 
-use crate::{SWEEP_INTERVAL, WorkerContext};
+use crate::{JobEnv, SWEEP_INTERVAL};
 
 /// The job handler.
 ///
 /// # Errors
 /// Database errors; apalis retries the job.
-pub async fn handle(job: Housekeeping, ctx: Data<WorkerContext>) -> Result<(), BoxDynError> {
+pub async fn handle(job: Housekeeping, ctx: Data<JobEnv>) -> Result<(), BoxDynError> {
     let mut conn = ctx.db.acquire().await?;
     let purged = idempotency::purge_expired(&mut conn, ctx.clock.ts()).await?;
     tracing::info!(reason = %job.reason, purged, "housekeeping done");

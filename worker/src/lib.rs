@@ -15,7 +15,7 @@ use sqlx::PgPool;
 
 /// What every job handler may use.
 #[derive(Clone, Debug)]
-pub struct WorkerContext {
+pub struct JobEnv {
     pub db: PgPool,
     pub clock: Clock,
 }
@@ -49,7 +49,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     setup(&pool).await?;
-    let ctx = WorkerContext {
+    let ctx = JobEnv {
         db: pool.clone(),
         clock,
     };

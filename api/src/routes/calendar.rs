@@ -3,8 +3,11 @@
 use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, post, web};
 use casework_domain::{
     FieldError, Validation, audit,
-    calendar::{self, Closure, MAX_BUSINESS_DAYS, MAX_RANGE_YEARS, store},
-    identity::{Label, Role, Scope},
+    calendar::{
+        self, Closure, MAX_BUSINESS_DAYS, MAX_RANGE_YEARS,
+        store::{self, NewCustomClosure, parse_date},
+    },
+    identity::{Role, Scope},
 };
 use jiff::{Timestamp, civil::Date};
 use serde::{Deserialize, Serialize};
@@ -17,12 +20,6 @@ use crate::{
     idempotency::{self, Begun},
     startup::AppState,
 };
-
-fn parse_date(field: &str, raw: &str) -> Result<Date, FieldError> {
-    raw.trim()
-        .parse::<Date>()
-        .map_err(|_| FieldError::new(field, "invalid_date", "must be a date such as 2026-12-24"))
-}
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -117,36 +114,20 @@ pub struct NewClosure {
 pub async fn add_closure(
     req: HttpRequest,
     principal: Principal,
-    body: JsonBody<NewClosure>,
+    body: Result<JsonBody<NewClosure>, ApiError>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let admin = principal.require_role(&[Role::Admin])?;
-    let mut v = Validation::new();
-    let date = v.check(parse_date("date", &body.value.date));
-    let name = v.check(Label::parse("name", &body.value.name));
-    if let Some(d) = date
-        && matches!(
-            d.weekday(),
-            jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday
-        )
-    {
-        v.push(FieldError::new(
-            "date",
-            "weekend",
-            "the office is closed on weekends already",
-        ));
-    }
-    v.finish()?;
-    let (Some(date), Some(name)) = (date, name) else {
-        return Err(ApiError::Internal(anyhow::anyhow!("validated fields missing")));
-    };
+    let body = body?;
+    let closure = NewCustomClosure::parse(&body.value.date, &body.value.name)?;
     let mut work = match idempotency::begin(&state, &req, &principal, &body.raw).await? {
         Begun::Replay(res) => return Ok(res),
         Begun::Work(w) => w,
     };
     let tx = &mut *work.tx;
     let now = state.clock.ts();
-    let closure = store::add(tx, date, name.as_str(), admin, now).await?;
+    let date = closure.date;
+    let closure = store::add(tx, date, &closure.name, admin, now).await?;
     audit::record(
         tx,
         &principal.key(),

@@ -4,7 +4,6 @@
 pub mod api_clients;
 pub mod auth;
 pub mod calendar;
-pub mod case_records;
 pub mod cases;
 pub mod health;
 pub mod me;
@@ -37,21 +36,21 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(calendar::remove_closure)
         .service(calendar::next_open)
         .service(calendar::add_business_days)
-        .service(cases::create)
-        .service(cases::list)
-        .service(cases::get)
-        .service(cases::update)
-        .service(cases::transition)
-        .service(cases::assign)
-        .service(case_records::add_note)
-        .service(case_records::list_notes)
-        .service(case_records::add_referral)
-        .service(case_records::list_referrals)
-        .service(case_records::update_referral)
-        .service(case_records::add_consent)
-        .service(case_records::list_consents)
-        .service(case_records::revoke_consent)
-        .service(case_records::add_evidence)
-        .service(case_records::list_evidence)
-        .service(case_records::timeline);
+        .service(cases::case::create)
+        .service(cases::case::list)
+        .service(cases::case::get)
+        .service(cases::case::update)
+        .service(cases::case::transition)
+        .service(cases::case::assign)
+        .service(cases::notes::add)
+        .service(cases::notes::list)
+        .service(cases::referrals::add)
+        .service(cases::referrals::list)
+        .service(cases::referrals::update)
+        .service(cases::consents::add)
+        .service(cases::consents::list)
+        .service(cases::consents::revoke)
+        .service(cases::evidence::add)
+        .service(cases::evidence::list)
+        .service(cases::timeline::list);
 }

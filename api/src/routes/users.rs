@@ -251,7 +251,7 @@ pub async fn update(
     };
     let now = state.clock.ts();
     let mut tx = state.db.begin().await?;
-    let user = store::update_user(&mut tx, *id, &patch, Some(expected), now).await?;
+    let user = store::update_user(&mut tx, *id, &patch, expected.version(), now).await?;
     audit::record(
         &mut tx,
         &principal.key(),

@@ -1,12 +1,13 @@
 //! Custom closures in the database, and the calendar built from them.
 
-use jiff::civil::Date;
+use jiff::civil::{Date, Weekday};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::{Closure, ClosureKind, OfficeCalendar};
 use crate::{
-    error::DomainError,
+    error::{DomainError, FieldError, Validation},
+    identity::Label,
     timestamp::{DbDate, Ts},
 };
 
@@ -22,6 +23,51 @@ pub async fn load(conn: &mut PgConnection) -> Result<OfficeCalendar, sqlx::Error
         rows.into_iter()
             .filter_map(|r| r.date.to_civil().map(|d| Closure::custom(d, r.name))),
     ))
+}
+
+/// A custom closure an admin asks for, validated: a weekday date and a label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCustomClosure {
+    pub date: Date,
+    pub name: String,
+}
+
+impl NewCustomClosure {
+    /// Parses the date (`YYYY-MM-DD`) and the name together, reporting both at once. A
+    /// weekend day is refused: the office is closed then already.
+    ///
+    /// # Errors
+    /// `Validation` with every broken rule.
+    pub fn parse(date: &str, name: &str) -> Result<Self, DomainError> {
+        let mut v = Validation::new();
+        let date = v.check(parse_date("date", date));
+        let name = v.check(Label::parse("name", name));
+        if let Some(d) = date
+            && matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday)
+        {
+            v.push(FieldError::new(
+                "date",
+                "weekend",
+                "the office is closed on weekends already",
+            ));
+        }
+        v.into_result(|| {
+            Some(Self {
+                date: date?,
+                name: name?.as_str().to_owned(),
+            })
+        })
+    }
+}
+
+/// A local date as `YYYY-MM-DD`.
+///
+/// # Errors
+/// The field error.
+pub fn parse_date(field: &str, raw: &str) -> Result<Date, FieldError> {
+    raw.trim()
+        .parse::<Date>()
+        .map_err(|_| FieldError::new(field, "invalid_date", "must be a date such as 2026-12-24"))
 }
 
 /// Adds a custom closure. A day that is already closed (custom, statutory or public

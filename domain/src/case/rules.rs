@@ -1,22 +1,37 @@
-//! The rules of a case: what a valid client record is, which transitions exist and which
-//! guards they need, who sees which case.
+//! The rules of a case: how each write is parsed (every broken rule reported at once),
+//! which transitions exist and which guards they need, who sees which case.
+
+use std::collections::HashSet;
 
 use jiff::Timestamp;
 use uuid::Uuid;
 
-use super::types::{
-    AgeGroup, CaseDetails, CaseStatus, Client, CloseReason, GuardianInvolvement, PreferredChannel, ReferralStatus,
-    ReferralTo,
+use super::{
+    input::{
+        CaseAssignment, CaseTransition, NewCase, NewClient, NewConsent, NewContact, NewEvidence, NewNote, NewReferral,
+        ReferralPatch,
+    },
+    types::{
+        AgeGroup, Assignment, CaseDetails, CaseStatus, Client, ConsentEntry, Contact, EvidenceRecord,
+        GuardianInvolvement, NoteEntry, PreferredChannel, Priority, ReferralEntry, ReferralStatus, ReferralTo,
+        TransitionRequest,
+    },
 };
 use crate::{
+    DomainError,
     error::{FieldError, Validation},
     identity::{Email, Label, Role},
+    input::PARSED,
+    timestamp::Ts,
+    transitions::{self, Edge, TransitionError},
 };
 
 /// Limits on free text, so one field cannot swallow the 256 KiB body.
 pub const NOTE_MAX_CHARS: usize = 20_000;
 pub const SUMMARY_MAX_CHARS: usize = 10_000;
+pub const DESCRIPTION_MAX_CHARS: usize = 10_000;
 pub const SHORT_TEXT_MAX_CHARS: usize = 2_000;
+pub const TAG_MAX_CHARS: usize = 100;
 pub const URL_MAX_CHARS: usize = 2_048;
 /// Ages beyond this are typing mistakes.
 pub const MAX_AGE: u8 = 120;
@@ -24,24 +39,6 @@ pub const MAX_AGE: u8 = 120;
 pub const ADULT_FROM_AGE: u8 = 19;
 /// Youth this age or younger need a referral to the Canadian Centre for Child Protection.
 pub const C3P_REFERRAL_UP_TO_AGE: u8 = 17;
-
-fn optional_text(v: &mut Validation, field: &str, value: Option<&str>, max: usize) {
-    if let Some(s) = value {
-        if s.trim().is_empty() {
-            v.push(FieldError::new(
-                field,
-                "empty",
-                "omit the field instead of sending it empty",
-            ));
-        } else if s.chars().count() > max {
-            v.push(FieldError::new(
-                field,
-                "too_long",
-                format!("must be at most {max} characters"),
-            ));
-        }
-    }
-}
 
 /// Phone numbers: digits with `+`, spaces, dashes, dots, parentheses; 7–15 digits.
 #[must_use]
@@ -54,109 +51,442 @@ pub fn phone_is_valid(s: &str) -> bool {
     allowed && plus_ok && (7..=15).contains(&digits)
 }
 
-/// Every rule of the client record, all reported at once (fields prefixed `client.`).
-pub fn validate_client(v: &mut Validation, c: &Client) {
-    v.check(Label::parse("client.name", &c.name));
-    optional_text(
-        v,
-        "client.preferred_name",
-        c.preferred_name.as_deref(),
-        Label::MAX_CHARS,
-    );
-    optional_text(v, "client.pronouns", c.pronouns.as_deref(), 100);
-    optional_text(v, "client.interpreter_language", c.interpreter_language.as_deref(), 100);
-    if let Some(age) = c.age {
-        if age > MAX_AGE {
-            v.push(FieldError::new(
-                "client.age",
-                "out_of_range",
-                format!("must be at most {MAX_AGE}"),
-            ));
-        } else if c.age_group == AgeGroup::Adult && age < ADULT_FROM_AGE {
-            v.push(FieldError::new(
-                "client.age",
-                "age_group_mismatch",
-                "adults are 19 or older; use age_group youth",
-            ));
-        } else if c.age_group == AgeGroup::Youth && age >= ADULT_FROM_AGE {
-            v.push(FieldError::new(
-                "client.age",
-                "age_group_mismatch",
-                "youth are 18 or younger; use age_group adult",
-            ));
-        }
+/// A required short label (names, sites): trimmed, 1–200 characters, no control characters.
+fn label(v: &mut Validation, field: &str, value: Option<&str>) -> Option<String> {
+    match value {
+        None => v.required(field, None),
+        Some(s) => v.check(Label::parse(field, s)).map(|l| l.as_str().to_owned()),
     }
-    match (c.age_group, c.guardian_involvement) {
-        (AgeGroup::Adult, GuardianInvolvement::NotApplicable) => {}
-        (AgeGroup::Adult, _) => v.push(FieldError::new(
-            "client.guardian_involvement",
-            "not_applicable_for_adults",
-            "adults have guardian_involvement not_applicable",
-        )),
-        (AgeGroup::Youth, GuardianInvolvement::NotApplicable) => v.push(FieldError::new(
-            "client.guardian_involvement",
-            "required_for_youth",
-            "for youth, record undecided, youth_consents or youth_declines",
-        )),
-        (AgeGroup::Youth, _) => {}
-    }
-    let contact = &c.contact;
-    if let Some(e) = &contact.email {
-        v.check(Email::parse("client.contact.email", e));
-    }
-    if let Some(p) = &contact.phone
-        && !phone_is_valid(p)
-    {
-        v.push(FieldError::new(
-            "client.contact.phone",
-            "invalid_phone",
-            "must be a phone number such as +1 604 555 0100",
-        ));
-    }
-    match contact.preferred_channel {
-        PreferredChannel::Email if contact.email.is_none() => v.push(FieldError::new(
-            "client.contact.email",
-            "required_for_channel",
-            "preferred_channel email needs an email address",
-        )),
-        PreferredChannel::Phone if contact.phone.is_none() => v.push(FieldError::new(
-            "client.contact.phone",
-            "required_for_channel",
-            "preferred_channel phone needs a phone number",
-        )),
-        _ => {}
-    }
-    optional_text(
-        v,
-        "client.contact.safe_contact_notes",
-        contact.safe_contact_notes.as_deref(),
-        SHORT_TEXT_MAX_CHARS,
-    );
-}
-
-/// Every rule of the editable part of a case.
-///
-/// # Errors
-/// Every broken rule, with its field.
-pub fn validate_details(d: &CaseDetails) -> Result<(), crate::DomainError> {
-    let mut v = Validation::new();
-    validate_client(&mut v, &d.client);
-    optional_text(&mut v, "summary", d.summary.as_deref(), SUMMARY_MAX_CHARS);
-    let mut seen = std::collections::HashSet::new();
-    if d.supports_requested.iter().any(|s| !seen.insert(*s)) {
-        v.push(FieldError::new(
-            "supports_requested",
-            "duplicate",
-            "list each support once",
-        ));
-    }
-    v.finish()
 }
 
 // ---------------------------------------------------------------------------------------
-// The state machine
+// Parsing the writes
 
-/// A condition a transition needs.
+impl NewContact {
+    fn parse_into(self, v: &mut Validation) -> Option<Contact> {
+        let email = self
+            .email
+            .as_deref()
+            .and_then(|e| v.check(Email::parse("client.contact.email", e)))
+            .map(|e| e.as_str().to_owned());
+        let phone = self.phone.map(|p| p.trim().to_owned());
+        if let Some(p) = &phone
+            && !phone_is_valid(p)
+        {
+            v.push(FieldError::new(
+                "client.contact.phone",
+                "invalid_phone",
+                "must be a phone number such as +1 604 555 0100",
+            ));
+        }
+        let preferred_channel = v.required("client.contact.preferred_channel", self.preferred_channel);
+        match preferred_channel {
+            Some(PreferredChannel::Email) if self.email.is_none() => v.push(FieldError::new(
+                "client.contact.email",
+                "required_for_channel",
+                "preferred_channel email needs an email address",
+            )),
+            Some(PreferredChannel::Phone) if phone.is_none() => v.push(FieldError::new(
+                "client.contact.phone",
+                "required_for_channel",
+                "preferred_channel phone needs a phone number",
+            )),
+            _ => {}
+        }
+        let safe_to_leave_message = v.required("client.contact.safe_to_leave_message", self.safe_to_leave_message);
+        let safe_contact_notes = v.optional_text(
+            "client.contact.safe_contact_notes",
+            self.safe_contact_notes.as_deref(),
+            SHORT_TEXT_MAX_CHARS,
+        );
+        Some(Contact {
+            email,
+            phone,
+            preferred_channel: preferred_channel?,
+            safe_to_leave_message: safe_to_leave_message?,
+            safe_contact_notes,
+        })
+    }
+}
+
+impl NewClient {
+    /// Every rule of the client record, all reported at once (fields prefixed `client.`).
+    fn parse_into(self, v: &mut Validation) -> Option<Client> {
+        let name = label(v, "client.name", self.name.as_deref());
+        let preferred_name = v.optional_text(
+            "client.preferred_name",
+            self.preferred_name.as_deref(),
+            Label::MAX_CHARS,
+        );
+        let pronouns = v.optional_text("client.pronouns", self.pronouns.as_deref(), TAG_MAX_CHARS);
+        let interpreter_language = v.optional_text(
+            "client.interpreter_language",
+            self.interpreter_language.as_deref(),
+            TAG_MAX_CHARS,
+        );
+        let age_group = v.required("client.age_group", self.age_group);
+        if let Some(age) = self.age {
+            if age > MAX_AGE {
+                v.push(FieldError::new(
+                    "client.age",
+                    "out_of_range",
+                    format!("must be at most {MAX_AGE}"),
+                ));
+            } else if age_group == Some(AgeGroup::Adult) && age < ADULT_FROM_AGE {
+                v.push(FieldError::new(
+                    "client.age",
+                    "age_group_mismatch",
+                    "adults are 19 or older; use age_group youth",
+                ));
+            } else if age_group == Some(AgeGroup::Youth) && age >= ADULT_FROM_AGE {
+                v.push(FieldError::new(
+                    "client.age",
+                    "age_group_mismatch",
+                    "youth are 18 or younger; use age_group adult",
+                ));
+            }
+        }
+        let guardian_involvement = v.required("client.guardian_involvement", self.guardian_involvement);
+        match (age_group, guardian_involvement) {
+            (Some(AgeGroup::Adult), Some(g)) if g != GuardianInvolvement::NotApplicable => v.push(FieldError::new(
+                "client.guardian_involvement",
+                "not_applicable_for_adults",
+                "adults have guardian_involvement not_applicable",
+            )),
+            (Some(AgeGroup::Youth), Some(GuardianInvolvement::NotApplicable)) => v.push(FieldError::new(
+                "client.guardian_involvement",
+                "required_for_youth",
+                "for youth, record undecided, youth_consents or youth_declines",
+            )),
+            _ => {}
+        }
+        let contact = match self.contact {
+            None => v.required("client.contact", None),
+            Some(c) => c.parse_into(v),
+        };
+        Some(Client {
+            name: name?,
+            preferred_name,
+            pronouns,
+            age_group: age_group?,
+            age: self.age,
+            contact: contact?,
+            guardian_involvement: guardian_involvement?,
+            interpreter_language,
+        })
+    }
+}
+
+impl NewCase {
+    /// The validated details of a case: every rule, every error at once.
+    ///
+    /// # Errors
+    /// `Validation` listing every broken rule with its field.
+    pub fn parse(self) -> Result<CaseDetails, DomainError> {
+        let mut v = Validation::new();
+        let client = match self.client {
+            None => v.required("client", None),
+            Some(c) => c.parse_into(&mut v),
+        };
+        let situation = v.required("situation", self.situation);
+        let jurisdiction = v.required("jurisdiction", self.jurisdiction);
+        let summary = v.optional_text("summary", self.summary.as_deref(), SUMMARY_MAX_CHARS);
+        let supports_requested = self.supports_requested.unwrap_or_default();
+        let mut seen = HashSet::new();
+        if supports_requested.iter().any(|s| !seen.insert(*s)) {
+            v.push(FieldError::new(
+                "supports_requested",
+                "duplicate",
+                "list each support once",
+            ));
+        }
+        v.into_result(|| {
+            Some(CaseDetails {
+                client: client?,
+                situation: situation?,
+                jurisdiction: jurisdiction?,
+                sextortion: self.sextortion.unwrap_or(false),
+                altered_image: self.altered_image.unwrap_or(false),
+                supports_requested,
+                priority: self.priority.unwrap_or(Priority::Normal),
+                summary,
+                parsed: PARSED,
+            })
+        })
+    }
+}
+
+impl NewNote {
+    /// # Errors
+    /// `Validation` when the kind is missing or the body empty or over 20,000 characters.
+    pub fn parse(self) -> Result<NoteEntry, DomainError> {
+        let mut v = Validation::new();
+        let kind = v.required("kind", self.kind);
+        let body = v.required_text("body", self.body.as_deref(), NOTE_MAX_CHARS, "a note needs text");
+        v.into_result(|| {
+            Some(NoteEntry {
+                kind: kind?,
+                body: body?,
+                parsed: PARSED,
+            })
+        })
+    }
+}
+
+impl NewReferral {
+    /// `other_name` is required for `other` and refused otherwise.
+    ///
+    /// # Errors
+    /// `Validation` with every broken rule.
+    pub fn parse(self) -> Result<ReferralEntry, DomainError> {
+        let mut v = Validation::new();
+        let to = v.required("to", self.to);
+        let other_name = match (to, self.other_name.as_deref().map(str::trim)) {
+            (Some(ReferralTo::Other), Some(n)) if !n.is_empty() => label(&mut v, "other_name", Some(n)),
+            (Some(ReferralTo::Other), _) => {
+                v.push(FieldError::new(
+                    "other_name",
+                    "required",
+                    "name the organisation when `to` is other",
+                ));
+                None
+            }
+            (Some(_), Some(_)) => {
+                v.push(FieldError::new(
+                    "other_name",
+                    "not_applicable",
+                    "other_name is only for `to: other`",
+                ));
+                None
+            }
+            (_, _) => None,
+        };
+        v.into_result(|| {
+            Some(ReferralEntry {
+                to: to?,
+                other_name,
+                status: self.status.unwrap_or(ReferralStatus::Suggested),
+                parsed: PARSED,
+            })
+        })
+    }
+}
+
+impl ReferralPatch {
+    /// # Errors
+    /// `Validation` when `status` is missing.
+    pub fn parse(self) -> Result<ReferralStatus, DomainError> {
+        let mut v = Validation::new();
+        let status = v.required("status", self.status);
+        v.into_result(|| status)
+    }
+}
+
+impl NewConsent {
+    /// `given_at` defaults to `now` and may not be after it.
+    ///
+    /// # Errors
+    /// `Validation` with every broken rule.
+    pub fn parse(self, now: Timestamp) -> Result<ConsentEntry, DomainError> {
+        let mut v = Validation::new();
+        let scope = v.required("scope", self.scope);
+        let given_at = self.given_at.unwrap_or(now);
+        if given_at > now {
+            v.push(FieldError::new(
+                "given_at",
+                "in_future",
+                "consent cannot be given in the future",
+            ));
+        }
+        v.into_result(|| {
+            Some(ConsentEntry {
+                scope: scope?,
+                party_id: self.party_id,
+                given_at: Ts::new(given_at),
+                parsed: PARSED,
+            })
+        })
+    }
+}
+
+/// An http(s) URL of at most 2048 characters with a host.
+///
+/// # Errors
+/// The field error.
+pub fn parse_url(field: &str, raw: &str) -> Result<String, FieldError> {
+    let u = raw.trim();
+    let lower = u.to_ascii_lowercase();
+    let scheme_ok = lower.starts_with("http://") || lower.starts_with("https://");
+    let host_ok = u
+        .split("://")
+        .nth(1)
+        .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
+    if u.chars().count() > URL_MAX_CHARS {
+        Err(FieldError::new(
+            field,
+            "too_long",
+            format!("must be at most {URL_MAX_CHARS} characters"),
+        ))
+    } else if !scheme_ok || !host_ok || u.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Err(FieldError::new(field, "invalid_url", "must be an http or https URL"))
+    } else {
+        Ok(u.to_owned())
+    }
+}
+
+impl NewEvidence {
+    /// Evidence rules: http(s) URL of at most 2048 characters; captured not in the future;
+    /// posted no later than captured; SHA-256 as 64 hex digits (stored lower case).
+    ///
+    /// # Errors
+    /// `Validation` with every broken rule.
+    pub fn parse(self, now: Timestamp) -> Result<EvidenceRecord, DomainError> {
+        let mut v = Validation::new();
+        let kind = v.required("kind", self.kind);
+        let url = self
+            .url
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .and_then(|u| v.check(parse_url("url", u)));
+        let site = label(&mut v, "site", self.site.as_deref());
+        let captured_at = v.required("captured_at", self.captured_at);
+        if let Some(c) = captured_at
+            && c > now
+        {
+            v.push(FieldError::new(
+                "captured_at",
+                "in_future",
+                "evidence cannot be captured in the future",
+            ));
+        }
+        if let (Some(p), Some(c)) = (self.posted_at, captured_at)
+            && p > c
+        {
+            v.push(FieldError::new(
+                "posted_at",
+                "after_capture",
+                "posted_at must not be after captured_at",
+            ));
+        }
+        let description = v.required_text(
+            "description",
+            self.description.as_deref(),
+            DESCRIPTION_MAX_CHARS,
+            "describe what the evidence shows",
+        );
+        let sha256 = self.sha256.map(|s| s.trim().to_ascii_lowercase());
+        if let Some(s) = &sha256
+            && (s.len() != 64 || !s.bytes().all(|b| b.is_ascii_hexdigit()))
+        {
+            v.push(FieldError::new(
+                "sha256",
+                "invalid_sha256",
+                "must be 64 hexadecimal digits",
+            ));
+        }
+        let poster = short_or_none(&mut v, "poster", self.poster.as_deref());
+        let storage_location = short_or_none(&mut v, "storage_location", self.storage_location.as_deref());
+        v.into_result(|| {
+            Some(EvidenceRecord {
+                kind: kind?,
+                url,
+                site: site?,
+                poster,
+                posted_at: self.posted_at.map(Ts::new),
+                captured_at: Ts::new(captured_at?),
+                description: description?,
+                sha256,
+                storage_location,
+                parsed: PARSED,
+            })
+        })
+    }
+}
+
+/// Optional short text where an empty value means "not recorded".
+fn short_or_none(v: &mut Validation, field: &str, value: Option<&str>) -> Option<String> {
+    let s = value.map(str::trim).filter(|s| !s.is_empty())?;
+    v.optional_text(field, Some(s), SHORT_TEXT_MAX_CHARS)
+}
+
+impl CaseAssignment {
+    /// The assignment, given which of the named users may hold cases (active caseworkers
+    /// and supervisors, see `store::assignable_users`).
+    ///
+    /// # Errors
+    /// `Validation` with every broken rule.
+    pub fn parse(self, assignable: &HashSet<Uuid>) -> Result<Assignment, DomainError> {
+        let mut v = Validation::new();
+        let primary = v.required("primary", self.primary);
+        if let Some(p) = primary
+            && !assignable.contains(&p)
+        {
+            v.push(FieldError::new(
+                "primary",
+                "not_assignable",
+                "must be an active caseworker or supervisor",
+            ));
+        }
+        let collaborators = self.collaborators.unwrap_or_default();
+        let mut seen = HashSet::new();
+        for (i, c) in collaborators.iter().enumerate() {
+            let field = format!("collaborators[{i}]");
+            if Some(*c) == primary {
+                v.push(FieldError::new(
+                    field,
+                    "is_primary",
+                    "the primary is not also a collaborator",
+                ));
+            } else if !seen.insert(*c) {
+                v.push(FieldError::new(field, "duplicate", "list each collaborator once"));
+            } else if !assignable.contains(c) {
+                v.push(FieldError::new(
+                    field,
+                    "not_assignable",
+                    "must be an active caseworker or supervisor",
+                ));
+            }
+        }
+        v.into_result(|| {
+            Some(Assignment {
+                primary: primary?,
+                collaborators,
+                parsed: PARSED,
+            })
+        })
+    }
+
+    /// Every user the assignment names, to look up in one query.
+    #[must_use]
+    pub fn named_users(&self) -> Vec<Uuid> {
+        self.primary
+            .into_iter()
+            .chain(self.collaborators.iter().flatten().copied())
+            .collect()
+    }
+}
+
+impl CaseTransition {
+    /// # Errors
+    /// `Validation` when `to` is missing.
+    pub fn parse(self) -> Result<TransitionRequest, DomainError> {
+        let mut v = Validation::new();
+        let to = v.required("to", self.to);
+        v.into_result(|| {
+            let to = to?;
+            Some(TransitionRequest {
+                to,
+                close_reason: self.close_reason.filter(|_| to == CaseStatus::Closed),
+                force: self.force.unwrap_or(false),
+            })
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The case state machine
+
+/// A condition a case transition needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Guard {
     /// A youth's guardian involvement is decided (not `undecided`).
@@ -171,10 +501,8 @@ pub enum Guard {
     Supervisor,
 }
 
-impl Guard {
-    /// The code listed in `unmet`.
-    #[must_use]
-    pub fn code(self) -> &'static str {
+impl transitions::Guard for Guard {
+    fn code(self) -> &'static str {
         match self {
             Guard::GuardianDecided => "guardian_involvement_undecided",
             Guard::C3pReferral => "c3p_referral_required",
@@ -183,13 +511,17 @@ impl Guard {
             Guard::Supervisor => "supervisor_required",
         }
     }
+
+    fn is_authority(self) -> bool {
+        self == Guard::Supervisor
+    }
 }
 
 use CaseStatus::{Active, Closed, Intake, OnHold};
 use Guard::{C3pReferral, CloseReason as Reason, GuardianDecided, NoOpenTakedowns, Supervisor};
 
 /// Every transition that exists, with its guards. Nothing else moves a case.
-pub const TRANSITIONS: &[(CaseStatus, CaseStatus, &[Guard])] = &[
+pub const TRANSITIONS: &[Edge<CaseStatus, Guard>] = &[
     (Intake, Active, &[GuardianDecided, C3pReferral]),
     (OnHold, Active, &[GuardianDecided, C3pReferral]),
     (Active, OnHold, &[]),
@@ -208,24 +540,6 @@ pub struct GuardFacts<'a> {
     /// Takedown requests of the case that are `submitted` or `acknowledged`.
     pub open_takedowns: u32,
     pub actor_role: Role,
-}
-
-/// A transition request.
-#[derive(Debug, Clone, Copy)]
-pub struct TransitionRequest {
-    pub to: CaseStatus,
-    pub close_reason: Option<CloseReason>,
-    pub force: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TransitionError {
-    /// No such transition from the current state.
-    NotAllowed { from: CaseStatus, to: CaseStatus },
-    /// The caller's role may not make it (reopening).
-    Forbidden,
-    /// Guards not met; every one listed.
-    Unmet(Vec<&'static str>),
 }
 
 fn guard_met(g: Guard, req: &TransitionRequest, f: &GuardFacts<'_>) -> bool {
@@ -254,147 +568,52 @@ pub fn check_transition(
     req: &TransitionRequest,
     facts: &GuardFacts<'_>,
 ) -> Result<(), TransitionError> {
-    let Some((_, _, guards)) = TRANSITIONS.iter().find(|(f, t, _)| *f == from && *t == req.to) else {
-        return Err(TransitionError::NotAllowed { from, to: req.to });
-    };
-    if guards.contains(&Supervisor) && !guard_met(Supervisor, req, facts) {
-        return Err(TransitionError::Forbidden);
-    }
-    let unmet: Vec<&'static str> = guards
-        .iter()
-        .filter(|g| !guard_met(**g, req, facts))
-        .map(|g| g.code())
-        .collect();
-    if unmet.is_empty() {
-        Ok(())
-    } else {
-        Err(TransitionError::Unmet(unmet))
+    transitions::check("a case", TRANSITIONS, from, req.to, |g| guard_met(g, req, facts))
+}
+
+/// Referral guards: none yet; the table still has the shape of every other machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReferralGuard {}
+
+impl transitions::Guard for ReferralGuard {
+    fn code(self) -> &'static str {
+        match self {}
     }
 }
 
 /// Referral status moves: suggested → made | declined; made → accepted | declined.
-#[must_use]
-pub fn referral_move_allowed(from: ReferralStatus, to: ReferralStatus) -> bool {
-    use ReferralStatus::{Accepted, Declined, Made, Suggested};
-    matches!((from, to), (Suggested, Made | Declined) | (Made, Accepted | Declined))
-}
+pub const REFERRAL_TRANSITIONS: &[Edge<ReferralStatus, ReferralGuard>] = &[
+    (ReferralStatus::Suggested, ReferralStatus::Made, &[]),
+    (ReferralStatus::Suggested, ReferralStatus::Declined, &[]),
+    (ReferralStatus::Made, ReferralStatus::Accepted, &[]),
+    (ReferralStatus::Made, ReferralStatus::Declined, &[]),
+];
 
-/// `other_name` is required for `other` and refused otherwise.
+/// Checks a referral move against its table.
 ///
 /// # Errors
-/// The field error.
-pub fn check_referral_target(to: ReferralTo, other_name: Option<&str>) -> Result<Option<String>, FieldError> {
-    match (to, other_name.map(str::trim)) {
-        (ReferralTo::Other, Some(n)) if !n.is_empty() => {
-            Label::parse("other_name", n).map(|l| Some(l.as_str().to_owned()))
-        }
-        (ReferralTo::Other, _) => Err(FieldError::new(
-            "other_name",
-            "required",
-            "name the organisation when `to` is other",
-        )),
-        (_, Some(_)) => Err(FieldError::new(
-            "other_name",
-            "not_applicable",
-            "other_name is only for `to: other`",
-        )),
-        (_, None) => Ok(None),
-    }
-}
-
-/// The parts of an evidence record the rules look at.
-#[derive(Debug, Clone, Copy)]
-pub struct EvidenceCheck<'a> {
-    pub url: Option<&'a str>,
-    pub site: &'a str,
-    pub posted_at: Option<Timestamp>,
-    pub captured_at: Timestamp,
-    pub description: &'a str,
-    pub sha256: Option<&'a str>,
-}
-
-/// Evidence rules: http(s) URL of at most 2048 characters; captured not in the future;
-/// posted no later than captured; SHA-256 as 64 hex digits. Returns the SHA-256 in
-/// lower case.
-pub fn validate_evidence(v: &mut Validation, e: &EvidenceCheck<'_>, now: Timestamp) -> Option<String> {
-    let EvidenceCheck {
-        url,
-        site,
-        posted_at,
-        captured_at,
-        description,
-        sha256,
-    } = *e;
-    if let Some(u) = url {
-        let lower = u.to_ascii_lowercase();
-        let scheme_ok = lower.starts_with("http://") || lower.starts_with("https://");
-        let host_ok = u
-            .split("://")
-            .nth(1)
-            .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
-        if u.chars().count() > URL_MAX_CHARS {
-            v.push(FieldError::new(
-                "url",
-                "too_long",
-                format!("must be at most {URL_MAX_CHARS} characters"),
-            ));
-        } else if !scheme_ok || !host_ok || u.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            v.push(FieldError::new("url", "invalid_url", "must be an http or https URL"));
-        }
-    }
-    v.check(Label::parse("site", site));
-    if captured_at > now {
-        v.push(FieldError::new(
-            "captured_at",
-            "in_future",
-            "evidence cannot be captured in the future",
-        ));
-    }
-    if let Some(p) = posted_at
-        && p > captured_at
-    {
-        v.push(FieldError::new(
-            "posted_at",
-            "after_capture",
-            "posted_at must not be after captured_at",
-        ));
-    }
-    if description.trim().is_empty() {
-        v.push(FieldError::new(
-            "description",
-            "required",
-            "describe what the evidence shows",
-        ));
-    } else if description.chars().count() > SHORT_TEXT_MAX_CHARS * 5 {
-        v.push(FieldError::new(
-            "description",
-            "too_long",
-            "must be at most 10000 characters",
-        ));
-    }
-    let sha = sha256.map(str::to_ascii_lowercase);
-    if let Some(s) = &sha
-        && (s.len() != 64 || !s.bytes().all(|b| b.is_ascii_hexdigit()))
-    {
-        v.push(FieldError::new(
-            "sha256",
-            "invalid_sha256",
-            "must be 64 hexadecimal digits",
-        ));
-    }
-    sha
+/// `NotAllowed` when the table has no such edge.
+pub fn check_referral_move(from: ReferralStatus, to: ReferralStatus) -> Result<(), TransitionError> {
+    transitions::check("a referral", REFERRAL_TRANSITIONS, from, to, |g| match g {})
 }
 
 // ---------------------------------------------------------------------------------------
 // Visibility
 
-/// Which cases a caller sees. The one rule, applied by every case query through the
-/// `case_visible` SQL function: supervisors all, caseworkers the cases they are primary or
-/// collaborator on, admins and integration clients none.
+/// A member of staff acting on cases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    pub id: Uuid,
+    pub role: Role,
+}
+
+/// Which cases a caller sees, and who that caller is. The one rule, applied by every case
+/// query through the `case_visible` SQL function: supervisors all, caseworkers the cases
+/// they are primary or collaborator on, admins and integration clients none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Visibility {
-    All,
-    AssignedTo(Uuid),
+    All(Actor),
+    AssignedTo(Actor),
     Nothing,
 }
 
@@ -403,9 +622,18 @@ impl Visibility {
     #[must_use]
     pub fn of(role: Option<Role>, user: Option<Uuid>) -> Self {
         match (role, user) {
-            (Some(Role::Supervisor), _) => Visibility::All,
-            (Some(Role::Caseworker), Some(id)) => Visibility::AssignedTo(id),
+            (Some(role @ Role::Supervisor), Some(id)) => Visibility::All(Actor { id, role }),
+            (Some(role @ Role::Caseworker), Some(id)) => Visibility::AssignedTo(Actor { id, role }),
             _ => Visibility::Nothing,
+        }
+    }
+
+    /// Who is looking, when anyone may see cases at all.
+    #[must_use]
+    pub fn actor(self) -> Option<Actor> {
+        match self {
+            Visibility::All(a) | Visibility::AssignedTo(a) => Some(a),
+            Visibility::Nothing => None,
         }
     }
 
@@ -413,8 +641,8 @@ impl Visibility {
     #[must_use]
     pub fn sql_params(self) -> (bool, Option<Uuid>) {
         match self {
-            Visibility::All => (true, None),
-            Visibility::AssignedTo(id) => (false, Some(id)),
+            Visibility::All(_) => (true, None),
+            Visibility::AssignedTo(a) => (false, Some(a.id)),
             Visibility::Nothing => (false, None),
         }
     }
@@ -423,7 +651,7 @@ impl Visibility {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::case::types::{Contact, PreferredChannel};
+    use crate::case::types::{CloseReason, Jurisdiction, Situation};
 
     fn client(group: AgeGroup, age: Option<u8>, g: GuardianInvolvement) -> Client {
         Client {
@@ -444,10 +672,79 @@ mod tests {
         }
     }
 
+    fn wire(c: &Client) -> NewClient {
+        NewClient {
+            name: Some(c.name.clone()),
+            preferred_name: c.preferred_name.clone(),
+            pronouns: c.pronouns.clone(),
+            age_group: Some(c.age_group),
+            age: c.age,
+            contact: Some(NewContact {
+                email: c.contact.email.clone(),
+                phone: c.contact.phone.clone(),
+                preferred_channel: Some(c.contact.preferred_channel),
+                safe_to_leave_message: Some(c.contact.safe_to_leave_message),
+                safe_contact_notes: c.contact.safe_contact_notes.clone(),
+            }),
+            guardian_involvement: Some(c.guardian_involvement),
+            interpreter_language: c.interpreter_language.clone(),
+        }
+    }
+
+    fn parse_case(client: Option<NewClient>) -> Result<CaseDetails, DomainError> {
+        NewCase {
+            client,
+            situation: Some(Situation::Shared),
+            jurisdiction: Some(Jurisdiction::Bc),
+            ..NewCase::default()
+        }
+        .parse()
+    }
+
     fn codes(c: &Client) -> Vec<(String, &'static str)> {
-        let mut v = Validation::new();
-        validate_client(&mut v, c);
-        v.0.into_iter().map(|e| (e.field, e.code)).collect()
+        match parse_case(Some(wire(c))) {
+            Ok(_) => Vec::new(),
+            Err(DomainError::Validation(v)) => v.into_iter().map(|e| (e.field, e.code)).collect(),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn a_body_missing_several_fields_names_each() {
+        let Err(DomainError::Validation(errs)) = NewCase::default().parse() else {
+            panic!("refused")
+        };
+        let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["client", "situation", "jurisdiction"]);
+        let Err(DomainError::Validation(errs)) = parse_case(Some(NewClient {
+            contact: Some(NewContact::default()),
+            ..NewClient::default()
+        })) else {
+            panic!("refused")
+        };
+        let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "client.name",
+                "client.age_group",
+                "client.guardian_involvement",
+                "client.contact.preferred_channel",
+                "client.contact.safe_to_leave_message"
+            ]
+        );
+    }
+
+    #[test]
+    fn text_is_trimmed_and_defaults_apply() {
+        let mut c = client(AgeGroup::Adult, None, GuardianInvolvement::NotApplicable);
+        c.name = "  Alex  ".into();
+        c.contact.email = Some(" alex@example.org ".into());
+        let d = parse_case(Some(wire(&c))).unwrap();
+        assert_eq!(d.client.name, "Alex");
+        assert_eq!(d.client.contact.email.as_deref(), Some("alex@example.org"));
+        assert_eq!(d.priority, Priority::Normal);
+        assert!(!d.sextortion && d.supports_requested.is_empty());
     }
 
     #[test]
@@ -531,8 +828,9 @@ mod tests {
         assert_eq!(
             check_transition(Intake, &req(OnHold), &f),
             Err(TransitionError::NotAllowed {
-                from: Intake,
-                to: OnHold
+                what: "a case",
+                from: "intake".into(),
+                to: "on_hold".into()
             })
         );
     }
@@ -592,16 +890,52 @@ mod tests {
     #[test]
     fn referral_moves() {
         use ReferralStatus::*;
-        assert!(referral_move_allowed(Suggested, Made));
-        assert!(referral_move_allowed(Made, Accepted));
-        assert!(!referral_move_allowed(Accepted, Declined));
-        assert!(!referral_move_allowed(Suggested, Accepted));
-        assert!(check_referral_target(ReferralTo::Other, None).is_err());
-        assert!(check_referral_target(ReferralTo::C3p, Some("x")).is_err());
+        for from in ReferralStatus::ALL {
+            for to in ReferralStatus::ALL {
+                let allowed = matches!((from, to), (Suggested, Made | Declined) | (Made, Accepted | Declined));
+                assert_eq!(check_referral_move(*from, *to).is_ok(), allowed, "{from} -> {to}");
+            }
+        }
+        let r = |to, other_name: Option<&str>| {
+            NewReferral {
+                to: Some(to),
+                other_name: other_name.map(str::to_owned),
+                status: None,
+            }
+            .parse()
+        };
+        assert!(r(ReferralTo::Other, None).is_err());
+        assert!(r(ReferralTo::C3p, Some("x")).is_err());
+        let ok = r(ReferralTo::Other, Some(" Local clinic ")).unwrap();
+        assert_eq!(ok.other_name.as_deref(), Some("Local clinic"));
+        assert_eq!(ok.status, Suggested);
+    }
+
+    #[test]
+    fn assignment_rules() {
+        let (a, b, c) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let eligible: HashSet<Uuid> = [a, b].into();
+        let run = |primary, collaborators: Vec<Uuid>| match (CaseAssignment {
+            primary,
+            collaborators: Some(collaborators),
+        })
+        .parse(&eligible)
+        {
+            Ok(_) => Vec::new(),
+            Err(DomainError::Validation(v)) => v.into_iter().map(|e| (e.field, e.code)).collect(),
+            Err(e) => panic!("{e}"),
+        };
+        assert!(run(Some(a), vec![b]).is_empty());
         assert_eq!(
-            check_referral_target(ReferralTo::Other, Some(" Local clinic ")),
-            Ok(Some("Local clinic".into()))
+            run(Some(c), vec![a, a, c, c]),
+            [
+                ("primary".to_owned(), "not_assignable"),
+                ("collaborators[1]".to_owned(), "duplicate"),
+                ("collaborators[2]".to_owned(), "is_primary"),
+                ("collaborators[3]".to_owned(), "is_primary"),
+            ]
         );
+        assert_eq!(run(None, vec![]), [("primary".to_owned(), "required")]);
     }
 
     #[test]
@@ -609,17 +943,22 @@ mod tests {
         let now: Timestamp = "2026-11-23T17:00:00Z".parse().unwrap();
         let earlier: Timestamp = "2026-11-20T17:00:00Z".parse().unwrap();
         let run = |url: Option<&str>, posted: Option<Timestamp>, captured: Timestamp, sha: Option<&str>| {
-            let mut v = Validation::new();
-            let e = EvidenceCheck {
-                url,
-                site: "Instagram",
+            let e = NewEvidence {
+                kind: Some(crate::case::types::EvidenceKind::Screenshot),
+                url: url.map(str::to_owned),
+                site: Some("Instagram".into()),
+                poster: None,
                 posted_at: posted,
-                captured_at: captured,
-                description: "a post",
-                sha256: sha,
+                captured_at: Some(captured),
+                description: Some("a post".into()),
+                sha256: sha.map(str::to_owned),
+                storage_location: None,
             };
-            validate_evidence(&mut v, &e, now);
-            v.0.into_iter().map(|e| e.code).collect::<Vec<_>>()
+            match e.parse(now) {
+                Ok(_) => Vec::new(),
+                Err(DomainError::Validation(v)) => v.into_iter().map(|e| e.code).collect::<Vec<_>>(),
+                Err(e) => panic!("{e}"),
+            }
         };
         assert!(
             run(
@@ -648,10 +987,16 @@ mod tests {
     #[test]
     fn visibility_by_role() {
         let id = Uuid::now_v7();
-        assert_eq!(Visibility::of(Some(Role::Supervisor), Some(id)), Visibility::All);
         assert_eq!(
-            Visibility::of(Some(Role::Caseworker), Some(id)),
-            Visibility::AssignedTo(id)
+            Visibility::of(Some(Role::Supervisor), Some(id)),
+            Visibility::All(Actor {
+                id,
+                role: Role::Supervisor
+            })
+        );
+        assert_eq!(
+            Visibility::of(Some(Role::Caseworker), Some(id)).sql_params(),
+            (false, Some(id))
         );
         assert_eq!(Visibility::of(Some(Role::Admin), Some(id)), Visibility::Nothing);
         assert_eq!(Visibility::of(None, None), Visibility::Nothing);

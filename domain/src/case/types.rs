@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::{string_enum, timestamp::Ts};
+use crate::{input::Parsed, string_enum, timestamp::Ts};
 
 string_enum! {
     /// Where a case is in its life (contract §3).
@@ -156,28 +156,22 @@ pub struct Client {
     pub interpreter_language: Option<String>,
 }
 
-/// The editable part of a case: what a create supplies and a PATCH merges into.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+/// The editable part of a case, validated: built only by `NewCase::parse` (or read back
+/// from the store), and what a PATCH merges into.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CaseDetails {
     pub client: Client,
     pub situation: Situation,
     pub jurisdiction: Jurisdiction,
-    #[serde(default)]
     pub sextortion: bool,
-    #[serde(default)]
     pub altered_image: bool,
-    #[serde(default)]
     pub supports_requested: Vec<Support>,
-    #[serde(default = "default_priority")]
     pub priority: Priority,
     /// Free text; kept sealed at rest.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
-}
-
-fn default_priority() -> Priority {
-    Priority::Normal
+    #[serde(skip)]
+    pub(crate) parsed: Parsed,
 }
 
 impl CaseDetails {
@@ -239,10 +233,9 @@ pub struct Consent {
     pub created_at: Ts,
 }
 
+/// Evidence metadata, validated: built only by `NewEvidence::parse` (or read back).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Evidence {
-    pub id: Uuid,
-    pub case_id: Uuid,
+pub struct EvidenceRecord {
     pub kind: EvidenceKind,
     pub url: Option<String>,
     pub site: String,
@@ -250,10 +243,64 @@ pub struct Evidence {
     pub posted_at: Option<Ts>,
     pub captured_at: Ts,
     pub description: String,
+    /// Lower-case hex.
     pub sha256: Option<String>,
     pub storage_location: Option<String>,
+    pub(crate) parsed: Parsed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub record: EvidenceRecord,
     pub recorded_by: Uuid,
     pub created_at: Ts,
+}
+
+/// A note, validated: built only by `NewNote::parse`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteEntry {
+    pub kind: NoteKind,
+    pub body: String,
+    pub(crate) parsed: Parsed,
+}
+
+/// A referral, validated: built only by `NewReferral::parse`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferralEntry {
+    pub to: ReferralTo,
+    /// Only (and always) for `to: other`.
+    pub other_name: Option<String>,
+    pub status: ReferralStatus,
+    pub(crate) parsed: Parsed,
+}
+
+/// A consent, validated: built only by `NewConsent::parse`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentEntry {
+    pub scope: ConsentScope,
+    pub party_id: Option<Uuid>,
+    /// Not in the future.
+    pub given_at: Ts,
+    pub(crate) parsed: Parsed,
+}
+
+/// A validated assignment: an eligible primary and distinct eligible collaborators.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    pub primary: Uuid,
+    pub collaborators: Vec<Uuid>,
+    pub(crate) parsed: Parsed,
+}
+
+/// A validated transition request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransitionRequest {
+    pub to: CaseStatus,
+    /// Only when closing.
+    pub close_reason: Option<CloseReason>,
+    pub force: bool,
 }
 
 /// One entry of a case's timeline.

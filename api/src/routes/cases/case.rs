@@ -1,0 +1,426 @@
+//! The case itself: open, list, read, change details, move through the lifecycle, assign.
+
+use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, patch, post, put, web};
+use casework_domain::{
+    FieldError, Validation,
+    case::{
+        AgeGroup, CaseAssignment, CaseStatus, CaseTransition, Jurisdiction, NewCase, Priority, Situation, Support,
+        rules::{self, GuardFacts},
+        store::{self, CaseFilter, cases, referrals},
+    },
+};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::{CaseOut, case_response};
+use crate::{
+    auth::Principal,
+    error::{ApiError, ApiResult},
+    extract::{
+        JsonBody, Page, PageQuery, QueryParams, decode_cursor, etag, finish_page, if_none_match_hits, merge_patch,
+        optional_if_match, parse_instant, parse_value, required_if_match,
+    },
+    idempotency,
+    startup::AppState,
+};
+
+fn case_headers(case: &casework_domain::case::Case) -> [(&'static str, String); 2] {
+    [
+        ("ETag", etag(case.version)),
+        ("Location", format!("/v1/cases/{}", case.id)),
+    ]
+}
+
+const PROBLEM: &str = "application/problem+json";
+
+/// Open a case; it is assigned to you and starts in `intake`.
+///
+/// Every broken rule is reported at once in the 422's `errors`, each with its field
+/// (e.g. `client.age`).
+#[utoipa::path(
+    operation_id = "create_case",
+    tag = "cases",
+    security(("bearer" = [])),
+    request_body = NewCase,
+    params(crate::openapi::IdempotencyKey),
+    responses(
+        (status = 201, description = "Opened", body = CaseOut, headers(("ETag" = String), ("Location" = String))),
+        (status = 403, description = "Admins and integrations do not work cases", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 409, description = "Idempotency-Key in flight", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 422, description = "Invalid fields (all listed), or Idempotency-Key malformed or reused with another body", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[post("/v1/cases")]
+pub async fn create(
+    req: HttpRequest,
+    principal: Principal,
+    body: Result<JsonBody<NewCase>, ApiError>,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let me = principal.case_actor()?;
+    let body = body?;
+    let details = body.value.parse()?;
+    let mut work = idempotency::open(&state).await?;
+    if let Some(replay) = work.claim(&req, &principal, &body.raw, &state.clock).await? {
+        // The stored answer names a case; it is only replayed to someone who still sees it.
+        let id = replay
+            .headers()
+            .get("Location")
+            .and_then(|l| l.to_str().ok())
+            .and_then(|l| l.rsplit('/').next())
+            .and_then(|s| s.parse::<Uuid>().ok());
+        if let Some(id) = id {
+            store::visible(&mut work.tx, principal.visibility(), id).await?;
+        }
+        return Ok(replay);
+    }
+    let case = cases::create(&mut work.tx, &details, me, state.clock.ts()).await?;
+    let headers = case_headers(&case);
+    work.finish(StatusCode::CREATED, &headers, &CaseOut::from(case), None, &state.clock)
+        .await
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CaseListQuery {
+    pub status: Option<CaseStatus>,
+    /// A user id, or `me`.
+    pub assigned_to: Option<String>,
+    pub priority: Option<Priority>,
+    pub jurisdiction: Option<Jurisdiction>,
+    pub age_group: Option<AgeGroup>,
+    /// Exact reference, e.g. `IIPS-2026-000042`.
+    #[param(pattern = "^IIPS-[0-9]{4}-[0-9]{6}$")]
+    pub reference: Option<String>,
+    /// Only cases changed after this RFC 3339 instant (with offset).
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub updated_after: Option<String>,
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+const CASE_CURSOR: &str = "cases";
+
+/// Cases you can see, newest first.
+///
+/// Caseworkers see the cases they are primary or collaborator on; supervisors see all.
+#[utoipa::path(
+    operation_id = "list_cases",
+    tag = "cases",
+    security(("bearer" = [])),
+    params(CaseListQuery),
+    responses(
+        (status = 200, description = "A page of cases", body = Page<CaseOut>),
+        (status = 403, description = "Admins and integrations do not work cases", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[get("/v1/cases")]
+pub async fn list(
+    principal: Principal,
+    q: Result<QueryParams<CaseListQuery>, ApiError>,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let me = principal.case_actor()?;
+    let q = q?;
+    let limit = PageQuery {
+        limit: q.limit,
+        cursor: None,
+    }
+    .limit()?;
+    let mut v = Validation::new();
+    let assigned_to = match q.assigned_to.as_deref() {
+        None => None,
+        Some("me") => Some(me.id),
+        Some(s) => v.check(
+            s.parse::<Uuid>()
+                .map_err(|_| FieldError::new("assigned_to", "invalid_value", "a user id or `me`")),
+        ),
+    };
+    let updated_after = q
+        .updated_after
+        .as_deref()
+        .and_then(|s| v.check(parse_instant("updated_after", s)));
+    v.finish()?;
+    let codec = state.cursor_codec().await?;
+    let before = decode_cursor::<Uuid>(&codec, CASE_CURSOR, q.cursor.as_deref())?;
+    let filter = CaseFilter {
+        status: q.status,
+        assigned_to,
+        priority: q.priority,
+        jurisdiction: q.jurisdiction,
+        age_group: q.age_group,
+        reference: q.reference.clone(),
+        updated_after: updated_after.map(casework_domain::Ts::new),
+    };
+    let mut conn = state.db.acquire().await?;
+    let rows = cases::list(&mut conn, principal.visibility(), &filter, before, limit + 1).await?;
+    let (items, next_cursor) = finish_page(rows, limit, &codec, CASE_CURSOR, |c| c.id);
+    Ok(HttpResponse::Ok().json(Page::<CaseOut>::of(items, next_cursor)))
+}
+
+/// One case.
+#[utoipa::path(
+    operation_id = "get_case",
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("If-None-Match" = Option<String>, Header, description = "ETag you hold; 304 when unchanged")),
+    responses(
+        (status = 200, description = "The case", body = CaseOut, headers(("ETag" = String))),
+        (status = 304, description = "Not modified"),
+        (status = 404, description = "No such case, or not yours to see", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[get("/v1/cases/{id}")]
+pub async fn get(
+    req: HttpRequest,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.db.acquire().await?;
+    let case = store::visible(&mut conn, principal.visibility(), *id).await?.case;
+    let tag = etag(case.version);
+    if if_none_match_hits(&req, &tag) {
+        return Ok(HttpResponse::NotModified().insert_header(("ETag", tag)).finish());
+    }
+    Ok(case_response(StatusCode::OK, case))
+}
+
+/// The shape of a case PATCH (documentation of the merge patch; every field optional).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CasePatch {
+    pub client: Option<ClientPatch>,
+    pub situation: Option<Situation>,
+    pub jurisdiction: Option<Jurisdiction>,
+    pub sextortion: Option<bool>,
+    pub altered_image: Option<bool>,
+    pub supports_requested: Option<Vec<Support>>,
+    pub priority: Option<Priority>,
+    /// `null` clears it.
+    #[schema(min_length = 1, max_length = 10000)]
+    pub summary: Option<String>,
+}
+
+/// The client part of a case PATCH; the merged client must still satisfy every rule.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClientPatch {
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: Option<String>,
+    #[schema(min_length = 1, max_length = 200)]
+    pub preferred_name: Option<String>,
+    #[schema(min_length = 1, max_length = 100)]
+    pub pronouns: Option<String>,
+    pub age_group: Option<AgeGroup>,
+    #[schema(minimum = 0, maximum = 120)]
+    pub age: Option<u8>,
+    pub contact: Option<ContactPatch>,
+    pub guardian_involvement: Option<casework_domain::case::GuardianInvolvement>,
+    #[schema(min_length = 1, max_length = 100)]
+    pub interpreter_language: Option<String>,
+}
+
+/// The contact part of a case PATCH.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactPatch {
+    #[schema(format = Email)]
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub preferred_channel: Option<casework_domain::case::PreferredChannel>,
+    pub safe_to_leave_message: Option<bool>,
+    #[schema(min_length = 1, max_length = 2000)]
+    pub safe_contact_notes: Option<String>,
+}
+
+/// Fields only other endpoints change.
+const NOT_PATCHABLE: &[(&str, &str)] = &[
+    ("status", "status changes only through POST /v1/cases/{id}/transitions"),
+    ("close_reason", "close_reason is set by the transition to closed"),
+    ("closed_at", "closed_at is set by the transition to closed"),
+    (
+        "assigned_to",
+        "assignment changes only through PUT /v1/cases/{id}/assignment",
+    ),
+    (
+        "collaborators",
+        "assignment changes only through PUT /v1/cases/{id}/assignment",
+    ),
+    ("id", "read-only"),
+    ("reference", "read-only"),
+    ("iipa_applicable", "derived from situation and jurisdiction"),
+    ("created_at", "read-only"),
+    ("updated_at", "read-only"),
+    ("version", "read-only; send it as If-Match"),
+];
+
+/// Change a case's details (JSON merge patch: `null` clears an optional field).
+///
+/// Requires `If-Match`. `status`, `assigned_to` and `collaborators` are refused (422):
+/// use the transitions and assignment endpoints.
+#[utoipa::path(
+    operation_id = "update_case",
+    tag = "cases",
+    security(("bearer" = [])),
+    request_body(description = "An RFC 7396 merge patch: any subset of the editable fields; `null` clears an optional one (sent as `application/merge-patch+json`; `application/json` is accepted too)",
+        content((CasePatch = "application/merge-patch+json"))),
+    params(("id" = Uuid, Path), crate::openapi::IfMatchRequired),
+    responses(
+        (status = 200, description = "Updated", body = CaseOut, headers(("ETag" = String))),
+        (status = 404, description = "No such case, or not yours to see", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 412, description = "Stale If-Match", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 422, description = "Invalid fields (all listed)", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[patch("/v1/cases/{id}")]
+pub async fn update(
+    req: HttpRequest,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: Result<JsonBody<serde_json::Value>, ApiError>,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let mut tx = state.db.begin().await?;
+    let seen = store::visible_for_update(&mut tx, principal.visibility(), *id).await?;
+    let body = body?;
+    let expected = required_if_match(&req)?;
+    let patch = body
+        .raw
+        .as_object()
+        .ok_or_else(|| ApiError::field("", "invalid_type", "the body must be a JSON object"))?;
+    let refused: Vec<FieldError> = patch
+        .keys()
+        .filter_map(|k| {
+            NOT_PATCHABLE
+                .iter()
+                .find(|(name, _)| name == k)
+                .map(|(name, why)| FieldError::new(*name, "not_patchable", *why))
+        })
+        .collect();
+    if !refused.is_empty() {
+        return Err(ApiError::Validation(refused));
+    }
+    expected.check(seen.case.version)?;
+    let before = serde_json::to_value(&seen.case.details).map_err(|e| ApiError::Internal(e.into()))?;
+    let mut merged = before.clone();
+    merge_patch(&mut merged, &body.raw);
+    let details = parse_value::<NewCase>(&merged)?.parse()?;
+    let after = serde_json::to_value(&details).map_err(|e| ApiError::Internal(e.into()))?;
+    let changed: Vec<String> = patch
+        .keys()
+        .filter(|k| before.get(k.as_str()) != after.get(k.as_str()))
+        .cloned()
+        .collect();
+    if changed.is_empty() {
+        return Ok(case_response(StatusCode::OK, seen.case));
+    }
+    let updated = cases::update_details(&mut tx, &seen, &details, &changed, state.clock.ts()).await?;
+    tx.commit().await?;
+    Ok(case_response(StatusCode::OK, updated))
+}
+
+/// Move a case through its lifecycle.
+///
+/// `intake → active ⇄ on_hold`, `intake|active|on_hold → closed`, `closed → active`
+/// (reopen, supervisors only). Guards, all listed in `unmet` when refused: to `active`, a
+/// youth's `guardian_involvement` is decided (`guardian_involvement_undecided`) and a youth
+/// aged 17 or under, or of unrecorded age, has a referral to `c3p` with status made or
+/// accepted (`c3p_referral_required`); to `closed`, a `close_reason`
+/// (`close_reason_required`) and no takedown request still submitted or acknowledged
+/// unless `force` (`open_takedown_requests`).
+#[utoipa::path(
+    operation_id = "transition_case",
+    tag = "cases",
+    security(("bearer" = [])),
+    request_body = CaseTransition,
+    params(("id" = Uuid, Path), crate::openapi::IfMatchOptional, crate::openapi::IdempotencyKey),
+    responses(
+        (status = 200, description = "Moved", body = CaseOut, headers(("ETag" = String))),
+        (status = 403, description = "Only supervisors reopen", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 404, description = "No such case, or not yours to see", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 409, description = "No such transition from the current state, or guards unmet (`unmet` lists them)", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 412, description = "Stale If-Match", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 422, description = "Invalid body, or Idempotency-Key malformed or reused with another body", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[post("/v1/cases/{id}/transitions")]
+pub async fn transition(
+    req: HttpRequest,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: Result<JsonBody<CaseTransition>, ApiError>,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let mut work = idempotency::open(&state).await?;
+    let seen = store::visible_for_update(&mut work.tx, principal.visibility(), *id).await?;
+    let body = body?;
+    let expected = optional_if_match(&req)?;
+    let request = body.value.parse()?;
+    if let Some(replay) = work.claim(&req, &principal, &body.raw, &state.clock).await? {
+        return Ok(replay);
+    }
+    if let Some(e) = expected {
+        e.check(seen.case.version)?;
+    }
+    let tx = &mut *work.tx;
+    let facts = GuardFacts {
+        client: &seen.case.details.client,
+        c3p_referral_made: referrals::c3p_referral_made(tx, seen.case.id).await?,
+        open_takedowns: cases::open_takedowns(tx, seen.case.id).await?,
+        actor_role: seen.by.role,
+    };
+    rules::check_transition(seen.case.status, &request, &facts)?;
+    let moved = cases::set_status(tx, &seen, &request, state.clock.ts()).await?;
+    work.finish(
+        StatusCode::OK,
+        &[("ETag", etag(moved.version))],
+        &CaseOut::from(moved),
+        None,
+        &state.clock,
+    )
+    .await
+}
+
+/// Assign a case (supervisors).
+#[utoipa::path(
+    operation_id = "assign_case",
+    tag = "cases",
+    security(("bearer" = [])),
+    request_body = CaseAssignment,
+    params(("id" = Uuid, Path), crate::openapi::IfMatchOptional),
+    responses(
+        (status = 200, description = "Assigned", body = CaseOut, headers(("ETag" = String))),
+        (status = 403, description = "Only supervisors assign", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 404, description = "No such case", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 412, description = "Stale If-Match", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 422, description = "Invalid assignment (every problem listed)", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[put("/v1/cases/{id}/assignment")]
+pub async fn assign(
+    req: HttpRequest,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: Result<JsonBody<CaseAssignment>, ApiError>,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    principal.require_role(&[casework_domain::identity::Role::Supervisor])?;
+    let mut tx = state.db.begin().await?;
+    let seen = store::visible_for_update(&mut tx, principal.visibility(), *id).await?;
+    let body = body?.value;
+    let expected = optional_if_match(&req)?;
+    let assignable = cases::assignable_users(&mut tx, &body.named_users()).await?;
+    let assignment = body.parse(&assignable)?;
+    if let Some(e) = expected {
+        e.check(seen.case.version)?;
+    }
+    let updated = cases::set_assignment(&mut tx, &seen, &assignment, state.clock.ts()).await?;
+    tx.commit().await?;
+    Ok(case_response(StatusCode::OK, updated))
+}

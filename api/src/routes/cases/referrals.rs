@@ -1,0 +1,137 @@
+//! Referrals of a case to other organisations, and their status moves.
+
+use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, patch, post, web};
+use casework_domain::case::{
+    NewReferral, Referral, ReferralPatch, ReferralStatus, ReferralTo, rules,
+    store::{self, referrals},
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{CaseWrite, case_write, open_page};
+use crate::{
+    auth::Principal,
+    error::{ApiError, ApiResult},
+    extract::{JsonBody, Page, PageQuery, QueryParams, etag, required_if_match},
+    startup::AppState,
+};
+
+/// A referral as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Referral)]
+pub struct ReferralOut {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub to: ReferralTo,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub other_name: Option<String>,
+    pub status: ReferralStatus,
+    pub created_by: Uuid,
+    pub created_at: jiff::Timestamp,
+    pub updated_at: jiff::Timestamp,
+    pub version: i64,
+}
+
+impl From<Referral> for ReferralOut {
+    fn from(r: Referral) -> Self {
+        Self {
+            id: r.id,
+            case_id: r.case_id,
+            to: r.to,
+            other_name: r.other_name,
+            status: r.status,
+            created_by: r.created_by,
+            created_at: r.created_at.get(),
+            updated_at: r.updated_at.get(),
+            version: r.version,
+        }
+    }
+}
+
+/// Record a referral.
+#[utoipa::path(
+    operation_id = "add_referral", tag = "case-records", security(("bearer" = [])), request_body = NewReferral,
+    params(("id" = Uuid, Path), crate::openapi::IdempotencyKey),
+    responses(
+        (status = 201, description = "Recorded", body = ReferralOut, headers(("ETag" = String))),
+        (status = 404, description = "No such case, or not yours to see", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Idempotency-Key in flight", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (all listed), or Idempotency-Key malformed or reused with another body", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/cases/{id}/referrals")]
+pub async fn add(
+    req: HttpRequest,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: Result<JsonBody<NewReferral>, ApiError>,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let (mut work, seen, body) = match case_write(&state, &req, &principal, *id, body).await? {
+        CaseWrite::Replay(res) => return Ok(res),
+        CaseWrite::Go { work, seen, body } => (work, seen, body),
+    };
+    let entry = body.parse()?;
+    let r = referrals::add(&mut work.tx, seen.case.id, &entry, seen.by.id, state.clock.ts()).await?;
+    let headers = [("ETag", etag(r.version))];
+    work.finish(StatusCode::CREATED, &headers, &ReferralOut::from(r), None, &state.clock)
+        .await
+}
+
+/// Referrals of a case, oldest first.
+#[utoipa::path(
+    operation_id = "list_referrals", tag = "case-records", security(("bearer" = [])),
+    params(("id" = Uuid, Path), PageQuery),
+    responses((status = 200, description = "A page of referrals", body = Page<ReferralOut>), (status = 404, description = "No such case, or not yours to see", body = crate::error::Problem, content_type = "application/problem+json"))
+)]
+#[get("/v1/cases/{id}/referrals")]
+pub async fn list(
+    principal: Principal,
+    id: web::Path<Uuid>,
+    q: Result<QueryParams<PageQuery>, ApiError>,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let mut page = open_page(&state, &principal, *id, q, "referrals").await?;
+    let rows = referrals::list(&mut page.conn, page.case_id, page.position, page.limit + 1).await?;
+    let (items, next_cursor) = page.finish(rows, |r| r.id);
+    Ok(HttpResponse::Ok().json(Page::<ReferralOut>::of(items, next_cursor)))
+}
+
+/// Move a referral on (requires `If-Match`): suggested → made | declined; made →
+/// accepted | declined.
+#[utoipa::path(
+    operation_id = "update_referral", tag = "case-records", security(("bearer" = [])),
+    request_body(content((ReferralPatch = "application/merge-patch+json"))),
+    params(("id" = Uuid, Path), ("referral_id" = Uuid, Path), crate::openapi::IfMatchRequired),
+    responses(
+        (status = 200, description = "Updated", body = ReferralOut, headers(("ETag" = String))),
+        (status = 404, description = "No such case or referral, or not yours to see", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "That status cannot follow the current one", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/v1/cases/{id}/referrals/{referral_id}")]
+pub async fn update(
+    req: HttpRequest,
+    principal: Principal,
+    path: web::Path<(Uuid, Uuid)>,
+    body: Result<JsonBody<ReferralPatch>, ApiError>,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let (case_id, referral_id) = path.into_inner();
+    let mut tx = state.db.begin().await?;
+    let seen = store::visible(&mut tx, principal.visibility(), case_id).await?;
+    let r = referrals::for_update(&mut tx, seen.case.id, referral_id).await?;
+    let body = body?.value;
+    let expected = required_if_match(&req)?;
+    let to = body.parse()?;
+    expected.check(r.version)?;
+    rules::check_referral_move(r.status, to)?;
+    let updated = referrals::set_status(&mut tx, &r, to, seen.by.id, state.clock.ts()).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", etag(updated.version)))
+        .json(ReferralOut::from(updated)))
+}
