@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod identity;
 pub mod jobs;
 pub mod keys;
+pub mod platform;
 pub mod runtime;
 pub mod secrets;
 pub mod takedown;
