@@ -8,6 +8,7 @@ pub mod case_records;
 pub mod cases;
 pub mod health;
 pub mod me;
+pub mod platforms;
 pub mod signing_keys;
 pub mod users;
 
@@ -37,6 +38,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(calendar::remove_closure)
         .service(calendar::next_open)
         .service(calendar::add_business_days)
+        .service(platforms::create)
+        .service(platforms::list)
+        .service(platforms::get)
+        .service(platforms::update)
         .service(cases::create)
         .service(cases::list)
         .service(cases::get)
