@@ -159,6 +159,11 @@ async fn reloading_the_directory_changes_nothing_and_keeps_admin_edits() {
         assert_eq!(n, 0, "nothing to load again");
     }
     assert_eq!(snapshot().await, before);
+    // A restart, or `casework-api migrate`, prepares the database the same way.
+    casework_api::startup::prepare_database(&app.settings, &app.clock)
+        .await
+        .unwrap();
+    assert_eq!(snapshot().await, before);
     let after: Value = app.get(&path, &admin).await.json().await.unwrap();
     assert_eq!(after["name"], "TikTok (ByteDance)");
     assert_eq!(after["follow_up_business_days"], 3);
@@ -239,6 +244,17 @@ async fn admins_add_read_and_change_platforms() {
     assert_eq!(p["follow_up_business_days"], 5);
     assert_eq!(p["active"], false);
     assert_eq!(p["version"], 3);
+    // No DELETE: platforms are retired, not removed.
+    let res = app
+        .client
+        .delete(app.url(&location))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    let allow = res.headers()["allow"].to_str().unwrap().to_owned();
+    problem(res, 405).await;
+    assert!(allow.contains("PATCH") && !allow.contains("DELETE"), "{allow}");
     // A PATCH that changes nothing keeps the version.
     let res = app
         .patch_json(&location, &admin, Some("\"v3\""), &json!({"active": false}))
