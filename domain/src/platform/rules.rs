@@ -291,6 +291,15 @@ mod tests {
     }
 
     #[test]
+    fn parsing_what_was_parsed_changes_nothing() {
+        // A PATCH compares the merged platform with the stored one in this shape.
+        let spec = valid().parse().unwrap();
+        let again = spec.to_new().parse().unwrap();
+        assert_eq!(again, spec);
+        assert_eq!(again.to_new(), spec.to_new());
+    }
+
+    #[test]
     fn every_missing_required_field_is_named() {
         assert_eq!(
             errors(NewPlatform::default()),
