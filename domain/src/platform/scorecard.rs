@@ -16,8 +16,48 @@
 //! A removal recorded before its submission is inconsistent data and is left out.
 
 use jiff::Timestamp;
+use uuid::Uuid;
 
-use crate::calendar::{OfficeCalendar, local_date};
+use super::types::{OutcomeCounts, PlatformScorecard};
+use crate::{
+    calendar::{OfficeCalendar, local_date},
+    takedown::TakedownStatus,
+};
+
+impl OutcomeCounts {
+    /// Adds `n` requests in `status` (e.g. one row of a `GROUP BY status`).
+    pub fn add(&mut self, status: TakedownStatus, n: u32) {
+        let slot = match status {
+            TakedownStatus::Draft => &mut self.draft,
+            TakedownStatus::Submitted => &mut self.submitted,
+            TakedownStatus::Acknowledged => &mut self.acknowledged,
+            TakedownStatus::Removed => &mut self.removed,
+            TakedownStatus::PartiallyRemoved => &mut self.partially_removed,
+            TakedownStatus::Refused => &mut self.refused,
+            TakedownStatus::Escalated => &mut self.escalated,
+            TakedownStatus::Withdrawn => &mut self.withdrawn,
+        };
+        *slot = slot.saturating_add(n);
+    }
+}
+
+/// A platform's scorecard from its counts by status and the `(submitted_at, resolved_at)`
+/// of its requests that reached `removed`.
+#[must_use]
+pub fn scorecard(
+    cal: &OfficeCalendar,
+    platform_id: Uuid,
+    counts: OutcomeCounts,
+    removals: impl IntoIterator<Item = (Timestamp, Timestamp)>,
+) -> PlatformScorecard {
+    let (median, measured) = median_office_days(cal, removals);
+    PlatformScorecard {
+        platform_id,
+        counts,
+        median_business_days_to_removal: median,
+        removals_measured: measured,
+    }
+}
 
 /// Office days after `from`'s local date up to and including `to`'s local date; `None`
 /// when `to` is before `from`.
@@ -129,6 +169,32 @@ mod tests {
                 assert_eq!(office_days_between(&cal, t(start), due), Some(n), "{start} + {n}");
             }
         }
+    }
+
+    #[test]
+    fn a_scorecard() {
+        let cal = OfficeCalendar::standard();
+        let mon = t("2026-11-23T17:00:00Z");
+        let mut counts = OutcomeCounts::default();
+        counts.add(TakedownStatus::Removed, 2);
+        counts.add(TakedownStatus::Refused, 1);
+        counts.add(TakedownStatus::Removed, 1);
+        let id = Uuid::now_v7();
+        let card = scorecard(
+            &cal,
+            id,
+            counts,
+            [
+                (mon, cal.add_business_days(mon, 2)),
+                (mon, cal.add_business_days(mon, 4)),
+            ],
+        );
+        assert_eq!(card.counts.removed, 3);
+        assert_eq!(card.counts.refused, 1);
+        assert_eq!(card.counts.submitted, 0);
+        assert_eq!(card.median_business_days_to_removal, Some(3.0));
+        assert_eq!(card.removals_measured, 2);
+        assert_eq!(card.platform_id, id);
     }
 
     #[test]
