@@ -256,6 +256,54 @@ impl TestApp {
             .await
             .expect("request")
     }
+
+    /// PATCH with a JSON (merge patch) body, with `If-Match` when given.
+    pub async fn patch_json(&self, path: &str, token: &str, if_match: Option<&str>, body: &Value) -> Response {
+        let mut req = self.client.patch(self.url(path)).bearer_auth(token).json(body);
+        if let Some(tag) = if_match {
+            req = req.header("If-Match", tag);
+        }
+        req.send().await.expect("request")
+    }
+
+    /// Every platform of the directory, following every page.
+    ///
+    /// # Panics
+    /// When a page cannot be read.
+    pub async fn all_platforms(&self, token: &str) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut req = self
+                .client
+                .get(self.url("/v1/platforms"))
+                .bearer_auth(token)
+                .query(&[("limit", "200")]);
+            if let Some(c) = &cursor {
+                req = req.query(&[("cursor", c)]);
+            }
+            let res = req.send().await.expect("request");
+            assert_eq!(res.status(), StatusCode::OK, "listing platforms");
+            let page: Value = res.json().await.expect("json");
+            out.extend(page["items"].as_array().expect("items").iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => return out,
+            }
+        }
+    }
+
+    /// The platform of the directory with exactly this name.
+    ///
+    /// # Panics
+    /// When there is none.
+    pub async fn platform_named(&self, token: &str, name: &str) -> Value {
+        self.all_platforms(token)
+            .await
+            .into_iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("no platform named {name}"))
+    }
 }
 
 impl Drop for TestApp {

@@ -58,6 +58,7 @@ opaque cursors; PATCH needs If-Match; any POST accepts an Idempotency-Key.",
         (name = "signing-keys", description = "Token signing keys (admin)"),
         (name = "cases", description = "Cases: the client, the lifecycle, assignment"),
         (name = "case-records", description = "Notes, referrals, consents, evidence and the timeline of a case"),
+        (name = "platforms", description = "The platform directory: where and how takedown requests are sent"),
         (name = "calendar", description = "Office hours, closures and business days (America/Vancouver)"),
         (name = "health", description = "Liveness, readiness, metrics"),
     )

@@ -16,7 +16,7 @@ use casework_domain::{
     cursor::CursorCodec,
     db,
     identity::{Email, Label, NewUser, Password, Role, store},
-    keys, secrets,
+    keys, platform, secrets,
 };
 use sqlx::PgPool;
 use tokio::sync::OnceCell;
@@ -79,6 +79,10 @@ pub async fn prepare_database(settings: &Settings, clock: &Clock) -> anyhow::Res
     let mut tx = pool.begin().await?;
     keys::ensure_signing_key(&mut tx, clock.ts()).await?;
     tx.commit().await?;
+    // The bundled platform directory: only entries not loaded before (see platform::seed).
+    let mut conn = pool.acquire().await?;
+    platform::seed::load(&mut conn, clock.ts()).await?;
+    drop(conn);
     if let (Some(email), Some(password)) = (&settings.bootstrap_admin_email, &settings.bootstrap_admin_password) {
         let email =
             Email::parse("BOOTSTRAP_ADMIN_EMAIL", email).map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.message))?;

@@ -15,8 +15,10 @@ pub mod identity;
 pub mod input;
 pub mod jobs;
 pub mod keys;
+pub mod platform;
 pub mod runtime;
 pub mod secrets;
+pub mod takedown;
 pub mod timestamp;
 pub mod transitions;
 

@@ -11,6 +11,7 @@ mod conventions;
 mod idempotency;
 mod identity;
 mod operations;
+mod platforms;
 mod spec;
 mod tokens;
 mod users;

@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod cases;
 pub mod health;
 pub mod me;
+pub mod platforms;
 pub mod signing_keys;
 pub mod users;
 
@@ -36,6 +37,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(calendar::remove_closure)
         .service(calendar::next_open)
         .service(calendar::add_business_days)
+        .service(platforms::create)
+        .service(platforms::list)
+        .service(platforms::get)
+        .service(platforms::update)
         .service(cases::case::create)
         .service(cases::case::list)
         .service(cases::case::get)

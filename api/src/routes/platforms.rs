@@ -1,0 +1,362 @@
+//! The platform directory (contract §4). Any staff member and integrations holding
+//! `platforms:read` (or `platforms:write`) read it; admins and integrations holding
+//! `platforms:write` change it. Platforms are retired with `active: false`, never deleted:
+//! takedown requests keep pointing at them.
+
+use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, patch, post, web};
+use casework_domain::{
+    FieldError, Validation, audit,
+    identity::{Label, Role, Scope},
+    platform::{
+        NewPlatform, Platform, PlatformChannel, PlatformContact, PlatformKind,
+        store::{self, PlatformFilter, PlatformPosition},
+    },
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::{
+    auth::Principal,
+    error::{ApiError, ApiResult},
+    extract::{
+        JsonBody, Page, PageQuery, QueryParams, decode_cursor, etag, finish_page, if_none_match_hits, merge_patch,
+        parse_value, required_if_match,
+    },
+    idempotency::{self, Begun},
+    startup::AppState,
+};
+
+/// Any staff member, or an integration holding `platforms:read` or `platforms:write` (a
+/// writer reads what it writes: a PATCH needs the ETag of a GET).
+fn require_reader(p: &Principal) -> Result<(), ApiError> {
+    match p {
+        Principal::User { .. } => Ok(()),
+        Principal::Client { scopes, .. }
+            if scopes.contains(&Scope::PlatformsRead) || scopes.contains(&Scope::PlatformsWrite) =>
+        {
+            Ok(())
+        }
+        Principal::Client { .. } => Err(ApiError::Forbidden),
+    }
+}
+
+/// Admins, or an integration holding `platforms:write`.
+fn require_writer(p: &Principal) -> Result<(), ApiError> {
+    match p {
+        Principal::User { role: Role::Admin, .. } => Ok(()),
+        Principal::Client { scopes, .. } if scopes.contains(&Scope::PlatformsWrite) => Ok(()),
+        _ => Err(ApiError::Forbidden),
+    }
+}
+
+/// A platform in the directory.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Platform)]
+pub struct PlatformView {
+    pub id: Uuid,
+    pub name: String,
+    pub kind: PlatformKind,
+    pub website: String,
+    pub is_internet_intermediary: bool,
+    pub stopncii_partner: bool,
+    pub channels: Vec<PlatformChannel>,
+    pub contacts: Vec<PlatformContact>,
+    /// Office days to wait for an answer before following up a takedown request (1–30).
+    #[schema(minimum = 1, maximum = 30)]
+    pub follow_up_business_days: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// `false`: retired; no new takedown request should name it.
+    pub active: bool,
+    pub created_at: jiff::Timestamp,
+    pub updated_at: jiff::Timestamp,
+    /// Increments on every change; the ETag is derived from it.
+    pub version: i64,
+}
+
+impl From<Platform> for PlatformView {
+    fn from(p: Platform) -> Self {
+        Self {
+            id: p.id,
+            name: p.name,
+            kind: p.kind,
+            website: p.website,
+            is_internet_intermediary: p.is_internet_intermediary,
+            stopncii_partner: p.stopncii_partner,
+            channels: p.channels,
+            contacts: p.contacts,
+            follow_up_business_days: p.follow_up_business_days,
+            notes: p.notes,
+            active: p.active,
+            created_at: p.created_at.get(),
+            updated_at: p.updated_at.get(),
+            version: p.version,
+        }
+    }
+}
+
+fn platform_response(status: StatusCode, p: Platform) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header(("ETag", etag(p.version)))
+        .json(PlatformView::from(p))
+}
+
+/// Add a platform to the directory (admins, `platforms:write`).
+///
+/// `channels[].address` is checked by kind: an email address for `email`; an http(s) URL
+/// for `web_form`, `law_enforcement_portal` and `hash_submission`; either for
+/// `dmca_agent`; a short description of where in the app for `in_app_report`. Every
+/// broken rule is listed at once.
+#[utoipa::path(
+    operation_id = "create_platform",
+    tag = "platforms",
+    security(("bearer" = [])),
+    request_body = NewPlatform,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first response is replayed for 24 h")),
+    responses(
+        (status = 201, description = "Added", body = PlatformView, headers(("ETag" = String), ("Location" = String))),
+        (status = 403, description = "Neither an admin nor an integration holding platforms:write", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A platform with that name exists (names ignore case), or Idempotency-Key in flight", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/platforms")]
+pub async fn create(
+    req: HttpRequest,
+    principal: Principal,
+    body: Result<JsonBody<NewPlatform>, ApiError>,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    require_writer(&principal)?;
+    let body = body?;
+    let spec = body.value.parse()?;
+    let mut work = match idempotency::begin(&state, &req, &principal, &body.raw).await? {
+        Begun::Replay(res) => return Ok(res),
+        Begun::Work(w) => w,
+    };
+    let tx = &mut *work.tx;
+    let now = state.clock.ts();
+    let platform = store::insert(tx, &spec, now).await?;
+    audit::record(
+        tx,
+        &principal.key(),
+        "platform.create",
+        &format!("platform:{}", platform.id),
+        serde_json::json!({"name": platform.name}),
+        now,
+    )
+    .await?;
+    let headers = [
+        ("ETag", etag(platform.version)),
+        ("Location", format!("/v1/platforms/{}", platform.id)),
+    ];
+    work.finish(
+        StatusCode::CREATED,
+        &headers,
+        &PlatformView::from(platform),
+        None,
+        &state.clock,
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PlatformListQuery {
+    pub kind: Option<PlatformKind>,
+    /// Platforms whose name contains this text, ignoring case.
+    pub name: Option<String>,
+    /// Only active (`true`) or only retired (`false`) platforms; both when absent.
+    pub active: Option<bool>,
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+const CURSOR_KIND: &str = "platforms";
+
+/// The directory, by name (ignoring case).
+#[utoipa::path(
+    operation_id = "list_platforms",
+    tag = "platforms",
+    security(("bearer" = [])),
+    params(PlatformListQuery),
+    responses(
+        (status = 200, description = "A page of platforms", body = Page<PlatformView>),
+        (status = 403, description = "Integration client without platforms:read", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/platforms")]
+pub async fn list(
+    principal: Principal,
+    q: Result<QueryParams<PlatformListQuery>, ApiError>,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    require_reader(&principal)?;
+    let q = q?.0;
+    let limit = PageQuery {
+        limit: q.limit,
+        cursor: None,
+    }
+    .limit()?;
+    let mut v = Validation::new();
+    let name_contains = match q.name.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(n) => v.check(Label::parse("name", n)).map(|l| l.as_str().to_owned()),
+    };
+    v.finish()?;
+    let codec = state.cursor_codec().await?;
+    let after = decode_cursor::<PlatformPosition>(&codec, CURSOR_KIND, q.cursor.as_deref())?;
+    let filter = PlatformFilter {
+        kind: q.kind,
+        name_contains,
+        active: q.active,
+    };
+    let mut conn = state.db.acquire().await?;
+    let rows = store::list(&mut conn, &filter, after.as_ref(), limit + 1).await?;
+    let (items, next_cursor) = finish_page(rows, limit, &codec, CURSOR_KIND, store::position);
+    Ok(HttpResponse::Ok().json(Page::<PlatformView>::of(items, next_cursor)))
+}
+
+/// One platform.
+#[utoipa::path(
+    operation_id = "get_platform",
+    tag = "platforms",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("If-None-Match" = Option<String>, Header, description = "ETag you hold; 304 when unchanged")),
+    responses(
+        (status = 200, description = "The platform", body = PlatformView, headers(("ETag" = String))),
+        (status = 304, description = "Not modified"),
+        (status = 403, description = "Integration client without platforms:read", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such platform", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/platforms/{id}")]
+pub async fn get(
+    req: HttpRequest,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    require_reader(&principal)?;
+    let mut conn = state.db.acquire().await?;
+    let platform = store::get(&mut conn, *id).await?.ok_or(ApiError::NotFound)?;
+    let tag = etag(platform.version);
+    if if_none_match_hits(&req, &tag) {
+        return Ok(HttpResponse::NotModified().insert_header(("ETag", tag)).finish());
+    }
+    Ok(platform_response(StatusCode::OK, platform))
+}
+
+/// The shape of a platform PATCH (documentation of the merge patch; every field optional).
+#[derive(Debug, ToSchema)]
+pub struct PlatformPatch {
+    pub name: Option<String>,
+    pub kind: Option<PlatformKind>,
+    pub website: Option<String>,
+    pub is_internet_intermediary: Option<bool>,
+    pub stopncii_partner: Option<bool>,
+    /// Replaces the whole list.
+    pub channels: Option<Vec<PlatformChannel>>,
+    /// Replaces the whole list.
+    pub contacts: Option<Vec<PlatformContact>>,
+    /// 1–30; `null` restores the default (5).
+    #[schema(minimum = 1, maximum = 30)]
+    pub follow_up_business_days: Option<i32>,
+    /// `null` clears it.
+    pub notes: Option<String>,
+    pub active: Option<bool>,
+}
+
+/// Fields a PATCH may not name.
+const READ_ONLY: &[&str] = &["id", "created_at", "updated_at", "version"];
+
+/// Change a platform (JSON merge patch; admins, `platforms:write`).
+///
+/// Requires `If-Match`. Lists (`channels`, `contacts`) are replaced as a whole; `null`
+/// clears `notes` and restores the default `follow_up_business_days`. The merged platform
+/// must satisfy every rule of a new one; every broken rule is listed.
+#[utoipa::path(
+    operation_id = "update_platform",
+    tag = "platforms",
+    security(("bearer" = [])),
+    request_body(content = PlatformPatch, description = "An RFC 7396 merge patch: any subset of the editable fields"),
+    params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "ETag of the version being changed")),
+    responses(
+        (status = 200, description = "Updated", body = PlatformView, headers(("ETag" = String))),
+        (status = 403, description = "Neither an admin nor an integration holding platforms:write", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such platform", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A platform with that name exists (names ignore case)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/v1/platforms/{id}")]
+pub async fn update(
+    req: HttpRequest,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: Result<JsonBody<serde_json::Value>, ApiError>,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    require_writer(&principal)?;
+    let mut tx = state.db.begin().await?;
+    let current = store::get(&mut tx, *id).await?.ok_or(ApiError::NotFound)?;
+    let body = body?;
+    let expected = required_if_match(&req)?;
+    let patch = body
+        .raw
+        .as_object()
+        .ok_or_else(|| ApiError::field("", "invalid_type", "the body must be a JSON object"))?;
+    let refused: Vec<FieldError> = patch
+        .keys()
+        .filter(|k| READ_ONLY.contains(&k.as_str()))
+        .map(|k| FieldError::new(k.clone(), "read_only", "set by the server"))
+        .collect();
+    if !refused.is_empty() {
+        return Err(ApiError::Validation(refused));
+    }
+    expected.check(current.version)?;
+    let before = serde_json::to_value(current.to_new()).map_err(|e| ApiError::Internal(e.into()))?;
+    let mut merged = before.clone();
+    merge_patch(&mut merged, &body.raw);
+    let spec = parse_value::<NewPlatform>(&merged)?.parse()?;
+    let after = serde_json::to_value(spec.to_new()).map_err(|e| ApiError::Internal(e.into()))?;
+    let changed: Vec<&str> = ALL_FIELDS
+        .iter()
+        .copied()
+        .filter(|k| before.get(*k) != after.get(*k))
+        .collect();
+    if changed.is_empty() {
+        return Ok(platform_response(StatusCode::OK, current));
+    }
+    let now = state.clock.ts();
+    let updated = store::update(&mut tx, current.id, &spec, current.version, now).await?;
+    audit::record(
+        &mut tx,
+        &principal.key(),
+        "platform.update",
+        &format!("platform:{}", updated.id),
+        serde_json::json!({"name": updated.name, "fields": changed}),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(platform_response(StatusCode::OK, updated))
+}
+
+/// Every editable field, for recording which ones a PATCH changed.
+const ALL_FIELDS: &[&str] = &[
+    "name",
+    "kind",
+    "website",
+    "is_internet_intermediary",
+    "stopncii_partner",
+    "channels",
+    "contacts",
+    "follow_up_business_days",
+    "notes",
+    "active",
+];

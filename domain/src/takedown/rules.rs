@@ -1,0 +1,438 @@
+//! The rules of a takedown request: what a valid one is, which transitions exist and
+//! which guards they need, and when the platform is due to have answered.
+//!
+//! Where each age rule lives: a request that *contradicts* its channel
+//! (`stopncii` with `depicted_under_18: true`, `take_it_down` with `false`) is refused at
+//! creation (422 on `depicted_under_18`), because it can never be submitted. A request
+//! that does not say yet (`null`) may be drafted; the submission guard
+//! (`stopncii_adults_only` / `take_it_down_minors_only`, 409) then requires the answer.
+
+use std::collections::HashSet;
+
+use jiff::Timestamp;
+use uuid::Uuid;
+
+use super::{
+    types::{LegalBasis, NewTakedown, TakedownChannel, TakedownSpec, TakedownStatus},
+    url::{HttpUrl, normalise},
+};
+use crate::{
+    calendar::OfficeCalendar,
+    error::{DomainError, FieldError, Validation},
+};
+
+/// Bounds on a request's URLs (contract §5).
+pub const MAX_URLS: usize = 50;
+/// Most evidence items one request names.
+pub const MAX_EVIDENCE_IDS: usize = 200;
+pub const REASON_MAX_CHARS: usize = 2_000;
+
+fn required(v: &mut Validation, field: &str) {
+    v.push(FieldError::new(field, "required", "this field is required"));
+}
+
+fn reason(v: &mut Validation, field: &str, raw: Option<&str>) -> Option<Option<String>> {
+    match raw.map(str::trim) {
+        None => Some(None),
+        Some("") => {
+            v.push(FieldError::new(
+                field,
+                "empty",
+                "omit the field instead of sending it empty",
+            ));
+            None
+        }
+        Some(s) if s.chars().count() > REASON_MAX_CHARS => {
+            v.push(FieldError::new(
+                field,
+                "too_long",
+                format!("must be at most {REASON_MAX_CHARS} characters"),
+            ));
+            None
+        }
+        Some(s) => Some(Some(s.to_owned())),
+    }
+}
+
+/// Checks the URL list: 1–50, each an http(s) URL of at most 2048 characters, none the
+/// same page as an earlier one (after normalisation).
+fn urls(v: &mut Validation, raw: Option<&[String]>) -> Option<Vec<String>> {
+    let Some(raw) = raw.filter(|r| !r.is_empty()) else {
+        v.push(FieldError::new(
+            "urls",
+            "required",
+            "list at least one URL to take down",
+        ));
+        return None;
+    };
+    if raw.len() > MAX_URLS {
+        v.push(FieldError::new(
+            "urls",
+            "too_many",
+            format!("at most {MAX_URLS} URLs per request; split the rest into another request"),
+        ));
+        return None;
+    }
+    let mut seen: Vec<String> = Vec::with_capacity(raw.len());
+    let mut out = Vec::with_capacity(raw.len());
+    let mut ok = true;
+    for (i, u) in raw.iter().enumerate() {
+        let field = format!("urls[{i}]");
+        match HttpUrl::parse(&field, u) {
+            Ok(url) => {
+                if let Some(j) = seen.iter().position(|s| s == url.normalised()) {
+                    v.push(FieldError::new(
+                        field,
+                        "duplicate",
+                        format!("the same page as urls[{j}]"),
+                    ));
+                    ok = false;
+                }
+                seen.push(url.normalised().to_owned());
+                out.push(url.into_string());
+            }
+            Err(e) => {
+                v.push(e);
+                seen.push(String::new());
+                ok = false;
+            }
+        }
+    }
+    ok.then_some(out)
+}
+
+fn evidence_ids(v: &mut Validation, raw: &[Uuid]) -> Option<Vec<Uuid>> {
+    if raw.len() > MAX_EVIDENCE_IDS {
+        v.push(FieldError::new(
+            "evidence_ids",
+            "too_many",
+            format!("at most {MAX_EVIDENCE_IDS} evidence items"),
+        ));
+        return None;
+    }
+    let mut seen = HashSet::new();
+    let mut ok = true;
+    for (i, id) in raw.iter().enumerate() {
+        if !seen.insert(*id) {
+            v.push(FieldError::new(
+                format!("evidence_ids[{i}]"),
+                "duplicate",
+                "list each evidence item once",
+            ));
+            ok = false;
+        }
+    }
+    ok.then(|| raw.to_vec())
+}
+
+impl NewTakedown {
+    /// Checks every rule that needs nothing but the request itself and returns the request
+    /// to store; or every broken rule, each naming its field.
+    ///
+    /// Besides the field rules: `order_id` is required with `iipa_order` and for
+    /// `order_service` (allowed otherwise, e.g. a Quebec court order under `other`);
+    /// copyright notices (`copyright_notice_ca`, `dmca_notice`) rest on `copyright`;
+    /// `stopncii` refuses `depicted_under_18: true` and `take_it_down` refuses `false`.
+    ///
+    /// # Errors
+    /// `DomainError::Validation` listing every problem found.
+    pub fn parse(self) -> Result<TakedownSpec, DomainError> {
+        let mut v = Validation::new();
+        for (field, missing) in [
+            ("case_id", self.case_id.is_none()),
+            ("platform_id", self.platform_id.is_none()),
+            ("channel", self.channel.is_none()),
+        ] {
+            if missing {
+                required(&mut v, field);
+            }
+        }
+        let urls = urls(&mut v, self.urls.as_deref());
+        let evidence = evidence_ids(&mut v, self.evidence_ids.as_deref().unwrap_or_default());
+        let waiver = reason(&mut v, "evidence_waiver_reason", self.evidence_waiver_reason.as_deref());
+        if self.legal_basis.is_none() {
+            required(&mut v, "legal_basis");
+        }
+        if self.order_id.is_none() {
+            if self.legal_basis == Some(LegalBasis::IipaOrder) {
+                v.push(FieldError::new(
+                    "order_id",
+                    "required",
+                    "a request relying on an IIPA order names the order",
+                ));
+            } else if self.channel == Some(TakedownChannel::OrderService) {
+                v.push(FieldError::new(
+                    "order_id",
+                    "required",
+                    "serving an order needs the order",
+                ));
+            }
+        }
+        if matches!(
+            self.channel,
+            Some(TakedownChannel::CopyrightNoticeCa | TakedownChannel::DmcaNotice)
+        ) && self.legal_basis.is_some_and(|b| b != LegalBasis::Copyright)
+        {
+            v.push(FieldError::new(
+                "legal_basis",
+                "copyright_required",
+                "a copyright notice rests on copyright: use legal_basis copyright",
+            ));
+        }
+        match (self.channel, self.depicted_under_18) {
+            (Some(TakedownChannel::Stopncii), Some(true)) => v.push(FieldError::new(
+                "depicted_under_18",
+                "stopncii_adults_only",
+                "StopNCII takes only images of adults; use take_it_down for images of people under 18",
+            )),
+            (Some(TakedownChannel::TakeItDown), Some(false)) => v.push(FieldError::new(
+                "depicted_under_18",
+                "take_it_down_minors_only",
+                "Take It Down takes only images of people under 18; use stopncii for adults",
+            )),
+            _ => {}
+        }
+        let override_reason = reason(&mut v, "override_reason", self.override_reason.as_deref());
+        v.finish()?;
+        let (Some(case_id), Some(platform_id), Some(channel), Some(urls), Some(evidence_ids), Some(waiver)) =
+            (self.case_id, self.platform_id, self.channel, urls, evidence, waiver)
+        else {
+            return Err(incomplete());
+        };
+        let (Some(legal_basis), Some(override_reason)) = (self.legal_basis, override_reason) else {
+            return Err(incomplete());
+        };
+        Ok(TakedownSpec {
+            case_id,
+            platform_id,
+            channel,
+            urls,
+            evidence_ids,
+            evidence_waiver_reason: waiver,
+            legal_basis,
+            order_id: self.order_id,
+            depicted_under_18: self.depicted_under_18,
+            override_reason,
+        })
+    }
+}
+
+/// Unreachable once `Validation::finish` passed; kept as an error rather than a panic.
+fn incomplete() -> DomainError {
+    DomainError::Validation(vec![FieldError::new("", "invalid", "the request is incomplete")])
+}
+
+// ---------------------------------------------------------------------------------------
+// The state machine
+
+/// A condition a transition needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guard {
+    /// Every URL has evidence of the case with the same normalised URL, or a waiver reason
+    /// is recorded: evidence first, then report [Compass].
+    EvidenceForEveryUrl,
+    /// An active consent with scope `platform_contact` (for any party or this platform).
+    PlatformContactConsent,
+    /// `stopncii` needs `depicted_under_18 = false`.
+    StopnciiAdultsOnly,
+    /// `take_it_down` needs `depicted_under_18 = true`.
+    TakeItDownMinorsOnly,
+    /// `cease_and_desist` on a sextortion case needs an `override_reason`.
+    SextortionOverride,
+}
+
+impl Guard {
+    /// The code listed in `unmet`.
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            Guard::EvidenceForEveryUrl => "evidence_missing_for_url",
+            Guard::PlatformContactConsent => "platform_contact_consent_required",
+            Guard::StopnciiAdultsOnly => "stopncii_adults_only",
+            Guard::TakeItDownMinorsOnly => "take_it_down_minors_only",
+            Guard::SextortionOverride => "sextortion_override_required",
+        }
+    }
+}
+
+use Guard::{
+    EvidenceForEveryUrl, PlatformContactConsent, SextortionOverride, StopnciiAdultsOnly, TakeItDownMinorsOnly,
+};
+use TakedownStatus::{Acknowledged, Draft, Escalated, PartiallyRemoved, Refused, Removed, Submitted, Withdrawn};
+
+/// Every transition that exists, with its guards. Nothing else moves a request.
+pub const TRANSITIONS: &[(TakedownStatus, TakedownStatus, &[Guard])] = &[
+    (
+        Draft,
+        Submitted,
+        &[
+            EvidenceForEveryUrl,
+            PlatformContactConsent,
+            StopnciiAdultsOnly,
+            TakeItDownMinorsOnly,
+            SextortionOverride,
+        ],
+    ),
+    (Submitted, Acknowledged, &[]),
+    (Submitted, Removed, &[]),
+    (Submitted, PartiallyRemoved, &[]),
+    (Submitted, Refused, &[]),
+    (Acknowledged, Removed, &[]),
+    (Acknowledged, PartiallyRemoved, &[]),
+    (Acknowledged, Refused, &[]),
+    (Refused, Escalated, &[]),
+    (Draft, Withdrawn, &[]),
+    (Submitted, Withdrawn, &[]),
+    (Acknowledged, Withdrawn, &[]),
+];
+
+/// What the guards look at; the store gathers it in the transaction that moves the request.
+#[derive(Debug, Clone, Copy)]
+pub struct GuardFacts<'a> {
+    pub channel: TakedownChannel,
+    /// The request's URLs.
+    pub urls: &'a [String],
+    /// URLs of the case's evidence items (those without a URL left out).
+    pub evidence_urls: &'a [&'a str],
+    pub evidence_waiver_reason: Option<&'a str>,
+    /// An active (given, not revoked) consent with scope `platform_contact` exists for any
+    /// party or for this platform.
+    pub platform_contact_consent: bool,
+    pub depicted_under_18: Option<bool>,
+    /// The case's `sextortion` flag.
+    pub case_sextortion: bool,
+    pub override_reason: Option<&'a str>,
+}
+
+/// Why a transition was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransitionError {
+    /// `occurred_at` is invalid (422).
+    Invalid(Vec<FieldError>),
+    /// No such transition from the current state (409).
+    NotAllowed { from: TakedownStatus, to: TakedownStatus },
+    /// Guards not met; every one listed (409).
+    Unmet(Vec<&'static str>),
+}
+
+/// The URLs (as written) that no evidence URL matches in normal form.
+#[must_use]
+pub fn urls_without_evidence<'a>(urls: &'a [String], evidence_urls: &[&str]) -> Vec<&'a str> {
+    let evidence: HashSet<String> = evidence_urls.iter().filter_map(|u| normalise(u.trim())).collect();
+    urls.iter()
+        .filter(|u| normalise(u.trim()).is_none_or(|n| !evidence.contains(&n)))
+        .map(String::as_str)
+        .collect()
+}
+
+fn guard_met(g: Guard, f: &GuardFacts<'_>) -> bool {
+    match g {
+        Guard::EvidenceForEveryUrl => {
+            f.evidence_waiver_reason.is_some_and(|r| !r.trim().is_empty())
+                || urls_without_evidence(f.urls, f.evidence_urls).is_empty()
+        }
+        Guard::PlatformContactConsent => f.platform_contact_consent,
+        Guard::StopnciiAdultsOnly => f.channel != TakedownChannel::Stopncii || f.depicted_under_18 == Some(false),
+        Guard::TakeItDownMinorsOnly => f.channel != TakedownChannel::TakeItDown || f.depicted_under_18 == Some(true),
+        Guard::SextortionOverride => {
+            f.channel != TakedownChannel::CeaseAndDesist
+                || !f.case_sextortion
+                || f.override_reason.is_some_and(|r| !r.trim().is_empty())
+        }
+    }
+}
+
+/// When a transition happens: `occurred_at` as given (not in the future, not before the
+/// previous transition), or now.
+///
+/// # Errors
+/// The field error on `occurred_at`.
+pub fn occurred_at(requested: Option<Timestamp>, previous: Timestamp, now: Timestamp) -> Result<Timestamp, FieldError> {
+    let Some(at) = requested else {
+        return Ok(now);
+    };
+    if at > now {
+        return Err(FieldError::new(
+            "occurred_at",
+            "in_future",
+            "a transition cannot be recorded in the future",
+        ));
+    }
+    if at < previous {
+        return Err(FieldError::new(
+            "occurred_at",
+            "before_previous",
+            format!("must not be before the previous transition ({previous})"),
+        ));
+    }
+    Ok(at)
+}
+
+/// A transition request.
+#[derive(Debug, Clone, Copy)]
+pub struct TransitionRequest {
+    pub to: TakedownStatus,
+    pub occurred_at: Option<Timestamp>,
+}
+
+/// Checks a transition: `occurred_at` first (422), then the table (409), then every guard
+/// (409 with all unmet codes). Returns when it happened.
+///
+/// `previous` is when the request entered its current state (its creation for a draft).
+///
+/// # Errors
+/// See [`TransitionError`].
+pub fn check_transition(
+    from: TakedownStatus,
+    req: &TransitionRequest,
+    facts: &GuardFacts<'_>,
+    previous: Timestamp,
+    now: Timestamp,
+) -> Result<Timestamp, TransitionError> {
+    let at = occurred_at(req.occurred_at, previous, now).map_err(|e| TransitionError::Invalid(vec![e]))?;
+    let Some((_, _, guards)) = TRANSITIONS.iter().find(|(f, t, _)| *f == from && *t == req.to) else {
+        return Err(TransitionError::NotAllowed { from, to: req.to });
+    };
+    let unmet: Vec<&'static str> = guards
+        .iter()
+        .filter(|g| !guard_met(**g, facts))
+        .map(|g| g.code())
+        .collect();
+    if unmet.is_empty() {
+        Ok(at)
+    } else {
+        Err(TransitionError::Unmet(unmet))
+    }
+}
+
+/// What the store does besides setting the status, for a transition to `to` at `at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Effects {
+    /// Set `submitted_at` (and `follow_up_due_at`, see [`follow_up_due_at`]) and schedule
+    /// the first follow-up.
+    pub submitted_at: Option<Timestamp>,
+    /// Set `resolved_at`: the platform answered.
+    pub resolved_at: Option<Timestamp>,
+    /// Cancel pending follow-ups and clear `follow_up_due_at`.
+    pub cancel_follow_ups: bool,
+}
+
+/// The effects of entering `to` at `at`.
+#[must_use]
+pub fn effects(to: TakedownStatus, at: Timestamp) -> Effects {
+    Effects {
+        submitted_at: (to == Submitted).then_some(at),
+        resolved_at: to.is_outcome().then_some(at),
+        cancel_follow_ups: to.is_terminal() || to == Refused,
+    }
+}
+
+/// When the platform is due to have answered: close of business on the
+/// `follow_up_business_days`-th office day after the local date of submission (§7).
+#[must_use]
+pub fn follow_up_due_at(cal: &OfficeCalendar, submitted_at: Timestamp, follow_up_business_days: u8) -> Timestamp {
+    cal.add_business_days(submitted_at, u32::from(follow_up_business_days))
+}
+
+#[cfg(test)]
+mod tests;
