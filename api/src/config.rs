@@ -74,6 +74,27 @@ pub struct Settings {
     #[arg(long, env = "CASEWORK_AUDIENCE", default_value = "casework-api")]
     pub audience: String,
 
+    /// The service's name as it signs takedown letters.
+    #[arg(
+        long,
+        env = "CASEWORK_SERVICE_NAME",
+        default_value = "Intimate Images Protection Service"
+    )]
+    pub service_name: String,
+
+    /// The service's postal address for letters (lines separated by `;`). Letters are
+    /// refused (409) until it is set.
+    #[arg(long, env = "CASEWORK_SERVICE_ADDRESS", default_value = "")]
+    pub service_address: String,
+
+    /// The service's email address for letters. Letters are refused (409) until it is set.
+    #[arg(long, env = "CASEWORK_SERVICE_EMAIL", default_value = "")]
+    pub service_email: String,
+
+    /// The service's phone number for letters (optional).
+    #[arg(long, env = "CASEWORK_SERVICE_PHONE")]
+    pub service_phone: Option<String>,
+
     /// Access-token lifetime in seconds (60–900).
     #[arg(long, env = "CASEWORK_ACCESS_TOKEN_TTL_SECS", default_value_t = 900, value_parser = clap::value_parser!(i64).range(60..=900))]
     pub access_token_ttl_secs: i64,

@@ -307,6 +307,7 @@ impl From<DomainError> for ApiError {
 impl From<TransitionError> for ApiError {
     fn from(e: TransitionError) -> Self {
         match e {
+            TransitionError::Invalid(errors) => ApiError::Validation(errors),
             TransitionError::NotAllowed { .. } => ApiError::Conflict(e.to_string()),
             TransitionError::Forbidden => ApiError::Forbidden,
             TransitionError::Unmet(u) => ApiError::Unmet(u.into_iter().map(str::to_owned).collect()),

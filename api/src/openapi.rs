@@ -59,6 +59,7 @@ opaque cursors; PATCH needs If-Match; any POST accepts an Idempotency-Key.",
         (name = "cases", description = "Cases: the client, the lifecycle, assignment"),
         (name = "case-records", description = "Notes, referrals, consents, evidence and the timeline of a case"),
         (name = "platforms", description = "The platform directory: where and how takedown requests are sent"),
+        (name = "takedowns", description = "Takedown requests: URLs of a case sent to a platform, their lifecycle and letters"),
         (name = "calendar", description = "Office hours, closures and business days (America/Vancouver)"),
         (name = "health", description = "Liveness, readiness, metrics"),
     )

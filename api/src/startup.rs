@@ -40,7 +40,41 @@ pub struct AppState {
     pub clock: Clock,
     pub tokens: TokenService,
     pub token_limiter: RateLimiter,
+    /// Who signs takedown letters (configuration).
+    pub service: ServiceIdentity,
     cursor: OnceCell<CursorCodec>,
+}
+
+/// The service as it appears on letters it sends on a client's behalf.
+#[derive(Debug, Clone)]
+pub struct ServiceIdentity {
+    pub name: String,
+    /// Lines of the postal address; empty until configured.
+    pub postal_address: Vec<String>,
+    pub email: String,
+    pub phone: Option<String>,
+}
+
+impl ServiceIdentity {
+    fn from_settings(s: &Settings) -> Self {
+        Self {
+            name: s.service_name.trim().to_owned(),
+            postal_address: s
+                .service_address
+                .split(';')
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            email: s.service_email.trim().to_owned(),
+            phone: s
+                .service_phone
+                .as_deref()
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned),
+        }
+    }
 }
 
 impl AppState {
@@ -199,6 +233,7 @@ impl Application {
                 clock.clone(),
             ),
             token_limiter: RateLimiter::new(settings.token_rate_limit),
+            service: ServiceIdentity::from_settings(&settings),
             clock,
             cursor: OnceCell::new(),
         });

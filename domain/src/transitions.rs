@@ -24,6 +24,8 @@ pub type Edge<S, G> = (S, S, &'static [G]);
 /// Why a transition was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransitionError {
+    /// The transition's own fields are invalid (e.g. `occurred_at` in the future): 422.
+    Invalid(Vec<crate::FieldError>),
     /// No such edge from the current state (`what` names the resource: "a case").
     NotAllowed {
         what: &'static str,
@@ -70,6 +72,37 @@ where
     }
 }
 
+/// When a transition happened: `requested` as given (not in the future, not before the
+/// previous transition, `previous`), or `now`. Every recorded state machine
+/// (takedowns, claims, bindings) takes `occurred_at` this way.
+///
+/// # Errors
+/// The field error on `occurred_at`.
+pub fn occurred_at(
+    requested: Option<jiff::Timestamp>,
+    previous: jiff::Timestamp,
+    now: jiff::Timestamp,
+) -> Result<jiff::Timestamp, crate::FieldError> {
+    let Some(at) = requested else {
+        return Ok(now);
+    };
+    if at > now {
+        return Err(crate::FieldError::new(
+            "occurred_at",
+            "in_future",
+            "a transition cannot be recorded in the future",
+        ));
+    }
+    if at < previous {
+        return Err(crate::FieldError::new(
+            "occurred_at",
+            "before_previous",
+            format!("must not be before the previous transition ({previous})"),
+        ));
+    }
+    Ok(at)
+}
+
 /// Whether the table has the edge `from → to` at all.
 pub fn exists<S: Copy + PartialEq, G>(table: &[Edge<S, G>], from: S, to: S) -> bool {
     table.iter().any(|(f, t, _)| *f == from && *t == to)
@@ -78,6 +111,7 @@ pub fn exists<S: Copy + PartialEq, G>(table: &[Edge<S, G>], from: S, to: S) -> b
 impl std::fmt::Display for TransitionError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            TransitionError::Invalid(e) => write!(f, "invalid transition fields: {e:?}"),
             TransitionError::NotAllowed { what, from, to } => write!(f, "{what} cannot go from {from} to {to}"),
             TransitionError::Forbidden => f.write_str("your role may not make this transition"),
             TransitionError::Unmet(u) => write!(f, "unmet guards: {}", u.join(", ")),

@@ -9,6 +9,7 @@ pub mod health;
 pub mod me;
 pub mod platforms;
 pub mod signing_keys;
+pub mod takedowns;
 pub mod users;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -41,6 +42,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(platforms::list)
         .service(platforms::get)
         .service(platforms::update)
+        .service(platforms::get_scorecard)
+        .service(takedowns::create)
+        .service(takedowns::list)
+        .service(takedowns::get)
+        .service(takedowns::transition)
+        .service(takedowns::render_notice)
         .service(cases::case::create)
         .service(cases::case::list)
         .service(cases::case::get)

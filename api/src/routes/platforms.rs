@@ -8,7 +8,8 @@ use casework_domain::{
     FieldError, Validation, audit,
     identity::{Label, Role, Scope},
     platform::{
-        NewPlatform, Platform, PlatformChannel, PlatformContact, PlatformKind,
+        NewPlatform, OutcomeCounts, Platform, PlatformChannel, PlatformContact, PlatformKind, PlatformScorecard,
+        scorecard,
         store::{self, PlatformFilter, PlatformPosition},
     },
 };
@@ -218,6 +219,41 @@ pub async fn list(
     let rows = store::list(&mut conn, &filter, after.as_ref(), limit + 1).await?;
     let (items, next_cursor) = finish_page(rows, limit, &codec, CURSOR_KIND, store::position);
     Ok(HttpResponse::Ok().json(Page::<PlatformView>::of(items, next_cursor)))
+}
+
+/// How a platform answers takedown requests: requests by current status, and the median
+/// office days from submission to removal.
+///
+/// Office days are counted as `add-business-days` counts them: the office days after the
+/// submission's local date, up to and including the removal's local date (a removal on the
+/// day of submission counts 0). Only requests that reached `removed` are timed.
+#[utoipa::path(
+    operation_id = "platform_scorecard",
+    tag = "platforms",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The scorecard", body = PlatformScorecard),
+        (status = 403, description = "Integration client without platforms:read", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such platform", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/platforms/{id}/scorecard")]
+pub async fn get_scorecard(
+    principal: Principal,
+    id: web::Path<Uuid>,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    require_reader(&principal)?;
+    let mut conn = state.db.acquire().await?;
+    let platform = store::get(&mut conn, *id).await?.ok_or(ApiError::NotFound)?;
+    let (by_status, removals) = casework_domain::takedown::store::platform_outcomes(&mut conn, platform.id).await?;
+    let cal = casework_domain::calendar::store::load(&mut conn).await?;
+    let mut counts = OutcomeCounts::default();
+    for (status, n) in by_status {
+        counts.add(status, n);
+    }
+    Ok(HttpResponse::Ok().json(scorecard::scorecard(&cal, platform.id, counts, removals)))
 }
 
 /// One platform.

@@ -1,9 +1,9 @@
-//! Takedown requests (contract §5), the pure part: what a request is, its state machine
-//! and guards, URL comparison, and the letters it sends. Persistence and routes come with
-//! the takedown store.
+//! Takedown requests (contract §5): what a request is, its state machine and guards, URL
+//! comparison, the letters it sends, and its SQL (visible exactly to who sees its case).
 
 pub mod notice;
 pub mod rules;
+pub mod store;
 pub mod types;
 pub mod url;
 

@@ -13,12 +13,17 @@ use jiff::Timestamp;
 use uuid::Uuid;
 
 use super::{
-    types::{LegalBasis, NewTakedown, TakedownChannel, TakedownSpec, TakedownStatus},
+    types::{
+        CopyrightParticulars, LegalBasis, NewTakedown, TakedownChannel, TakedownSpec, TakedownStatus,
+        TakedownTransition,
+    },
     url::{HttpUrl, normalise},
 };
+pub use crate::transitions::{TransitionError, occurred_at};
 use crate::{
     calendar::OfficeCalendar,
     error::{DomainError, FieldError, Validation},
+    transitions::{self, Edge},
 };
 
 /// Bounds on a request's URLs (contract §5).
@@ -193,6 +198,7 @@ impl NewTakedown {
             _ => {}
         }
         let override_reason = reason(&mut v, "override_reason", self.override_reason.as_deref());
+        let copyright = copyright(&mut v, self.channel, self.copyright);
         v.finish()?;
         let (Some(case_id), Some(platform_id), Some(channel), Some(urls), Some(evidence_ids), Some(waiver)) =
             (self.case_id, self.platform_id, self.channel, urls, evidence, waiver)
@@ -213,7 +219,59 @@ impl NewTakedown {
             order_id: self.order_id,
             depicted_under_18: self.depicted_under_18,
             override_reason,
+            copyright,
         })
+    }
+}
+
+/// Copyright particulars: required (and trimmed, non-empty) for the two copyright notices,
+/// refused for other channels.
+fn copyright(
+    v: &mut Validation,
+    channel: Option<TakedownChannel>,
+    raw: Option<CopyrightParticulars>,
+) -> Option<CopyrightParticulars> {
+    let needed = matches!(
+        channel,
+        Some(TakedownChannel::CopyrightNoticeCa | TakedownChannel::DmcaNotice)
+    );
+    match (needed, raw) {
+        (true, None) => {
+            v.push(FieldError::new(
+                "copyright",
+                "required",
+                "a copyright notice states the work and the claimant's right in it",
+            ));
+            None
+        }
+        (false, Some(_)) if channel.is_some() => {
+            v.push(FieldError::new(
+                "copyright",
+                "not_applicable",
+                "copyright particulars are only for copyright_notice_ca and dmca_notice",
+            ));
+            None
+        }
+        (_, None) | (false, Some(_)) => None,
+        (true, Some(c)) => {
+            let work = v.required_text("copyright.work", Some(&c.work), REASON_MAX_CHARS, "describe the work");
+            let right = v.required_text(
+                "copyright.claimant_right",
+                Some(&c.claimant_right),
+                REASON_MAX_CHARS,
+                "state the claimant's interest or right",
+            );
+            let address = v.optional_text(
+                "copyright.claimant_address",
+                c.claimant_address.as_deref(),
+                REASON_MAX_CHARS,
+            );
+            Some(CopyrightParticulars {
+                work: work?,
+                claimant_right: right?,
+                claimant_address: address,
+            })
+        }
     }
 }
 
@@ -241,10 +299,8 @@ pub enum Guard {
     SextortionOverride,
 }
 
-impl Guard {
-    /// The code listed in `unmet`.
-    #[must_use]
-    pub fn code(self) -> &'static str {
+impl transitions::Guard for Guard {
+    fn code(self) -> &'static str {
         match self {
             Guard::EvidenceForEveryUrl => "evidence_missing_for_url",
             Guard::PlatformContactConsent => "platform_contact_consent_required",
@@ -261,7 +317,7 @@ use Guard::{
 use TakedownStatus::{Acknowledged, Draft, Escalated, PartiallyRemoved, Refused, Removed, Submitted, Withdrawn};
 
 /// Every transition that exists, with its guards. Nothing else moves a request.
-pub const TRANSITIONS: &[(TakedownStatus, TakedownStatus, &[Guard])] = &[
+pub const TRANSITIONS: &[Edge<TakedownStatus, Guard>] = &[
     (
         Draft,
         Submitted,
@@ -304,17 +360,6 @@ pub struct GuardFacts<'a> {
     pub override_reason: Option<&'a str>,
 }
 
-/// Why a transition was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TransitionError {
-    /// `occurred_at` is invalid (422).
-    Invalid(Vec<FieldError>),
-    /// No such transition from the current state (409).
-    NotAllowed { from: TakedownStatus, to: TakedownStatus },
-    /// Guards not met; every one listed (409).
-    Unmet(Vec<&'static str>),
-}
-
 /// The URLs (as written) that no evidence URL matches in normal form.
 #[must_use]
 pub fn urls_without_evidence<'a>(urls: &'a [String], evidence_urls: &[&str]) -> Vec<&'a str> {
@@ -342,37 +387,45 @@ fn guard_met(g: Guard, f: &GuardFacts<'_>) -> bool {
     }
 }
 
-/// When a transition happens: `occurred_at` as given (not in the future, not before the
-/// previous transition), or now.
-///
-/// # Errors
-/// The field error on `occurred_at`.
-pub fn occurred_at(requested: Option<Timestamp>, previous: Timestamp, now: Timestamp) -> Result<Timestamp, FieldError> {
-    let Some(at) = requested else {
-        return Ok(now);
-    };
-    if at > now {
-        return Err(FieldError::new(
-            "occurred_at",
-            "in_future",
-            "a transition cannot be recorded in the future",
-        ));
-    }
-    if at < previous {
-        return Err(FieldError::new(
-            "occurred_at",
-            "before_previous",
-            format!("must not be before the previous transition ({previous})"),
-        ));
-    }
-    Ok(at)
-}
-
 /// A transition request.
 #[derive(Debug, Clone, Copy)]
 pub struct TransitionRequest {
     pub to: TakedownStatus,
     pub occurred_at: Option<Timestamp>,
+}
+
+/// A move as parsed: the request, and the note and reference it records.
+#[derive(Debug, Clone)]
+pub struct ParsedTransition {
+    pub request: TransitionRequest,
+    pub note: Option<String>,
+    pub platform_reference: Option<String>,
+}
+
+impl TakedownTransition {
+    /// # Errors
+    /// `Validation` with every broken field rule.
+    pub fn parse(self) -> Result<ParsedTransition, DomainError> {
+        let mut v = Validation::new();
+        let to = v.required("to", self.to);
+        let note = v.optional_text("note", self.note.as_deref(), REASON_MAX_CHARS);
+        let platform_reference = match self.platform_reference.as_deref() {
+            None => None,
+            Some(r) => v
+                .check(crate::identity::Label::parse("platform_reference", r))
+                .map(|l| l.as_str().to_owned()),
+        };
+        v.into_result(|| {
+            Some(ParsedTransition {
+                request: TransitionRequest {
+                    to: to?,
+                    occurred_at: self.occurred_at,
+                },
+                note,
+                platform_reference,
+            })
+        })
+    }
 }
 
 /// Checks a transition: `occurred_at` first (422), then the table (409), then every guard
@@ -389,20 +442,9 @@ pub fn check_transition(
     previous: Timestamp,
     now: Timestamp,
 ) -> Result<Timestamp, TransitionError> {
-    let at = occurred_at(req.occurred_at, previous, now).map_err(|e| TransitionError::Invalid(vec![e]))?;
-    let Some((_, _, guards)) = TRANSITIONS.iter().find(|(f, t, _)| *f == from && *t == req.to) else {
-        return Err(TransitionError::NotAllowed { from, to: req.to });
-    };
-    let unmet: Vec<&'static str> = guards
-        .iter()
-        .filter(|g| !guard_met(**g, facts))
-        .map(|g| g.code())
-        .collect();
-    if unmet.is_empty() {
-        Ok(at)
-    } else {
-        Err(TransitionError::Unmet(unmet))
-    }
+    let at = transitions::occurred_at(req.occurred_at, previous, now).map_err(|e| TransitionError::Invalid(vec![e]))?;
+    transitions::check("a takedown request", TRANSITIONS, from, req.to, |g| guard_met(g, facts))?;
+    Ok(at)
 }
 
 /// What the store does besides setting the status, for a transition to `to` at `at`.

@@ -145,6 +145,29 @@ pub struct NewTakedown {
     /// advises stopping all contact with an extorter).
     #[serde(default)]
     pub override_reason: Option<String>,
+    /// The particulars a copyright notice states (required for `copyright_notice_ca` and
+    /// `dmca_notice`); kept sealed.
+    #[serde(default)]
+    pub copyright: Option<CopyrightParticulars>,
+}
+
+/// What a copyright notice says about the work and the claimant's right in it. The client
+/// is named as claimant only in these notices, because the law requires it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CopyrightParticulars {
+    /// The work, e.g. "A photograph the claimant took of themselves in June 2025."
+    #[schema(min_length = 1, max_length = 2000)]
+    pub work: String,
+    /// The claimant's interest or right, e.g. "The claimant took the photograph and owns
+    /// the copyright in it."
+    #[schema(min_length = 1, max_length = 2000)]
+    pub claimant_right: String,
+    /// The claimant's own address, when they want it used; otherwise the service's
+    /// address is given for correspondence ("care of").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 2000)]
+    pub claimant_address: Option<String>,
 }
 
 /// A takedown request that passed every rule of its own (the guards that need the case,
@@ -162,6 +185,7 @@ pub struct TakedownSpec {
     pub(super) order_id: Option<Uuid>,
     pub(super) depicted_under_18: Option<bool>,
     pub(super) override_reason: Option<String>,
+    pub(super) copyright: Option<CopyrightParticulars>,
 }
 
 impl TakedownSpec {
@@ -206,4 +230,56 @@ impl TakedownSpec {
     pub fn override_reason(&self) -> Option<&str> {
         self.override_reason.as_deref()
     }
+    #[must_use]
+    pub fn copyright(&self) -> Option<&CopyrightParticulars> {
+        self.copyright.as_ref()
+    }
+}
+
+/// A takedown request as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Takedown {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub platform_id: Uuid,
+    pub channel: TakedownChannel,
+    pub urls: Vec<String>,
+    pub evidence_ids: Vec<Uuid>,
+    pub evidence_waiver_reason: Option<String>,
+    pub legal_basis: LegalBasis,
+    pub order_id: Option<Uuid>,
+    pub depicted_under_18: Option<bool>,
+    pub override_reason: Option<String>,
+    pub copyright: Option<CopyrightParticulars>,
+    pub status: TakedownStatus,
+    /// When the current status was entered: the earliest `occurred_at` of the next move.
+    pub status_changed_at: crate::Ts,
+    pub submitted_at: Option<crate::Ts>,
+    pub platform_reference: Option<String>,
+    pub follow_up_due_at: Option<crate::Ts>,
+    pub follow_up_count: i32,
+    pub resolved_at: Option<crate::Ts>,
+    pub created_by: Uuid,
+    pub created_at: crate::Ts,
+    pub updated_at: crate::Ts,
+    pub version: i64,
+}
+
+/// A move of a takedown request, as a caller sends it.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TakedownTransition {
+    /// The target state.
+    #[schema(value_type = TakedownStatus, required)]
+    pub to: Option<TakedownStatus>,
+    /// When it happened (RFC 3339 with offset): not in the future, not before the previous
+    /// move; default now.
+    #[schema(required = false, value_type = String, format = DateTime)]
+    pub occurred_at: Option<jiff::Timestamp>,
+    /// What happened, in a caseworker's words (kept sealed).
+    #[schema(required = false, value_type = String, min_length = 1, max_length = 2000)]
+    pub note: Option<String>,
+    /// The platform's ticket or case number, once it gives one.
+    #[schema(required = false, value_type = String, min_length = 1, max_length = 200)]
+    pub platform_reference: Option<String>,
 }

@@ -346,11 +346,9 @@ pub async fn set_status(
     reread(conn, case.id, seen.by).await
 }
 
-/// Takedown requests of the case still `submitted` or `acknowledged`. Takedown requests
-/// arrive with contract §5; until then a case has none.
-#[expect(clippy::unused_async, reason = "becomes a query when takedown requests exist")]
-pub async fn open_takedowns(_conn: &mut PgConnection, _case_id: Uuid) -> Result<u32, sqlx::Error> {
-    Ok(0)
+/// Takedown requests of the case still `submitted` or `acknowledged` (the closing guard).
+pub async fn open_takedowns(conn: &mut PgConnection, case_id: Uuid) -> Result<u32, sqlx::Error> {
+    crate::takedown::store::open_count(conn, case_id).await
 }
 
 /// Which of `users` may hold cases (active caseworkers and supervisors), in one query.

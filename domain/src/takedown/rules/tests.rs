@@ -120,9 +120,30 @@ fn orders_and_legal_basis() {
     assert_eq!(errors(serve), [e("order_id", "required")]);
     let dmca = NewTakedown {
         channel: Some(TakedownChannel::DmcaNotice),
+        copyright: Some(crate::takedown::types::CopyrightParticulars {
+            work: "A photograph the claimant took of themselves".into(),
+            claimant_right: "The claimant took it and owns the copyright".into(),
+            claimant_address: None,
+        }),
         ..valid()
     };
     assert_eq!(errors(dmca.clone()), [e("legal_basis", "copyright_required")]);
+    // The particulars are required for a copyright notice, and refused elsewhere.
+    assert_eq!(
+        errors(NewTakedown {
+            legal_basis: Some(LegalBasis::Copyright),
+            copyright: None,
+            ..dmca.clone()
+        }),
+        [e("copyright", "required")]
+    );
+    assert_eq!(
+        errors(NewTakedown {
+            copyright: dmca.copyright.clone(),
+            ..valid()
+        }),
+        [e("copyright", "not_applicable")]
+    );
     assert!(
         errors(NewTakedown {
             legal_basis: Some(LegalBasis::Copyright),

@@ -1,0 +1,439 @@
+//! Takedown requests (contract §5): draft, list, read, move through their lifecycle, and
+//! render the letter a request sends. A request is visible exactly to those who see its
+//! case; every path answers in the case order (role, visibility, then query, headers,
+//! body, key, effect).
+
+use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, web};
+use casework_domain::{
+    Ts, Validation, calendar,
+    case::{self, Visibility},
+    identity, platform,
+    takedown::{
+        LegalBasis, NewTakedown, Takedown, TakedownChannel, TakedownStatus, TakedownTransition,
+        notice::{self, CopyrightDetails, NoticeError, NoticeInput, Sender},
+        rules,
+        store::{self, Move, TakedownFilter},
+    },
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::{
+    auth::Principal,
+    error::{ApiError, ApiResult},
+    extract::{
+        JsonBody, Page, PageQuery, QueryParams, decode_cursor, etag, finish_page, if_none_match_hits,
+        optional_if_match, parse_instant,
+    },
+    idempotency,
+    startup::AppState,
+};
+
+const PROBLEM: &str = "application/problem+json";
+
+/// A takedown request as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = TakedownRequest)]
+pub struct TakedownOut {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub platform_id: Uuid,
+    pub channel: TakedownChannel,
+    /// As written; compared with evidence URLs in normal form (see `POST`).
+    pub urls: Vec<String>,
+    pub evidence_ids: Vec<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence_waiver_reason: Option<String>,
+    pub legal_basis: LegalBasis,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub depicted_under_18: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub override_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub copyright: Option<casework_domain::takedown::CopyrightParticulars>,
+    pub status: TakedownStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub submitted_at: Option<jiff::Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform_reference: Option<String>,
+    /// Close of business on the platform's `follow_up_business_days`-th office day after
+    /// submission; cleared once the platform answers or the request is withdrawn.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follow_up_due_at: Option<jiff::Timestamp>,
+    /// Follow-ups sent so far.
+    pub follow_up_count: i32,
+    /// When the platform answered (removed, partially removed or refused).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolved_at: Option<jiff::Timestamp>,
+    pub created_by: Uuid,
+    pub created_at: jiff::Timestamp,
+    pub updated_at: jiff::Timestamp,
+    pub version: i64,
+}
+
+impl From<Takedown> for TakedownOut {
+    fn from(t: Takedown) -> Self {
+        Self {
+            id: t.id,
+            case_id: t.case_id,
+            platform_id: t.platform_id,
+            channel: t.channel,
+            urls: t.urls,
+            evidence_ids: t.evidence_ids,
+            evidence_waiver_reason: t.evidence_waiver_reason,
+            legal_basis: t.legal_basis,
+            order_id: t.order_id,
+            depicted_under_18: t.depicted_under_18,
+            override_reason: t.override_reason,
+            copyright: t.copyright,
+            status: t.status,
+            submitted_at: t.submitted_at.map(Ts::get),
+            platform_reference: t.platform_reference,
+            follow_up_due_at: t.follow_up_due_at.map(Ts::get),
+            follow_up_count: t.follow_up_count,
+            resolved_at: t.resolved_at.map(Ts::get),
+            created_by: t.created_by,
+            created_at: t.created_at.get(),
+            updated_at: t.updated_at.get(),
+            version: t.version,
+        }
+    }
+}
+
+fn takedown_response(status: StatusCode, t: Takedown) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header(("ETag", etag(t.version)))
+        .json(TakedownOut::from(t))
+}
+
+/// Draft a takedown request on a case you work.
+///
+/// URLs (1–50, http or https, at most 2048 characters) must be distinct once normalised:
+/// scheme and host lower-cased, the default port (80 for http, 443 for https) dropped, the
+/// fragment dropped, and a trailing slash of the path dropped; the query string, the path's
+/// case and percent-encoding are kept as written. The same normal form is used to match
+/// URLs with evidence on submission. `evidence_ids` must be evidence of the same case.
+/// `order_id` is required with `legal_basis: iipa_order` and for `order_service`;
+/// `copyright` particulars for `copyright_notice_ca` and `dmca_notice`; `stopncii` refuses
+/// `depicted_under_18: true` and `take_it_down` refuses `false`.
+#[utoipa::path(
+    operation_id = "create_takedown_request",
+    tag = "takedowns",
+    security(("bearer" = [])),
+    request_body = NewTakedown,
+    params(crate::openapi::IdempotencyKey),
+    responses(
+        (status = 201, description = "Drafted", body = TakedownOut, headers(("ETag" = String), ("Location" = String))),
+        (status = 403, description = "Admins and integrations do not work cases", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 404, description = "No such case, or not yours to see", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 409, description = "Idempotency-Key in flight", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 422, description = "Invalid fields (all listed), or Idempotency-Key malformed or reused with another body", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[post("/v1/takedown-requests")]
+pub async fn create(
+    req: HttpRequest,
+    principal: Principal,
+    body: Result<JsonBody<NewTakedown>, ApiError>,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let me = principal.case_actor()?;
+    let body = body?;
+    let mut work = idempotency::open(&state).await?;
+    // The case first: someone else's case is 404 whatever else the body says.
+    if let Some(case_id) = body.value.case_id {
+        case::store::visible(&mut work.tx, principal.visibility(), case_id).await?;
+    }
+    let spec = body.value.clone().parse()?;
+    if let Some(replay) = work.claim(&req, &principal, &body.raw, &state.clock).await? {
+        return Ok(replay);
+    }
+    let t = store::create(&mut work.tx, &spec, me, state.clock.ts()).await?;
+    let headers = [
+        ("ETag", etag(t.version)),
+        ("Location", format!("/v1/takedown-requests/{}", t.id)),
+    ];
+    work.finish(StatusCode::CREATED, &headers, &TakedownOut::from(t), None, &state.clock)
+        .await
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TakedownListQuery {
+    pub case_id: Option<Uuid>,
+    pub platform_id: Option<Uuid>,
+    pub status: Option<TakedownStatus>,
+    /// Only requests whose follow-up falls due before this RFC 3339 instant (with offset).
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub follow_up_due_before: Option<String>,
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+const CURSOR: &str = "takedowns";
+
+/// Takedown requests of the cases you see, newest first.
+#[utoipa::path(
+    operation_id = "list_takedown_requests",
+    tag = "takedowns",
+    security(("bearer" = [])),
+    params(TakedownListQuery),
+    responses(
+        (status = 200, description = "A page of requests", body = Page<TakedownOut>),
+        (status = 403, description = "Admins and integrations do not work cases", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[get("/v1/takedown-requests")]
+pub async fn list(
+    principal: Principal,
+    q: Result<QueryParams<TakedownListQuery>, ApiError>,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    principal.case_actor()?;
+    let q = q?.0;
+    let limit = PageQuery {
+        limit: q.limit,
+        cursor: None,
+    }
+    .limit()?;
+    let mut v = Validation::new();
+    let due_before = q
+        .follow_up_due_before
+        .as_deref()
+        .and_then(|s| v.check(parse_instant("follow_up_due_before", s)));
+    v.finish()?;
+    let codec = state.cursor_codec().await?;
+    let before = decode_cursor::<Uuid>(&codec, CURSOR, q.cursor.as_deref())?;
+    let filter = TakedownFilter {
+        case_id: q.case_id,
+        platform_id: q.platform_id,
+        status: q.status,
+        follow_up_due_before: due_before.map(Ts::new),
+    };
+    let mut conn = state.db.acquire().await?;
+    let rows = store::list(&mut conn, principal.visibility(), &filter, before, limit + 1).await?;
+    let (items, next_cursor) = finish_page(rows, limit, &codec, CURSOR, |t| t.id);
+    Ok(HttpResponse::Ok().json(Page::<TakedownOut>::of(items, next_cursor)))
+}
+
+/// One takedown request.
+#[utoipa::path(
+    operation_id = "get_takedown_request",
+    tag = "takedowns",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("If-None-Match" = Option<String>, Header, description = "ETag you hold; 304 when unchanged")),
+    responses(
+        (status = 200, description = "The request", body = TakedownOut, headers(("ETag" = String))),
+        (status = 304, description = "Not modified"),
+        (status = 404, description = "No such request, or not yours to see", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[get("/v1/takedown-requests/{id}")]
+pub async fn get(
+    req: HttpRequest,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.db.acquire().await?;
+    let t = store::visible(&mut conn, principal.visibility(), *id).await?.takedown;
+    let tag = etag(t.version);
+    if if_none_match_hits(&req, &tag) {
+        return Ok(HttpResponse::NotModified().insert_header(("ETag", tag)).finish());
+    }
+    Ok(takedown_response(StatusCode::OK, t))
+}
+
+/// Move a takedown request through its lifecycle.
+///
+/// `draft → submitted → acknowledged`; `submitted|acknowledged → removed |
+/// partially_removed | refused`; `refused → escalated`; `draft|submitted|acknowledged →
+/// withdrawn`. `occurred_at` (default now) may not be in the future nor before the
+/// previous move. Guards on `draft → submitted`, all listed in `unmet`:
+/// `evidence_missing_for_url` (every URL matches, in normal form, the URL of an evidence
+/// item of the case, unless an `evidence_waiver_reason` is recorded),
+/// `platform_contact_consent_required` (an active consent with scope `platform_contact`
+/// for any party or this platform), `stopncii_adults_only` / `take_it_down_minors_only`
+/// (`depicted_under_18` must be `false` / `true`), `sextortion_override_required` (a
+/// cease-and-desist on a sextortion case needs an `override_reason`). On submission
+/// `follow_up_due_at` is set to 16:30 Vancouver time on the platform's
+/// `follow_up_business_days`-th office day after the submission date; an answer or a
+/// withdrawal clears it.
+#[utoipa::path(
+    operation_id = "transition_takedown_request",
+    tag = "takedowns",
+    security(("bearer" = [])),
+    request_body = TakedownTransition,
+    params(("id" = Uuid, Path), crate::openapi::IfMatchOptional, crate::openapi::IdempotencyKey),
+    responses(
+        (status = 200, description = "Moved", body = TakedownOut, headers(("ETag" = String))),
+        (status = 404, description = "No such request, or not yours to see", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 409, description = "No such transition from the current state, or guards unmet (`unmet` lists them)", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 412, description = "Stale If-Match", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 422, description = "Invalid fields (e.g. `occurred_at` in the future), or Idempotency-Key malformed or reused", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[post("/v1/takedown-requests/{id}/transitions")]
+pub async fn transition(
+    req: HttpRequest,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: Result<JsonBody<TakedownTransition>, ApiError>,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let mut work = idempotency::open(&state).await?;
+    let seen = store::visible_for_update(&mut work.tx, principal.visibility(), *id).await?;
+    let body = body?;
+    let expected = optional_if_match(&req)?;
+    let parsed = body.value.clone().parse()?;
+    if let Some(replay) = work.claim(&req, &principal, &body.raw, &state.clock).await? {
+        return Ok(replay);
+    }
+    if let Some(e) = expected {
+        e.check(seen.takedown.version)?;
+    }
+    let tx = &mut *work.tx;
+    let t = &seen.takedown;
+    let data = store::guard_data(tx, t).await?;
+    let evidence_urls: Vec<&str> = data.evidence_urls.iter().map(String::as_str).collect();
+    let facts = data.facts(t, &evidence_urls);
+    let now = state.clock.now();
+    let at = rules::check_transition(t.status, &parsed.request, &facts, t.status_changed_at.get(), now)?;
+    let to = parsed.request.to;
+    let effects = rules::effects(to, at);
+    let follow_up_due_at = if to == TakedownStatus::Submitted {
+        let cal = calendar::store::load(tx).await?;
+        let days = store::follow_up_business_days(tx, t.platform_id).await?;
+        Some(rules::follow_up_due_at(&cal, at, days))
+    } else {
+        None
+    };
+    let m = Move {
+        to,
+        at,
+        effects,
+        follow_up_due_at,
+        note: parsed.note.as_deref(),
+        platform_reference: parsed.platform_reference.as_deref(),
+    };
+    let moved = store::apply(tx, &seen, &m, state.clock.ts()).await?;
+    work.finish(
+        StatusCode::OK,
+        &[("ETag", etag(moved.version))],
+        &TakedownOut::from(moved),
+        None,
+        &state.clock,
+    )
+    .await
+}
+
+/// The letter a request sends, as plain text.
+///
+/// For the channels that send one: `email` (a removal request under the platform's own
+/// rules), `copyright_notice_ca` (the particulars of the Copyright Act (Canada)
+/// s. 41.25(2)), `dmca_notice` (the elements of 17 U.S.C. 512(c)(3)), `cease_and_desist`
+/// (stop, delete every copy, confirm in writing within five office days; it never threatens
+/// criminal charges) and `order_service`. Other channels are filled in on the platform's
+/// own pages: 409. Rendering discloses case information to the recipient, so it needs an
+/// active consent that covers them: `platform_contact` (any party or this platform) for
+/// letters to a platform, `respondent_contact` for a cease-and-desist letter; without one,
+/// 409 with the reason in `unmet`.
+#[utoipa::path(
+    operation_id = "takedown_notice",
+    tag = "takedowns",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The letter", body = String, content_type = "text/plain"),
+        (status = 404, description = "No such request, or not yours to see", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 409, description = "The channel sends no letter, no consent covers the recipient, or the service's sender details are not configured", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[get("/v1/takedown-requests/{id}/notice")]
+pub async fn render_notice(
+    principal: Principal,
+    id: web::Path<Uuid>,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let vis: Visibility = principal.visibility();
+    let mut conn = state.db.acquire().await?;
+    let seen = store::visible(&mut conn, vis, *id).await?;
+    let t = &seen.takedown;
+    if !t.channel.has_letter() {
+        return Err(ApiError::Conflict(format!(
+            "the {} channel sends no letter: the request is made on the platform's own pages",
+            t.channel
+        )));
+    }
+    let (scope, party, code) = if t.channel == TakedownChannel::CeaseAndDesist {
+        ("respondent_contact", None, "respondent_contact_consent_required")
+    } else {
+        (
+            "platform_contact",
+            Some(t.platform_id),
+            "platform_contact_consent_required",
+        )
+    };
+    if !store::active_consent(&mut conn, t.case_id, &[scope], party).await? {
+        return Err(ApiError::Unmet(vec![code.to_owned()]));
+    }
+    let service = &state.service;
+    if service.postal_address.is_empty() || service.email.is_empty() {
+        return Err(ApiError::Conflict(
+            "the service's sender details are not configured (CASEWORK_SERVICE_ADDRESS, CASEWORK_SERVICE_EMAIL)".into(),
+        ));
+    }
+    let case = case::store::visible(&mut conn, vis, t.case_id).await?.case;
+    let platform = platform::store::get(&mut conn, t.platform_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let signatory = identity::store::get_user(&mut conn, seen.by.id).await?.map_or_else(
+        || "Caseworker".to_owned(),
+        |u| format!("{}, Caseworker", u.display_name),
+    );
+    let now = state.clock.now();
+    let copyright = t.copyright.as_ref().map(|c| CopyrightDetails {
+        claimant_name: case.details.client.name.clone(),
+        claimant_address: c.claimant_address.clone(),
+        work: c.work.clone(),
+        claimant_right: c.claimant_right.clone(),
+        infringement_at: t.submitted_at.unwrap_or(t.created_at).get(),
+    });
+    let respond_by = (t.channel == TakedownChannel::CeaseAndDesist).then(|| {
+        let cal = calendar::OfficeCalendar::standard();
+        calendar::local_date(cal.add_business_days(now, 5))
+    });
+    let input = NoticeInput {
+        sender: Sender {
+            name: service.name.clone(),
+            postal_address: service.postal_address.join("\n"),
+            email: service.email.clone(),
+            phone: service.phone.clone(),
+            signatory,
+        },
+        platform_name: platform.name,
+        recipient_name: None,
+        urls: t.urls.clone(),
+        case_reference: case.reference,
+        request_id: t.id,
+        date: calendar::local_date(now),
+        depicted_under_18: t.depicted_under_18,
+        copyright,
+        respond_by,
+        order: None,
+    };
+    match notice::render(t.channel, &input) {
+        Ok(text) => Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(text)),
+        Err(NoticeError::NoLetter(c)) => Err(ApiError::Conflict(format!("the {c} channel sends no letter"))),
+        Err(NoticeError::Missing(m)) => Err(ApiError::Conflict(format!(
+            "the letter cannot be written without: {}",
+            m.join(", ")
+        ))),
+    }
+}
