@@ -73,8 +73,60 @@ pub fn build() -> openapi::OpenApi {
         .configure(routes::configure)
         .split_for_parts();
     api.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    document_idempotency_keys(&mut api);
     add_shared_responses(&mut api);
     api
+}
+
+/// What the server accepts as an `Idempotency-Key`: 1–255 visible ASCII characters.
+pub const IDEMPOTENCY_KEY_PATTERN: &str = "^[!-~]{1,255}$";
+
+/// Every operation taking an `Idempotency-Key` documents the key's format and its 422
+/// (a malformed key, or the key reused with a different request).
+fn document_idempotency_keys(api: &mut openapi::OpenApi) {
+    let components = api.components.get_or_insert_with(Default::default);
+    components.responses.insert(
+        "IdempotencyKeyRefused".to_owned(),
+        problem_response(
+            "Validation failed (`errors` lists every field), the `Idempotency-Key` is not 1–255 visible \
+ASCII characters (field `Idempotency-Key`), or the key was used before with a different request",
+            &[],
+        ),
+    );
+    for item in api.paths.paths.values_mut() {
+        let ops = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for op in ops.into_iter().flatten() {
+            let mut takes_key = false;
+            for p in op.parameters.iter_mut().flatten() {
+                if let RefOr::T(p) = p
+                    && p.parameter_in == openapi::path::ParameterIn::Header
+                    && p.name.eq_ignore_ascii_case(crate::idempotency::HEADER)
+                {
+                    takes_key = true;
+                    p.schema = Some(RefOr::T(openapi::schema::Schema::Object(
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .min_length(Some(1))
+                            .max_length(Some(255))
+                            .pattern(Some(IDEMPOTENCY_KEY_PATTERN))
+                            .build(),
+                    )));
+                }
+            }
+            if takes_key {
+                op.responses.responses.insert(
+                    "422".to_owned(),
+                    RefOr::Ref(openapi::Ref::new("#/components/responses/IdempotencyKeyRefused")),
+                );
+            }
+        }
+    }
 }
 
 fn problem_response(description: &str, headers: &[(&str, &str)]) -> RefOr<openapi::Response> {

@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod keys;
 pub mod runtime;
 pub mod secrets;
+pub mod text;
 pub mod timestamp;
 
 pub use clock::Clock;

@@ -27,6 +27,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(users::list)
         .service(users::get)
         .service(users::update)
+        .service(users::decide_role_grant)
         .service(api_clients::create)
         .service(api_clients::list)
         .service(api_clients::revoke)
