@@ -540,3 +540,31 @@ async fn oauth_parameters_with_control_characters_are_invalid_requests() {
         .unwrap();
     oauth_error(res, 400, "invalid_request").await;
 }
+
+#[tokio::test]
+async fn housekeeping_forgets_stale_failure_counts_but_not_live_locks() {
+    let app = TestApp::spawn().await;
+    let (id, email, _) = app.staff("caseworker").await;
+    for _ in 0..5 {
+        app.password_grant(&email, "wrong password!!").await;
+    }
+    // A day and a half later: the lock is over and the count is stale.
+    app.clock.advance(SignedDuration::from_hours(36));
+    let uid: uuid::Uuid = id.parse().unwrap();
+    sqlx::query("INSERT INTO login_failures (user_id, address, failures, updated_at) VALUES ($1, '192.0.2.1', 2, $2)")
+        .bind(uid)
+        .bind(app.clock.ts())
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let mut conn = app.pool.acquire().await.unwrap();
+    let purged = casework_domain::identity::store::purge_stale_login_failures(&mut conn, app.clock.ts())
+        .await
+        .unwrap();
+    assert_eq!(purged, 1);
+    let left: Vec<(String,)> = sqlx::query_as("SELECT address FROM login_failures")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(left, [("192.0.2.1".to_owned(),)]);
+}

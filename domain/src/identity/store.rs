@@ -437,6 +437,23 @@ pub async fn record_login_success(conn: &mut PgConnection, id: Uuid, address: &s
     Ok(())
 }
 
+/// Forgets per-address failure counts untouched for a day whose lock (if any) has ended,
+/// so the table does not grow with every address that ever mistyped.
+///
+/// # Errors
+/// Database errors only.
+pub async fn purge_stale_login_failures(conn: &mut PgConnection, now: Ts) -> Result<u64, sqlx::Error> {
+    let cutoff = now.plus(-jiff::SignedDuration::from_hours(24));
+    Ok(sqlx::query!(
+        "DELETE FROM login_failures WHERE updated_at < $1 AND (locked_until IS NULL OR locked_until <= $2)",
+        cutoff,
+        now
+    )
+    .execute(conn)
+    .await?
+    .rows_affected())
+}
+
 /// What a password change checks, with the user's row locked: the current hash and the
 /// account-wide lock, if any. `None` for an inactive or unknown user.
 ///
