@@ -74,8 +74,33 @@ pub fn build() -> openapi::OpenApi {
         .split_for_parts();
     api.info.version = env!("CARGO_PKG_VERSION").to_owned();
     document_idempotency_keys(&mut api);
+    document_grant_fields(&mut api);
     add_shared_responses(&mut api);
     api
+}
+
+/// Which fields each `grant_type` of a token request needs, as JSON Schema conditions
+/// (`if`/`then`) on `TokenRequest`, so a client can check a request before sending it.
+/// `client_credentials` may instead send its credentials as HTTP Basic, so nothing is
+/// required of it in the body.
+fn document_grant_fields(api: &mut openapi::OpenApi) {
+    let needs = |grant: &str, fields: &[&str]| {
+        serde_json::json!({
+            "if": {"properties": {"grant_type": {"const": grant}}, "required": ["grant_type"]},
+            "then": {"required": fields},
+        })
+    };
+    let conditions = serde_json::json!([
+        needs("password", &["username", "password"]),
+        needs("refresh_token", &["refresh_token"]),
+    ]);
+    // utoipa has no `if`/`then`; schema extensions are serialised flat into the schema.
+    let extensions: openapi::extensions::Extensions = [("allOf", conditions)].into_iter().collect();
+    if let Some(RefOr::T(openapi::schema::Schema::Object(obj))) =
+        api.components.as_mut().and_then(|c| c.schemas.get_mut("TokenRequest"))
+    {
+        obj.extensions = Some(extensions);
+    }
 }
 
 /// What the server accepts as an `Idempotency-Key`: 1–255 visible ASCII characters.

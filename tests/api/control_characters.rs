@@ -433,3 +433,37 @@ async fn names_and_labels_refuse_line_breaks() {
         assert_eq!(body["errors"][0]["code"], "control_character", "{path}");
     }
 }
+
+#[tokio::test]
+async fn nul_in_any_path_parameter_is_a_client_error() {
+    let app = TestApp::spawn().await;
+    let spec = spec(&app).await;
+    let callers = Callers::new(&app, &spec).await;
+    let mut tried = 0;
+    for (method, path, _) in operations(&spec) {
+        let segments: Vec<&str> = path.split('/').collect();
+        for (i, seg) in segments.iter().enumerate() {
+            if !seg.starts_with('{') {
+                continue;
+            }
+            let mut with_nul: Vec<String> = callers.concrete(&path).split('/').map(str::to_owned).collect();
+            with_nul[i] = "before%00after".to_owned();
+            let url = app.url(&with_nul.join("/"));
+            for (who, token) in &callers.tokens {
+                tried += 1;
+                let res = app
+                    .client
+                    .request(method.clone(), &url)
+                    .bearer_auth(token)
+                    .header("If-Match", "\"v1\"")
+                    .json(&json!({}))
+                    .send()
+                    .await
+                    .unwrap();
+                let status = res.status();
+                assert!(status.is_client_error(), "{method} {path} {seg} as {who}: {status}");
+            }
+        }
+    }
+    assert!(tried >= 3 * 15, "{tried}");
+}

@@ -170,6 +170,16 @@ fn identity_schemas_state_the_enforced_limits() {
         schemas["TokenRequest"]["properties"]["grant_type"]["$ref"],
         "#/components/schemas/GrantType"
     );
+    // Each grant's required fields, as conditions on grant_type.
+    let conditions = schemas["TokenRequest"]["allOf"].as_array().unwrap();
+    let needs = |grant: &str| {
+        conditions
+            .iter()
+            .find(|c| c["if"]["properties"]["grant_type"]["const"] == grant)
+            .map(|c| c["then"]["required"].clone())
+    };
+    assert_eq!(needs("password"), Some(serde_json::json!(["username", "password"])));
+    assert_eq!(needs("refresh_token"), Some(serde_json::json!(["refresh_token"])));
     let user = &schemas["CreateUser"]["properties"];
     assert_eq!(user["password"]["minLength"], 12);
     assert_eq!(user["password"]["maxLength"], 1024);
