@@ -220,3 +220,33 @@ async fn the_first_supervisor_comes_from_the_command_line() {
     let trail = audit_actions(&app, &id).await;
     assert_eq!(trail, [("user.create".to_owned(), "cli".to_owned())]);
 }
+
+#[tokio::test]
+async fn supervisors_find_the_grants_waiting_for_them() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let (_, _, sup) = app.provisioned_staff("supervisor").await;
+    let page: Value = app.get("/v1/role-grants", &sup).await.json().await.unwrap();
+    assert_eq!(page["items"], json!([]));
+    let a = create(&app, &admin, "a@example.org", "supervisor").await;
+    create(&app, &admin, "b@example.org", "caseworker").await;
+    let c = create(&app, &admin, "c@example.org", "supervisor").await;
+    let first: Value = app.get("/v1/role-grants?limit=1", &sup).await.json().await.unwrap();
+    assert_eq!(first["items"][0]["id"], a["id"]);
+    assert_eq!(first["items"][0]["pending_role"], "supervisor");
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let second: Value = app
+        .get(&format!("/v1/role-grants?limit=1&cursor={cursor}"), &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(second["items"][0]["id"], c["id"]);
+    assert!(second["next_cursor"].is_null());
+    // A decided grant leaves the list.
+    decide(&app, &sup, a["id"].as_str().unwrap(), &json!({"decision": "approve"})).await;
+    let page: Value = app.get("/v1/role-grants", &sup).await.json().await.unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    let (_, _, cw) = app.staff("caseworker").await;
+    problem(app.get("/v1/role-grants", &cw).await, 403).await;
+}

@@ -347,6 +347,40 @@ pub struct RoleApproval {
     pub reason: Option<String>,
 }
 
+const GRANTS_CURSOR_KIND: &str = "role_grants";
+
+/// Users whose role grant waits for a decision, oldest account first.
+///
+/// Supervisors read it to find what to approve; admins to follow up on what they asked.
+#[utoipa::path(
+    operation_id = "list_pending_role_grants",
+    tag = "users",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of users with `pending_role` set", body = UserPage),
+        (status = 403, description = "Neither a supervisor nor an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/role-grants")]
+pub async fn list_pending_grants(
+    principal: Principal,
+    q: web::Query<PageQuery>,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    principal.require_role(&[Role::Supervisor, Role::Admin])?;
+    let limit = q.limit()?;
+    let codec = state.cursor_codec().await?;
+    let after = decode_cursor::<Uuid>(&codec, GRANTS_CURSOR_KIND, q.cursor.as_deref())?;
+    let mut conn = state.db.acquire().await?;
+    let rows = store::list_pending_grants(&mut conn, after, limit + 1).await?;
+    let (users, next_cursor) = finish_page(rows, limit, &codec, GRANTS_CURSOR_KIND, |u| u.id);
+    Ok(HttpResponse::Ok().json(UserPage {
+        items: users.into_iter().map(Into::into).collect(),
+        next_cursor,
+    }))
+}
+
 /// Approve or reject a pending role grant (supervisors).
 ///
 /// Granting `supervisor` takes two people: an admin asks (creating the user, or PATCHing

@@ -230,6 +230,29 @@ pub struct Updated {
     pub grant_requested: bool,
 }
 
+/// Users with a pending role grant, ordered by id, after the given id (what a supervisor
+/// has to decide).
+///
+/// # Errors
+/// Database errors only.
+pub async fn list_pending_grants(
+    conn: &mut PgConnection,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<User>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT id, email, display_name, role, active, version, created_at, updated_at,
+                  pending_role, pending_role_requested_by, pending_role_requested_at, pending_role_activates
+           FROM users WHERE pending_role IS NOT NULL AND ($1::uuid IS NULL OR id > $1)
+           ORDER BY id LIMIT $2"#,
+        after,
+        limit
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| user_from_row!(r)).collect())
+}
+
 /// Applies an admin's changes when `expected_version` is still current. A role that needs
 /// approval becomes a pending grant requested by `actor` (the effective role stays); any
 /// other role applies at once and withdraws a pending grant. Deactivation revokes the
