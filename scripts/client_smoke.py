@@ -21,6 +21,7 @@ from casework_client.models import (
     NewNote,
     CreateUser,
     PageTimelineEvent,
+    GrantType,
     GuardianInvolvement,
     Jurisdiction,
     Me,
@@ -40,7 +41,7 @@ from casework_client.models import (
 
 base, email, password = sys.argv[1:4]
 
-token = issue_token.sync(client=Client(base_url=base), body=TokenRequest(grant_type="password", username=email, password=password))
+token = issue_token.sync(client=Client(base_url=base), body=TokenRequest(grant_type=GrantType.PASSWORD, username=email, password=password))
 assert isinstance(token, TokenResponse), token
 client = AuthenticatedClient(base_url=base, token=token.access_token)
 
@@ -61,7 +62,7 @@ dup = create_user.sync(client=client, body=CreateUser(email=new_email, display_n
 assert isinstance(dup, Problem) and dup.status == 409, dup
 
 # A caseworker's day through the generated client: open, annotate, edit, activate.
-cw_token = issue_token.sync(client=Client(base_url=base), body=TokenRequest(grant_type="password", username=new_email, password="smoke-test-password"))
+cw_token = issue_token.sync(client=Client(base_url=base), body=TokenRequest(grant_type=GrantType.PASSWORD, username=new_email, password="smoke-test-password"))
 assert isinstance(cw_token, TokenResponse), cw_token
 cw = AuthenticatedClient(base_url=base, token=cw_token.access_token)
 details = NewCase(

@@ -195,6 +195,10 @@ impl TestApp {
             .await;
         assert_eq!(res.status(), StatusCode::CREATED);
         let user: Value = res.json().await.expect("json");
+        if role == "supervisor" {
+            // An admin alone cannot make a supervisor: another supervisor approves.
+            self.approve_role_grant(user["id"].as_str().expect("id")).await;
+        }
         let token = self.sign_in(&email, PASSWORD).await["access_token"]
             .as_str()
             .expect("token")
@@ -303,6 +307,48 @@ impl TestApp {
             .into_iter()
             .find(|p| p["name"] == name)
             .unwrap_or_else(|| panic!("no platform named {name}"))
+    }
+
+    /// Creates a staff user with its role in effect at once, the way the server's command
+    /// line does (`casework-api create-user`), and returns (id, email, access token).
+    ///
+    /// # Panics
+    /// When creation or sign-in fails.
+    pub async fn provisioned_staff(&self, role: &str) -> (String, String, String) {
+        use casework_domain::identity::{Email, Label, NewUser, Password, store};
+        let email = format!("cli-{role}-{}@example.org", uuid::Uuid::now_v7().simple());
+        let new = NewUser {
+            email: Email::parse("email", &email).expect("email"),
+            display_name: Label::parse("display_name", &format!("A {role}")).expect("name"),
+            role: role.parse().expect("role"),
+            password: Password::parse("password", PASSWORD).expect("password"),
+        };
+        let mut conn = self.pool.acquire().await.expect("connection");
+        let user = store::provision_user(&mut conn, &new, "cli", self.clock.ts())
+            .await
+            .expect("provisioned");
+        let token = self.sign_in(&email, PASSWORD).await["access_token"]
+            .as_str()
+            .expect("token")
+            .to_owned();
+        (user.id.to_string(), email, token)
+    }
+
+    /// Approves the pending role grant of `user_id` as a supervisor made on the command
+    /// line (the second person of the two-person rule).
+    ///
+    /// # Panics
+    /// When the approval fails.
+    pub async fn approve_role_grant(&self, user_id: &str) {
+        let (_, _, approver) = self.provisioned_staff("supervisor").await;
+        let res = self
+            .post_json(
+                &format!("/v1/users/{user_id}/role-approval"),
+                &approver,
+                &json!({"decision": "approve"}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "approval of {user_id}");
     }
 }
 

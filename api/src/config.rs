@@ -39,12 +39,26 @@ pub struct Cli {
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum Command {
-    /// Create an admin account (reads the password from the first line of standard input).
+    /// Create an admin account (reads the password from the first line of standard input);
+    /// the same as `create-user --role admin`.
     CreateAdmin {
         #[arg(long)]
         email: String,
         #[arg(long, default_value = "Administrator")]
         display_name: String,
+    },
+    /// Create a staff account with its role in effect at once (reads the password from the
+    /// first line of standard input). The only way to make an installation's first
+    /// supervisor: through the API, granting `supervisor` needs another supervisor's
+    /// approval.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        /// caseworker, supervisor or admin.
+        #[arg(long, value_parser = parse_role)]
+        role: casework_domain::identity::Role,
+        #[arg(long)]
+        display_name: Option<String>,
     },
     /// Print the OpenAPI document and exit.
     Openapi,
@@ -52,13 +66,20 @@ pub enum Command {
     Migrate,
 }
 
+fn parse_role(s: &str) -> Result<casework_domain::identity::Role, String> {
+    s.parse()
+        .map_err(|()| "expected caseworker, supervisor or admin".to_owned())
+}
+
 #[derive(Debug, Clone, clap::Args)]
 pub struct Settings {
     /// PostgreSQL URL; the database is created when missing.
+    /// Its value is never shown by `--help`: it may carry a password.
     #[arg(
         long,
         env = "DATABASE_URL",
-        default_value = "postgres://postgres@127.0.0.1:5432/casework"
+        default_value = "postgres://postgres@127.0.0.1:5432/casework",
+        hide_env_values = true
     )]
     pub database_url: String,
 
@@ -103,9 +124,20 @@ pub struct Settings {
     #[arg(long, env = "CASEWORK_CORS_ORIGINS", value_delimiter = ',', default_value = "")]
     pub cors_origins: Vec<String>,
 
-    /// Token-endpoint requests allowed per client IP per minute.
+    /// Token-endpoint requests allowed per client IP per minute (also the revocation
+    /// endpoint's limit, and the per-account limit of password changes).
     #[arg(long, env = "CASEWORK_TOKEN_RATE_LIMIT", default_value_t = 30)]
     pub token_rate_limit: u32,
+
+    /// Reverse proxies whose `X-Forwarded-For` is believed, comma-separated IPs or CIDRs
+    /// (none by default: the TCP peer is the client).
+    #[arg(long, env = "CASEWORK_TRUSTED_PROXIES", value_delimiter = ',', default_value = "")]
+    pub trusted_proxies: Vec<String>,
+
+    /// The service is reached over HTTPS (at a TLS-terminating proxy): send
+    /// `Strict-Transport-Security`.
+    #[arg(long, env = "CASEWORK_PUBLIC_HTTPS", default_value_t = false)]
+    pub public_https: bool,
 
     /// First admin, created at start when no user has this email.
     #[arg(long, env = "BOOTSTRAP_ADMIN_EMAIL")]
@@ -147,5 +179,38 @@ impl Settings {
 
     pub fn cors_origins(&self) -> impl Iterator<Item = &str> {
         self.cors_origins.iter().map(|s| s.trim()).filter(|s| !s.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    /// `--help` prints `[env: NAME=value]` for every argument read from the environment
+    /// unless told not to; a database URL or a password must never appear there.
+    #[test]
+    fn help_never_shows_secret_environment_values() {
+        let cmd = Cli::command();
+        let mut secret_bearing = 0;
+        for arg in cmd.get_arguments() {
+            let Some(env) = arg.get_env() else { continue };
+            let name = env.to_string_lossy().to_ascii_uppercase();
+            if ["URL", "PASSWORD", "SECRET", "KEY"].iter().any(|w| name.contains(w)) {
+                secret_bearing += 1;
+                assert!(arg.is_hide_env_values_set(), "{name} shows its value in --help");
+            }
+        }
+        assert!(secret_bearing >= 2);
+    }
+
+    #[test]
+    fn trusted_proxies_and_https_default_off() {
+        let s = Cli::parse_from(["casework-api"]).settings;
+        assert!(s.trusted_proxies.iter().all(|p| p.trim().is_empty()));
+        assert!(!s.public_https);
+        let s = Cli::parse_from(["casework-api", "--trusted-proxies", "10.0.0.0/8,192.0.2.1"]).settings;
+        assert_eq!(s.trusted_proxies, ["10.0.0.0/8", "192.0.2.1"]);
     }
 }

@@ -12,6 +12,10 @@ use utoipa::ToSchema;
 
 use crate::middleware::current_request_id;
 
+/// The longest request target (path and query) we read: longer ones are 414. (Past
+/// 64 KiB the HTTP layer itself refuses the request before the application sees it.)
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+
 /// An RFC 9457 problem document.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
@@ -106,6 +110,12 @@ pub enum ApiError {
         error: &'static str,
         description: Option<String>,
     },
+    #[error("URI too long")]
+    UriTooLong,
+    /// An error answered by the framework or a middleware rather than by us (a refused
+    /// CORS preflight), rewritten as a problem document.
+    #[error("{1}")]
+    Status(StatusCode, String),
     #[error("internal error: {0}")]
     Internal(#[from] anyhow::Error),
 }
@@ -148,6 +158,19 @@ impl ApiError {
             ApiError::RateLimited { .. } => ("rate-limited", "Too many requests"),
             ApiError::Unavailable => ("service-unavailable", "Service unavailable"),
             ApiError::OAuth { .. } => ("oauth", "OAuth error"),
+            ApiError::UriTooLong => ("uri-too-long", "URI too long"),
+            ApiError::Status(status, _) => match status.as_u16() {
+                400 => ("malformed-request", "Malformed request"),
+                401 => ("unauthorized", "Authentication required"),
+                403 => ("forbidden", "Forbidden"),
+                404 => ("not-found", "Not found"),
+                405 => ("method-not-allowed", "Method not allowed"),
+                413 => ("payload-too-large", "Request body too large"),
+                414 => ("uri-too-long", "URI too long"),
+                431 => ("headers-too-large", "Request headers too large"),
+                500..=599 => ("internal", "Internal error"),
+                _ => ("error", "Error"),
+            },
             ApiError::Internal(_) => ("internal", "Internal error"),
         }
     }
@@ -171,6 +194,8 @@ impl ApiError {
             ApiError::RateLimited { .. } => "slow down and retry later".into(),
             ApiError::Unavailable => "the database is unreachable; retry shortly".into(),
             ApiError::OAuth { .. } => String::new(),
+            ApiError::UriTooLong => format!("request targets are limited to {} bytes", MAX_URI_BYTES),
+            ApiError::Status(_, d) => d.clone(),
             ApiError::Internal(_) => "something went wrong on our side; quote the instance when reporting it".into(),
         }
     }
@@ -211,7 +236,8 @@ impl ResponseError for ApiError {
             ApiError::Validation(_) | ApiError::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::OAuth { status, .. } => *status,
+            ApiError::OAuth { status, .. } | ApiError::Status(status, _) => *status,
+            ApiError::UriTooLong => StatusCode::URI_TOO_LONG,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -119,10 +119,63 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             let bytes = read_body(&req, &mut payload).await?;
             let raw: serde_json::Value = serde_json::from_slice(&bytes)
                 .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))?;
+            let refused = control_characters(&raw);
+            if !refused.is_empty() {
+                return Err(ApiError::Validation(refused));
+            }
             let value = parse_value(&raw)?;
             Ok(JsonBody { value, raw })
         })
     }
+}
+
+/// Every string in a JSON document (values and object keys) that holds a character no
+/// text may hold: a `Cc` control other than `\n`, `\r`, `\t`, or a bidi override or
+/// isolate. Checked for every body before it is typed, so no endpoint, present or future,
+/// lets one reach the database; stricter rules per field (labels refusing line breaks)
+/// live in `casework_domain::text`. Fields are named by path (`client.name`, `urls[2]`).
+#[must_use]
+pub fn control_characters(raw: &serde_json::Value) -> Vec<FieldError> {
+    fn join(base: &str, key: &str) -> String {
+        if base.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{base}.{key}")
+        }
+    }
+    fn walk(v: &serde_json::Value, path: &str, out: &mut Vec<FieldError>) {
+        let bad = |s: &str| s.chars().any(casework_domain::text::refused_in_free_text);
+        match v {
+            serde_json::Value::String(s) if bad(s) => out.push(FieldError::new(
+                path,
+                casework_domain::text::CONTROL_CHARACTER,
+                "must not contain control characters (other than line breaks and tabs in free text) or bidirectional overrides",
+            )),
+            serde_json::Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    walk(item, &format!("{path}[{i}]"), out);
+                }
+            }
+            serde_json::Value::Object(map) => {
+                for (k, item) in map {
+                    if bad(k) {
+                        // The key itself cannot be quoted as a path: it holds the character.
+                        out.push(FieldError::new(
+                            join(path, &k.escape_debug().to_string()),
+                            casework_domain::text::CONTROL_CHARACTER,
+                            "field names must not contain control characters",
+                        ));
+                    } else {
+                        walk(item, &join(path, k), out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(raw, "", &mut out);
+    out
 }
 
 /// Deserialises a JSON document into `T`, reporting the failing field.
@@ -382,6 +435,23 @@ mod tests {
         assert_eq!((e.field.as_str(), e.code), ("email", "required"));
         let e = field_error_from_serde("age", "invalid type: string \"x\", expected u8");
         assert_eq!((e.field.as_str(), e.code), ("age", "invalid_type"));
+    }
+
+    #[test]
+    fn control_characters_are_found_by_path() {
+        let doc = serde_json::json!({
+            "name": "ok",
+            "body": "line one\nline two\ttabbed\r\n",
+            "client": {"name": "nul\u{0}here", "ok": 1},
+            "urls": ["https://a.example", "b", "bidi\u{202E}"],
+            "esc\u{1b}": "x",
+            "note": "bell\u{7}",
+        });
+        let mut fields: Vec<String> = control_characters(&doc).into_iter().map(|e| e.field).collect();
+        fields.sort();
+        assert_eq!(fields, ["client.name", "esc\\u{1b}", "note", "urls[2]"]);
+        assert!(control_characters(&serde_json::json!("a\u{0}")).len() == 1);
+        assert!(control_characters(&serde_json::json!({"a": [1, true, null]})).is_empty());
     }
 
     #[test]

@@ -48,35 +48,58 @@ fn key_of(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     Ok(Some(s.to_owned()))
 }
 
-/// Fields whose values never enter a fingerprint: the fingerprint is a fast hash kept for
-/// a day, and must not become a way to test guesses of a password offline. A retry that
-/// changes only a password is therefore taken as the same request.
+/// Fields whose values enter a fingerprint only through a keyed HMAC: the fingerprint is
+/// a fast hash kept for a day, and a plain hash of a password in it would let a copy of
+/// the table test password guesses offline. Under a server-held key (in `app_secrets`,
+/// never in the fingerprint table) it cannot, yet a retry with another password is still
+/// recognised as a different request.
 const SECRET_FIELDS: &[&str] = &["password", "current_password", "new_password", "client_secret"];
 
-fn without_secrets(v: &serde_json::Value) -> serde_json::Value {
+/// Splits a body into its non-secret part (secret values replaced by `null`) and the list
+/// of secret values with their paths, in document order.
+fn split_secrets(
+    v: &serde_json::Value,
+    path: &str,
+    secrets: &mut Vec<(String, serde_json::Value)>,
+) -> serde_json::Value {
     match v {
         serde_json::Value::Object(map) => map
             .iter()
             .map(|(k, v)| {
+                let here = format!("{path}/{k}");
                 let v = if SECRET_FIELDS.contains(&k.as_str()) {
+                    secrets.push((here, v.clone()));
                     serde_json::Value::Null
                 } else {
-                    without_secrets(v)
+                    split_secrets(v, &here, secrets)
                 };
                 (k.clone(), v)
             })
             .collect(),
-        serde_json::Value::Array(items) => items.iter().map(without_secrets).collect(),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| split_secrets(v, &format!("{path}/{i}"), secrets))
+            .collect(),
         other => other.clone(),
     }
 }
 
-/// Fingerprint of a request: method, path and body (keys sorted, secrets left out), so the
-/// same key sent to another endpoint or with another body is recognised as a different
-/// request.
-fn fingerprint(req: &HttpRequest, body: &serde_json::Value) -> Vec<u8> {
+/// Fingerprint of a request: method, path, body (keys sorted, secret values replaced by an
+/// HMAC under `key`), so the same key sent to another endpoint or with another body —
+/// another password included — is recognised as a different request.
+fn fingerprint(req: &HttpRequest, body: &serde_json::Value, key: &[u8]) -> Vec<u8> {
+    let mut secrets = Vec::new();
+    let public = split_secrets(body, "", &mut secrets);
     let mut data = format!("{} {}\n", req.method(), req.path()).into_bytes();
-    data.extend(serde_json::to_vec(&without_secrets(body)).unwrap_or_default());
+    data.extend(serde_json::to_vec(&public).unwrap_or_default());
+    if !secrets.is_empty() {
+        data.push(b'\n');
+        data.extend(crypto::hmac_sha256(
+            key,
+            &serde_json::to_vec(&secrets).unwrap_or_default(),
+        ));
+    }
     crypto::sha256(&data)
 }
 
@@ -86,13 +109,14 @@ async fn start(
     req: &HttpRequest,
     principal: &Principal,
     body: &serde_json::Value,
+    hmac_key: &[u8],
     clock: &Clock,
 ) -> Result<Started, ApiError> {
     let Some(key) = key_of(req)? else {
         return Ok(Started::Proceed(None));
     };
     let caller = principal.key();
-    let hash = fingerprint(req, body);
+    let hash = fingerprint(req, body, hmac_key);
     match idempotency::begin(conn, &caller, &key, &hash, clock.ts()).await? {
         Begin::Proceed => Ok(Started::Proceed(Some(Claim { caller, key, hash }))),
         Begin::Replay(stored) => Ok(Started::Replay(replay(&stored))),
@@ -157,6 +181,7 @@ async fn respond<T: Serialize>(
 pub struct Work {
     pub tx: Transaction<'static, Postgres>,
     claim: Option<Claim>,
+    hmac_key: Vec<u8>,
 }
 
 /// What [`begin`] found.
@@ -185,9 +210,11 @@ pub async fn begin(
 /// Opens the transaction of a POST without claiming its key yet, for handlers that must
 /// first check what the caller may see (then [`Work::claim`]).
 pub async fn open(state: &AppState) -> Result<Work, ApiError> {
+    let hmac_key = state.idempotency_key().await?.to_vec();
     Ok(Work {
         tx: state.db.begin().await?,
         claim: None,
+        hmac_key,
     })
 }
 
@@ -215,7 +242,7 @@ impl Work {
         body: &serde_json::Value,
         clock: &Clock,
     ) -> Result<Option<HttpResponse>, ApiError> {
-        match start(&mut self.tx, req, principal, body, clock).await? {
+        match start(&mut self.tx, req, principal, body, &self.hmac_key, clock).await? {
             Started::Replay(res) => Ok(Some(res)),
             Started::Proceed(claim) => {
                 self.claim = claim;
@@ -236,5 +263,30 @@ impl Work {
         let res = respond(&mut self.tx, self.claim, status, headers, body, stored_body, clock).await?;
         self.tx.commit().await?;
         Ok(res)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    #[test]
+    fn secrets_change_the_fingerprint_only_through_the_keyed_hmac() {
+        let req = TestRequest::post().uri("/v1/users").to_http_request();
+        let a = serde_json::json!({"email": "a@b.co", "password": "first password"});
+        let b = serde_json::json!({"email": "a@b.co", "password": "other password"});
+        let key = b"server key";
+        assert_eq!(fingerprint(&req, &a, key), fingerprint(&req, &a, key));
+        assert_ne!(fingerprint(&req, &a, key), fingerprint(&req, &b, key));
+        // Without the key the fingerprint cannot be recomputed from a guess.
+        assert_ne!(fingerprint(&req, &a, key), fingerprint(&req, &a, b"another key"));
+        let mut plain = b"POST /v1/users\n".to_vec();
+        plain.extend(serde_json::to_vec(&a).unwrap_or_default());
+        assert_ne!(fingerprint(&req, &a, key), crypto::sha256(&plain));
+        // Bodies without secrets do not depend on the key.
+        let c = serde_json::json!({"name": "x"});
+        assert_eq!(fingerprint(&req, &c, key), fingerprint(&req, &c, b"another key"));
     }
 }

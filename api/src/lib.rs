@@ -2,6 +2,7 @@
 //! rules and SQL live in `casework-domain`.
 
 pub mod auth;
+pub mod client_ip;
 pub mod config;
 pub mod error;
 pub mod extract;

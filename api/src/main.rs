@@ -3,13 +3,54 @@
 
 use std::io::BufRead;
 
-use casework_api::{Application, Cli, config::Command, startup::prepare_database};
+use casework_api::{Application, Cli, Settings, config::Command, startup::prepare_database};
 use casework_domain::{
-    db,
+    Clock, db,
     identity::{Email, Label, NewUser, Password, Role, store},
     runtime,
 };
 use clap::Parser;
+
+/// `create-user` / `create-admin`: a staff account whose role applies at once (the first
+/// supervisor of an installation can only come from here). The password is the first line
+/// of standard input, so it never appears in the process list or shell history.
+async fn create_user(
+    settings: &Settings,
+    clock: &Clock,
+    email: &str,
+    role: Role,
+    display_name: &str,
+) -> anyhow::Result<()> {
+    let email = Email::parse("email", email).map_err(|e| anyhow::anyhow!("email: {}", e.message))?;
+    let display_name =
+        Label::parse("display_name", display_name).map_err(|e| anyhow::anyhow!("display name: {}", e.message))?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = Password::parse("password", line.trim_end_matches(['\r', '\n']))
+        .map_err(|e| anyhow::anyhow!("password: {}", e.message))?;
+    prepare_database(settings, clock).await?;
+    let pool = db::pool(
+        db::options(&settings.database_url)?,
+        1,
+        std::time::Duration::from_secs(10),
+    );
+    let mut tx = pool.begin().await?;
+    let user = store::provision_user(
+        &mut tx,
+        &NewUser {
+            email,
+            display_name,
+            role,
+            password,
+        },
+        "cli",
+        clock.ts(),
+    )
+    .await?;
+    tx.commit().await?;
+    println!("created {role} {}", user.id);
+    Ok(())
+}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -27,32 +68,26 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::CreateAdmin { email, display_name }) => {
-            let email = Email::parse("email", &email).map_err(|e| anyhow::anyhow!(e.message))?;
-            let display_name = Label::parse("display_name", &display_name).map_err(|e| anyhow::anyhow!(e.message))?;
-            let mut line = String::new();
-            std::io::stdin().lock().read_line(&mut line)?;
-            let password = Password::parse("password", line.trim_end_matches(['\r', '\n']))
-                .map_err(|e| anyhow::anyhow!(e.message))?;
-            prepare_database(&cli.settings, &clock).await?;
-            let pool = db::pool(
-                db::options(&cli.settings.database_url)?,
-                1,
-                std::time::Duration::from_secs(10),
-            );
-            let mut conn = pool.acquire().await?;
-            let user = store::insert_user(
-                &mut conn,
-                &NewUser {
-                    email,
-                    display_name,
-                    role: Role::Admin,
-                    password,
-                },
-                clock.ts(),
+            create_user(&cli.settings, &clock, &email, Role::Admin, &display_name).await
+        }
+        Some(Command::CreateUser {
+            email,
+            role,
+            display_name,
+        }) => {
+            let default_name = match role {
+                Role::Admin => "Administrator",
+                Role::Supervisor => "Supervisor",
+                Role::Caseworker => "Caseworker",
+            };
+            create_user(
+                &cli.settings,
+                &clock,
+                &email,
+                role,
+                display_name.as_deref().unwrap_or(default_name),
             )
-            .await?;
-            println!("created admin {}", user.id);
-            Ok(())
+            .await
         }
         None => {
             let app = Application::build(cli.settings.clone(), clock.clone()).await?;

@@ -75,8 +75,85 @@ pub fn build() -> openapi::OpenApi {
         .configure(routes::configure)
         .split_for_parts();
     api.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    document_idempotency_keys(&mut api);
+    document_grant_fields(&mut api);
     add_shared_responses(&mut api);
     api
+}
+
+/// Which fields each `grant_type` of a token request needs, as JSON Schema conditions
+/// (`if`/`then`) on `TokenRequest`, so a client can check a request before sending it.
+/// `client_credentials` may instead send its credentials as HTTP Basic, so nothing is
+/// required of it in the body.
+fn document_grant_fields(api: &mut openapi::OpenApi) {
+    let needs = |grant: &str, fields: &[&str]| {
+        serde_json::json!({
+            "if": {"properties": {"grant_type": {"const": grant}}, "required": ["grant_type"]},
+            "then": {"required": fields},
+        })
+    };
+    let conditions = serde_json::json!([
+        needs("password", &["username", "password"]),
+        needs("refresh_token", &["refresh_token"]),
+    ]);
+    // utoipa has no `if`/`then`; schema extensions are serialised flat into the schema.
+    let extensions: openapi::extensions::Extensions = [("allOf", conditions)].into_iter().collect();
+    if let Some(RefOr::T(openapi::schema::Schema::Object(obj))) =
+        api.components.as_mut().and_then(|c| c.schemas.get_mut("TokenRequest"))
+    {
+        obj.extensions = Some(extensions);
+    }
+}
+
+/// What the server accepts as an `Idempotency-Key`: 1–255 visible ASCII characters.
+pub const IDEMPOTENCY_KEY_PATTERN: &str = "^[!-~]{1,255}$";
+
+/// Every operation taking an `Idempotency-Key` documents the key's format and its 422
+/// (a malformed key, or the key reused with a different request).
+fn document_idempotency_keys(api: &mut openapi::OpenApi) {
+    let components = api.components.get_or_insert_with(Default::default);
+    components.responses.insert(
+        "IdempotencyKeyRefused".to_owned(),
+        problem_response(
+            "Validation failed (`errors` lists every field), the `Idempotency-Key` is not 1–255 visible \
+ASCII characters (field `Idempotency-Key`), or the key was used before with a different request",
+            &[],
+        ),
+    );
+    for item in api.paths.paths.values_mut() {
+        let ops = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for op in ops.into_iter().flatten() {
+            let mut takes_key = false;
+            for p in op.parameters.iter_mut().flatten() {
+                if let RefOr::T(p) = p
+                    && p.parameter_in == openapi::path::ParameterIn::Header
+                    && p.name.eq_ignore_ascii_case(crate::idempotency::HEADER)
+                {
+                    takes_key = true;
+                    p.schema = Some(RefOr::T(openapi::schema::Schema::Object(
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .min_length(Some(1))
+                            .max_length(Some(255))
+                            .pattern(Some(IDEMPOTENCY_KEY_PATTERN))
+                            .build(),
+                    )));
+                }
+            }
+            if takes_key {
+                op.responses.responses.insert(
+                    "422".to_owned(),
+                    RefOr::Ref(openapi::Ref::new("#/components/responses/IdempotencyKeyRefused")),
+                );
+            }
+        }
+    }
 }
 
 fn problem_response(description: &str, headers: &[(&str, &str)]) -> RefOr<openapi::Response> {

@@ -25,6 +25,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
     auth::TokenService,
+    client_ip::TrustedProxies,
     config::Settings,
     error::ApiError,
     metrics::Metrics,
@@ -39,10 +40,20 @@ pub struct AppState {
     pub db: PgPool,
     pub clock: Clock,
     pub tokens: TokenService,
+    /// Token requests per client address.
     pub token_limiter: RateLimiter,
     /// Who signs takedown letters (configuration).
     pub service: ServiceIdentity,
+    /// Revocation requests per client address.
+    pub revoke_limiter: RateLimiter,
+    /// Password changes per account.
+    pub password_change_limiter: RateLimiter,
+    /// Whose `X-Forwarded-For` is believed.
+    pub proxies: TrustedProxies,
+    /// Served over HTTPS: responses carry `Strict-Transport-Security`.
+    pub public_https: bool,
     cursor: OnceCell<CursorCodec>,
+    idempotency_key: OnceCell<Vec<u8>>,
 }
 
 /// The service as it appears on letters it sends on a client's behalf.
@@ -89,6 +100,25 @@ impl AppState {
             })
             .await
             .cloned()
+    }
+
+    /// The key of the HMAC that stands for secret fields in idempotency fingerprints,
+    /// loaded (or created) in the database on first use so that every replica agrees.
+    pub async fn idempotency_key(&self) -> Result<&[u8], ApiError> {
+        self.idempotency_key
+            .get_or_try_init(|| async {
+                let mut conn = self.db.acquire().await?;
+                let key = secrets::get_or_create(&mut conn, "idempotency_hmac", self.clock.ts()).await?;
+                Ok::<_, ApiError>(key)
+            })
+            .await
+            .map(Vec::as_slice)
+    }
+
+    /// The address a request comes from ([`TrustedProxies::client`]).
+    #[must_use]
+    pub fn client_address(&self, req: &HttpRequest) -> String {
+        self.proxies.client_of(req)
     }
 }
 
@@ -224,6 +254,8 @@ impl Application {
     pub fn with_pool(settings: Settings, clock: Clock, pool: PgPool) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(&settings.listen).with_context(|| format!("binding {}", settings.listen))?;
         let port = listener.local_addr()?.port();
+        let proxies = TrustedProxies::parse(&settings.trusted_proxies)
+            .map_err(|e| anyhow::anyhow!("CASEWORK_TRUSTED_PROXIES: {e}"))?;
         let state = web::Data::new(AppState {
             db: pool,
             tokens: TokenService::new(
@@ -234,8 +266,13 @@ impl Application {
             ),
             token_limiter: RateLimiter::new(settings.token_rate_limit),
             service: ServiceIdentity::from_settings(&settings),
+            revoke_limiter: RateLimiter::new(settings.token_rate_limit),
+            password_change_limiter: RateLimiter::new(settings.token_rate_limit),
+            proxies,
+            public_https: settings.public_https,
             clock,
             cursor: OnceCell::new(),
+            idempotency_key: OnceCell::new(),
         });
         let spec = openapi::build();
         let table = web::Data::new(RouteTable::from_spec(&spec));

@@ -23,11 +23,26 @@ impl Validation {
         value
     }
 
-    /// Optional short text: trimmed; absent stays absent; empty after trimming is refused
-    /// (omit the field instead); at most `max` characters.
+    /// Optional free text (line breaks and tabs allowed): trimmed; absent stays absent;
+    /// empty after trimming is refused (omit the field instead); at most `max` characters.
     pub fn optional_text(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
-        let s = value?.trim();
-        if s.is_empty() {
+        self.optional(field, value, |s| crate::text::free(field, s, max))
+    }
+
+    /// An optional one-line label (no control or bidi characters), trimmed; absent stays
+    /// absent; empty after trimming is refused; at most `max` characters.
+    pub fn optional_label(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
+        self.optional(field, value, |s| crate::text::label(field, s, max))
+    }
+
+    fn optional(
+        &mut self,
+        field: &str,
+        value: Option<&str>,
+        parse: impl FnOnce(&str) -> Result<String, FieldError>,
+    ) -> Option<String> {
+        let raw = value?;
+        if raw.trim().is_empty() {
             self.push(FieldError::new(
                 field,
                 "empty",
@@ -35,29 +50,17 @@ impl Validation {
             ));
             return None;
         }
-        self.max_chars(field, s, max);
-        Some(s.to_owned())
+        self.check(parse(raw))
     }
 
     /// Required free text (notes, descriptions): trimmed, not empty, at most `max`.
     pub fn required_text(&mut self, field: &str, value: Option<&str>, max: usize, what: &str) -> Option<String> {
-        let s = value.map(str::trim).unwrap_or_default();
-        if s.is_empty() {
+        let raw = value.unwrap_or_default();
+        if raw.trim().is_empty() {
             self.push(FieldError::new(field, "required", what));
             return None;
         }
-        self.max_chars(field, s, max);
-        Some(s.to_owned())
-    }
-
-    fn max_chars(&mut self, field: &str, s: &str, max: usize) {
-        if s.chars().count() > max {
-            self.push(FieldError::new(
-                field,
-                "too_long",
-                format!("must be at most {max} characters"),
-            ));
-        }
+        self.check(crate::text::free(field, raw, max))
     }
 
     /// `Ok(value)` when nothing was recorded, else every recorded field error.
@@ -85,7 +88,7 @@ mod tests {
         let a: Option<u8> = v.required("a", None);
         let b = v.optional_text("b", Some("   "), 10);
         let c = v.required_text("c", Some(&"x".repeat(11)), 10, "say something");
-        assert!(a.is_none() && b.is_none() && c.is_some());
+        assert!(a.is_none() && b.is_none() && c.is_none());
         let codes: Vec<_> = v.0.iter().map(|e| (e.field.as_str(), e.code)).collect();
         assert_eq!(codes, [("a", "required"), ("b", "empty"), ("c", "too_long")]);
     }

@@ -19,6 +19,7 @@ pub mod platform;
 pub mod runtime;
 pub mod secrets;
 pub mod takedown;
+pub mod text;
 pub mod timestamp;
 pub mod transitions;
 

@@ -180,20 +180,40 @@ async fn a_retried_password_change_is_replayed_not_refused() {
 }
 
 #[tokio::test]
-async fn passwords_stay_out_of_request_fingerprints() {
-    // The fingerprint is a fast hash kept for a day; were the password in it, a copy of the
-    // table would let someone test password guesses offline. So a retry that differs only
-    // in the password is the same request: it is replayed, and no second user appears.
+async fn a_retry_with_another_password_is_another_request() {
+    // A retry that differs only in the password must not silently keep the first one: the
+    // password enters the fingerprint, but only as an HMAC under a key the server keeps,
+    // so a copy of the fingerprint table cannot be used to test password guesses.
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
     let mut body = user("fp@example.org");
     assert_eq!(post(&app, &admin, "fp-1", &body).await.status(), StatusCode::CREATED);
+    let same = post(&app, &admin, "fp-1", &body).await;
+    assert_eq!(same.status(), StatusCode::CREATED);
+    assert_eq!(same.headers()["idempotent-replayed"], "true");
     body["password"] = json!("a different password entirely");
-    let again = post(&app, &admin, "fp-1", &body).await;
-    assert_eq!(again.status(), StatusCode::CREATED);
-    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let body_json = problem(post(&app, &admin, "fp-1", &body).await, 422).await;
+    assert_eq!(body_json["type"], "/problems/idempotency-key-mismatch");
     assert_eq!(user_count(&app).await, 2);
+
+    // The stored fingerprint is not a fast hash of anything a guesser could rebuild.
+    let (stored,): (Vec<u8>,) = sqlx::query_as("SELECT request_hash FROM idempotency_keys WHERE key = 'fp-1'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let original = user("fp@example.org");
+    let mut without = original.clone();
+    without["password"] = Value::Null;
+    for guess in [&original, &without] {
+        let mut data = b"POST /v1/users\n".to_vec();
+        data.extend(serde_json::to_vec(guess).unwrap());
+        assert_ne!(stored, casework_domain::crypto::sha256(&data));
+    }
+    assert_ne!(stored, casework_domain::crypto::sha256(PASSWORD.as_bytes()));
+    let text = String::from_utf8_lossy(&stored);
+    assert!(!text.contains(PASSWORD));
     // Any other field still makes it a different request.
-    body["display_name"] = json!("Someone else");
-    problem(post(&app, &admin, "fp-1", &body).await, 422).await;
+    let mut other = user("fp@example.org");
+    other["display_name"] = json!("Someone else");
+    problem(post(&app, &admin, "fp-1", &other).await, 422).await;
 }

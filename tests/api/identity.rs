@@ -321,3 +321,250 @@ async fn the_token_endpoint_is_rate_limited() {
     assert!((1..=60).contains(&retry));
     problem(res, 429).await;
 }
+
+async fn change_password(app: &TestApp, token: &str, current: &str, new: &str) -> reqwest::Response {
+    app.post_json(
+        "/v1/me/password",
+        token,
+        &json!({"current_password": current, "new_password": new}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn wrong_current_passwords_lock_like_failed_sign_ins() {
+    let app = TestApp::spawn().await;
+    let (_, email, token) = app.staff("caseworker").await;
+    for _ in 0..5 {
+        let body = problem(
+            change_password(&app, &token, "not my password", "a brand new passphrase").await,
+            422,
+        )
+        .await;
+        assert_eq!(body["errors"][0]["field"], "current_password");
+    }
+    // Locked: the right password is refused too, here and at sign-in.
+    let res = change_password(&app, &token, PASSWORD, "a brand new passphrase").await;
+    let retry: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=15 * 60).contains(&retry), "{retry}");
+    problem(res, 429).await;
+    oauth_error(app.password_grant(&email, PASSWORD).await, 400, "invalid_grant").await;
+    app.clock.advance(SignedDuration::from_mins(14));
+    problem(
+        change_password(&app, &token, PASSWORD, "a brand new passphrase").await,
+        429,
+    )
+    .await;
+    app.clock.advance(SignedDuration::from_mins(2));
+    // The old access token expired meanwhile; sign in again.
+    let token = app.sign_in(&email, PASSWORD).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = change_password(&app, &token, PASSWORD, "a brand new passphrase").await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.password_grant(&email, "a brand new passphrase").await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn failed_sign_ins_and_wrong_current_passwords_share_one_counter() {
+    let app = TestApp::spawn().await;
+    let (_, email, token) = app.staff("caseworker").await;
+    for _ in 0..3 {
+        oauth_error(
+            app.password_grant(&email, "wrong password!!").await,
+            400,
+            "invalid_grant",
+        )
+        .await;
+    }
+    for _ in 0..2 {
+        problem(
+            change_password(&app, &token, "wrong password!!", "another long password").await,
+            422,
+        )
+        .await;
+    }
+    oauth_error(app.password_grant(&email, PASSWORD).await, 400, "invalid_grant").await;
+}
+
+async fn grant_from(app: &TestApp, forwarded_for: &str, email: &str, password: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/v1/auth/token"))
+        .header("X-Forwarded-For", forwarded_for)
+        .form(&[("grant_type", "password"), ("username", email), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn one_address_cannot_lock_an_account_for_everyone() {
+    // The test client connects from 127.0.0.1, configured as the reverse proxy.
+    let app = TestApp::spawn_with(|s| s.trusted_proxies = vec!["127.0.0.1/32".into(), "10.0.0.0/8".into()]).await;
+    let (_, email, _) = app.staff("caseworker").await;
+    for _ in 0..5 {
+        oauth_error(
+            grant_from(&app, "198.51.100.7", &email, "wrong password!!").await,
+            400,
+            "invalid_grant",
+        )
+        .await;
+    }
+    // The guessing address is locked out...
+    oauth_error(
+        grant_from(&app, "198.51.100.7", &email, PASSWORD).await,
+        400,
+        "invalid_grant",
+    )
+    .await;
+    // ...even when it forges an extra hop on the left, or comes through another proxy.
+    oauth_error(
+        grant_from(&app, "203.0.113.1, 198.51.100.7, 10.1.1.1", &email, PASSWORD).await,
+        400,
+        "invalid_grant",
+    )
+    .await;
+    // The owner, elsewhere, still signs in.
+    assert_eq!(
+        grant_from(&app, "203.0.113.50", &email, PASSWORD).await.status(),
+        StatusCode::OK
+    );
+    app.clock.advance(SignedDuration::from_mins(16));
+    assert_eq!(
+        grant_from(&app, "198.51.100.7", &email, PASSWORD).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy() {
+    let app = TestApp::spawn().await;
+    let (_, email, _) = app.staff("caseworker").await;
+    // Each request claims another address; without trusted proxies they are all the peer.
+    for i in 0..5 {
+        oauth_error(
+            grant_from(&app, &format!("198.51.100.{i}"), &email, "wrong password!!").await,
+            400,
+            "invalid_grant",
+        )
+        .await;
+    }
+    oauth_error(
+        grant_from(&app, "203.0.113.50", &email, PASSWORD).await,
+        400,
+        "invalid_grant",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn failures_from_many_addresses_lock_the_account_for_everyone() {
+    let app = TestApp::spawn_with(|s| s.trusted_proxies = vec!["127.0.0.1".into()]).await;
+    let (_, email, _) = app.staff("caseworker").await;
+    // Four addresses, five failures each: twenty in all.
+    for a in 1..=4 {
+        for _ in 0..5 {
+            grant_from(&app, &format!("198.51.100.{a}"), &email, "wrong password!!").await;
+        }
+    }
+    oauth_error(
+        grant_from(&app, "203.0.113.50", &email, PASSWORD).await,
+        400,
+        "invalid_grant",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_revocation_endpoint_is_rate_limited() {
+    let app = TestApp::spawn_with(|s| s.token_rate_limit = 3).await;
+    for _ in 0..3 {
+        let res = app
+            .client
+            .post(app.url("/v1/auth/revoke"))
+            .form(&[("token", "cwr_guess")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let res = app
+        .client
+        .post(app.url("/v1/auth/revoke"))
+        .form(&[("token", "cwr_guess")])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers().contains_key("retry-after"));
+    problem(res, 429).await;
+}
+
+#[tokio::test]
+async fn oauth_parameters_with_control_characters_are_invalid_requests() {
+    let app = TestApp::spawn().await;
+    let url = app.url("/v1/auth/token");
+    for form in [
+        vec![
+            ("grant_type", "password"),
+            ("username", "admin@example.org\u{0}"),
+            ("password", "x"),
+        ],
+        vec![
+            ("grant_type", "client_credentials"),
+            ("client_id", "cwc_\u{0}"),
+            ("client_secret", "x"),
+        ],
+        vec![("grant_type", "refresh_token"), ("refresh_token", "cwr_\u{202E}x")],
+    ] {
+        let res = app.client.post(&url).form(&form).send().await.unwrap();
+        oauth_error(res, 400, "invalid_request").await;
+    }
+    let res = app
+        .client
+        .post(&url)
+        .json(&json!({"grant_type": "password", "username": "a\u{0}@example.org", "password": "x"}))
+        .send()
+        .await
+        .unwrap();
+    oauth_error(res, 400, "invalid_request").await;
+    let res = app
+        .client
+        .post(app.url("/v1/auth/revoke"))
+        .form(&[("token", "cwr_\u{0}")])
+        .send()
+        .await
+        .unwrap();
+    oauth_error(res, 400, "invalid_request").await;
+}
+
+#[tokio::test]
+async fn housekeeping_forgets_stale_failure_counts_but_not_live_locks() {
+    let app = TestApp::spawn().await;
+    let (id, email, _) = app.staff("caseworker").await;
+    for _ in 0..5 {
+        app.password_grant(&email, "wrong password!!").await;
+    }
+    // A day and a half later: the lock is over and the count is stale.
+    app.clock.advance(SignedDuration::from_hours(36));
+    let uid: uuid::Uuid = id.parse().unwrap();
+    sqlx::query("INSERT INTO login_failures (user_id, address, failures, updated_at) VALUES ($1, '192.0.2.1', 2, $2)")
+        .bind(uid)
+        .bind(app.clock.ts())
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let mut conn = app.pool.acquire().await.unwrap();
+    let purged = casework_domain::identity::store::purge_stale_login_failures(&mut conn, app.clock.ts())
+        .await
+        .unwrap();
+    assert_eq!(purged, 1);
+    let left: Vec<(String,)> = sqlx::query_as("SELECT address FROM login_failures")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(left, [("192.0.2.1".to_owned(),)]);
+}

@@ -154,3 +154,70 @@ fn documented_enums_are_the_wire_values() {
     }
     assert_eq!(wire(&[CaseStatus::OnHold]), ["on_hold"]);
 }
+
+/// The identity endpoints' schemas say what the server enforces, so a generated client can
+/// check before sending: grant types, lengths, patterns, non-empty scopes, and the format
+/// and 422 of every `Idempotency-Key`.
+#[test]
+fn identity_schemas_state_the_enforced_limits() {
+    let spec = serde_json::to_value(casework_api::openapi::build()).unwrap();
+    let schemas = &spec["components"]["schemas"];
+    assert_eq!(
+        schemas["GrantType"]["enum"],
+        serde_json::json!(["password", "refresh_token", "client_credentials"])
+    );
+    assert_eq!(
+        schemas["TokenRequest"]["properties"]["grant_type"]["$ref"],
+        "#/components/schemas/GrantType"
+    );
+    // Each grant's required fields, as conditions on grant_type.
+    let conditions = schemas["TokenRequest"]["allOf"].as_array().unwrap();
+    let needs = |grant: &str| {
+        conditions
+            .iter()
+            .find(|c| c["if"]["properties"]["grant_type"]["const"] == grant)
+            .map(|c| c["then"]["required"].clone())
+    };
+    assert_eq!(needs("password"), Some(serde_json::json!(["username", "password"])));
+    assert_eq!(needs("refresh_token"), Some(serde_json::json!(["refresh_token"])));
+    let user = &schemas["CreateUser"]["properties"];
+    assert_eq!(user["password"]["minLength"], 12);
+    assert_eq!(user["password"]["maxLength"], 1024);
+    assert_eq!(schemas["ChangePassword"]["properties"]["new_password"]["minLength"], 12);
+    for (schema, field) in [
+        ("CreateUser", "display_name"),
+        ("UpdateUser", "display_name"),
+        ("CreateApiClient", "name"),
+        ("NewClosure", "name"),
+    ] {
+        let f = &schemas[schema]["properties"][field];
+        assert_eq!(f["minLength"], 1, "{schema}.{field}");
+        assert_eq!(f["maxLength"], 200, "{schema}.{field}");
+        assert!(f["pattern"].as_str().unwrap().contains("\\u0000"), "{schema}.{field}");
+    }
+    assert_eq!(schemas["CreateApiClient"]["properties"]["scopes"]["minItems"], 1);
+    let mut with_key = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let Some(p) = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|p| p["name"] == "Idempotency-Key")
+            else {
+                continue;
+            };
+            with_key += 1;
+            assert_eq!(p["schema"]["pattern"], "^[!-~]{1,255}$", "{method} {path}");
+            assert_eq!(
+                op["responses"]["422"]["$ref"], "#/components/responses/IdempotencyKeyRefused",
+                "{method} {path}"
+            );
+        }
+    }
+    assert!(with_key >= 8, "{with_key}");
+    assert!(
+        spec["paths"]["/v1/users/{id}/role-approval"]["post"].is_object(),
+        "the two-person grant is documented"
+    );
+}

@@ -194,7 +194,9 @@ async fn patch_needs_a_current_if_match() {
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["etag"], "\"v2\"");
     let body: Value = res.json().await.unwrap();
-    assert_eq!(body["role"], "supervisor");
+    // Granting supervisor takes two people: the role waits for a supervisor's approval.
+    assert_eq!(body["role"], "caseworker");
+    assert_eq!(body["pending_role"], "supervisor");
     assert_eq!(body["display_name"], "Sam S.");
     // The same stale version again: someone else's change must not be overwritten.
     let res = app

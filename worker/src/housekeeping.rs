@@ -1,8 +1,9 @@
-//! Housekeeping: drops idempotency records past their 24 hours.
+//! Housekeeping: drops idempotency records past their 24 hours and stale per-address
+//! sign-in failure counts.
 
 use apalis::prelude::*;
 use apalis_postgres::PostgresStorage;
-use casework_domain::{idempotency, jobs::Housekeeping};
+use casework_domain::{idempotency, identity::store as identity, jobs::Housekeeping};
 
 use crate::{JobEnv, SWEEP_INTERVAL};
 
@@ -13,7 +14,8 @@ use crate::{JobEnv, SWEEP_INTERVAL};
 pub async fn handle(job: Housekeeping, ctx: Data<JobEnv>) -> Result<(), BoxDynError> {
     let mut conn = ctx.db.acquire().await?;
     let purged = idempotency::purge_expired(&mut conn, ctx.clock.ts()).await?;
-    tracing::info!(reason = %job.reason, purged, "housekeeping done");
+    let login_failures = identity::purge_stale_login_failures(&mut conn, ctx.clock.ts()).await?;
+    tracing::info!(reason = %job.reason, purged, login_failures, "housekeeping done");
     Ok(())
 }
 

@@ -10,7 +10,8 @@ struct Cli {
     #[arg(
         long,
         env = "DATABASE_URL",
-        default_value = "postgres://postgres@127.0.0.1:5432/casework"
+        default_value = "postgres://postgres@127.0.0.1:5432/casework",
+        hide_env_values = true
     )]
     database_url: String,
     /// Log format: json or pretty.
@@ -41,4 +42,22 @@ async fn main() -> anyhow::Result<()> {
     .await?;
     let pool = db::pool(opts, cli.db_max_connections, std::time::Duration::from_secs(5));
     casework_worker::run(pool, clock, runtime::shutdown_signal()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    /// `--help` must not print the database URL (and its password) from the environment.
+    #[test]
+    fn help_never_shows_the_database_url() {
+        let cmd = Cli::command();
+        let arg = cmd
+            .get_arguments()
+            .find(|a| a.get_env().is_some_and(|e| e == "DATABASE_URL"))
+            .expect("DATABASE_URL is an argument");
+        assert!(arg.is_hide_env_values_set());
+    }
 }

@@ -64,8 +64,15 @@ pub struct ApiClientPage {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiClient {
+    /// 1–200 characters, one line, no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$"
+    )]
     pub name: String,
     /// At least one of `platforms:read`, `platforms:write`, `stats:read`, `calendar:read`.
+    #[schema(min_items = 1)]
     pub scopes: Vec<Scope>,
 }
 

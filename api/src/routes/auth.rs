@@ -18,26 +18,46 @@ use crate::{
     startup::AppState,
 };
 
+/// The grants the token endpoint knows, and the fields each needs:
+/// `password`: `username`, `password`; `refresh_token`: `refresh_token`;
+/// `client_credentials`: `client_id` and `client_secret` (or HTTP Basic), optional `scope`.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantType {
+    Password,
+    RefreshToken,
+    ClientCredentials,
+}
+
 /// A token request, form-encoded (`application/x-www-form-urlencoded`, RFC 6749) or JSON.
+/// Which fields are required depends on `grant_type` (see each field). No value may hold
+/// a control character.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
-    /// `password`, `refresh_token` or `client_credentials`.
-    #[schema(example = "password")]
+    /// `password` (needs `username`, `password`), `refresh_token` (needs
+    /// `refresh_token`) or `client_credentials` (needs `client_id` and `client_secret`,
+    /// or HTTP Basic; `scope` optional).
+    #[schema(value_type = GrantType, example = "password")]
     pub grant_type: String,
-    /// Staff email (password grant).
+    /// Staff email. Required with `grant_type=password`.
+    #[schema(format = Email, min_length = 3, max_length = 254)]
     pub username: Option<String>,
-    /// Staff password (password grant).
-    #[schema(format = Password)]
+    /// Staff password. Required with `grant_type=password`.
+    #[schema(format = Password, min_length = 1, max_length = 1024)]
     pub password: Option<String>,
-    /// The refresh token to spend (refresh_token grant).
+    /// The refresh token to spend. Required with `grant_type=refresh_token`.
+    #[schema(min_length = 1)]
     pub refresh_token: Option<String>,
-    /// Integration client id (client_credentials grant; or HTTP Basic).
+    /// Integration client id. Required with `grant_type=client_credentials` unless sent
+    /// by HTTP Basic.
+    #[schema(min_length = 1)]
     pub client_id: Option<String>,
-    /// Integration client secret (client_credentials grant; or HTTP Basic).
-    #[schema(format = Password)]
+    /// Integration client secret. Required with `grant_type=client_credentials` unless
+    /// sent by HTTP Basic.
+    #[schema(format = Password, min_length = 1)]
     pub client_secret: Option<String>,
-    /// Space-separated scopes to narrow a client token to.
+    /// `client_credentials` only: space-separated scopes to narrow the token to.
     pub scope: Option<String>,
 }
 
@@ -67,11 +87,38 @@ fn parse_oauth_body<T: serde::de::DeserializeOwned>(req: &HttpRequest, body: &[u
         .unwrap_or_default();
     let essence = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
     let parsed: Result<T, String> = match essence.as_str() {
-        "application/x-www-form-urlencoded" => serde_urlencoded::from_bytes(body).map_err(|e| e.to_string()),
-        "application/json" => serde_json::from_slice(body).map_err(|e| e.to_string()),
+        "application/x-www-form-urlencoded" => {
+            let pairs: Vec<(String, String)> =
+                serde_urlencoded::from_bytes(body).map_err(|e| ApiError::oauth("invalid_request", e.to_string()))?;
+            if let Some((name, _)) = pairs.iter().find(|(k, v)| has_control(k) || has_control(v)) {
+                return Err(control_character(name));
+            }
+            serde_urlencoded::from_bytes(body).map_err(|e| e.to_string())
+        }
+        "application/json" => {
+            let raw: serde_json::Value =
+                serde_json::from_slice(body).map_err(|e| ApiError::oauth("invalid_request", e.to_string()))?;
+            if let Some(field) = crate::extract::control_characters(&raw).into_iter().next() {
+                return Err(control_character(&field.field));
+            }
+            serde_json::from_value(raw).map_err(|e| e.to_string())
+        }
         _ => return Err(ApiError::UnsupportedMediaType),
     };
     parsed.map_err(|e| ApiError::oauth("invalid_request", e))
+}
+
+/// No OAuth parameter is free text: any `Cc` character or bidi control is refused.
+fn has_control(s: &str) -> bool {
+    s.chars().any(casework_domain::text::refused_in_label)
+}
+
+fn control_character(name: &str) -> ApiError {
+    // The name can itself hold the character; show it escaped.
+    ApiError::oauth(
+        "invalid_request",
+        format!("`{}` contains a control character", name.escape_debug()),
+    )
 }
 
 /// RFC 6749 §2.3.1: client credentials may come as HTTP Basic.
@@ -98,7 +145,9 @@ const BAD_LOGIN: &str = "invalid username or password, or the account is locked 
 /// Staff sign in with `grant_type=password` (`username` = email) and receive a refresh
 /// token; `grant_type=refresh_token` trades it for a new pair (a spent refresh token used
 /// again revokes its whole family). Integrations use `grant_type=client_credentials`.
-/// Five failed sign-ins lock an account for 15 minutes. Errors follow RFC 6749 §5.2.
+/// Five failed sign-ins in a row from one address lock that address out of the account for
+/// 15 minutes (20 from any addresses lock it for everyone); wrong current passwords at
+/// `POST /v1/me/password` count too. Errors follow RFC 6749 §5.2.
 #[utoipa::path(
     operation_id = "issue_token",
     tag = "auth",
@@ -119,10 +168,10 @@ const BAD_LOGIN: &str = "invalid username or password, or the account is locked 
 )]
 #[post("/v1/auth/token")]
 pub async fn token(req: HttpRequest, mut payload: web::Payload, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    let peer = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let address = state.client_address(&req);
     state
         .token_limiter
-        .check(&peer)
+        .check(&address)
         .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })?;
     let body = read_body(&req, &mut payload).await?;
     let tr: TokenRequest = parse_oauth_body(&req, &body)?;
@@ -137,18 +186,22 @@ pub async fn token(req: HttpRequest, mut payload: web::Payload, state: web::Data
                 let _ = crypto::verify_password(&password, &crypto::DUMMY_PASSWORD_HASH);
                 return Err(ApiError::oauth("invalid_grant", BAD_LOGIN));
             };
-            let locked = rec.locked_until.is_some_and(|t| t > now);
+            // Locked for everyone (many addresses failed), or for this address.
+            let locked = rec.locked_until.is_some_and(|t| t > now)
+                || store::address_locked_until(&mut tx, rec.user.id, &address, now)
+                    .await?
+                    .is_some();
             let ok = crypto::verify_password(&password, &rec.password_hash);
             if !rec.user.active || locked {
                 return Err(ApiError::oauth("invalid_grant", BAD_LOGIN));
             }
             if !ok {
-                store::record_login_failure(&mut tx, rec.user.id, now).await?;
+                store::record_login_failure(&mut tx, rec.user.id, &address, now).await?;
                 tx.commit().await?;
                 tracing::info!(user.id = %rec.user.id, "failed sign-in");
                 return Err(ApiError::oauth("invalid_grant", BAD_LOGIN));
             }
-            store::record_login_success(&mut tx, rec.user.id).await?;
+            store::record_login_success(&mut tx, rec.user.id, &address).await?;
             let refresh = store::start_refresh_family(&mut tx, rec.user.id, now).await?;
             tx.commit().await?;
             let issued = state
@@ -231,6 +284,7 @@ pub async fn token(req: HttpRequest, mut payload: web::Payload, state: web::Data
 #[serde(deny_unknown_fields)]
 pub struct RevokeRequest {
     /// The refresh token to revoke (its whole family ends).
+    #[schema(min_length = 1)]
     pub token: String,
     /// `refresh_token` or `access_token` (a hint only).
     pub token_type_hint: Option<String>,
@@ -254,6 +308,8 @@ pub struct RevokeRequest {
         (status = 400, description = "RFC 6749 error: invalid_request", body = OAuthError),
         (status = 413, description = "Body over 256 KiB", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body neither form-encoded nor JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many revocation requests from this address; see Retry-After", body = crate::error::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 #[post("/v1/auth/revoke")]
@@ -262,6 +318,12 @@ pub async fn revoke(
     mut payload: web::Payload,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
+    // Each request costs a database lookup, and guesses of tokens are pointless but
+    // should not be free.
+    state
+        .revoke_limiter
+        .check(&state.client_address(&req))
+        .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })?;
     let body = read_body(&req, &mut payload).await?;
     let rr: RevokeRequest = parse_oauth_body(&req, &body)?;
     let mut tx = state.db.begin().await?;

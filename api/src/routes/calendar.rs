@@ -93,7 +93,12 @@ pub struct NewClosure {
     /// The local date to close.
     #[schema(value_type = String, format = Date, example = "2026-12-24")]
     pub date: String,
-    /// Why, e.g. "Office move".
+    /// Why, e.g. "Office move": 1–200 characters, one line, no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$"
+    )]
     pub name: String,
 }
 

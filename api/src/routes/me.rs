@@ -85,14 +85,18 @@ pub async fn me(principal: Principal, state: web::Data<AppState>) -> ApiResult<H
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePassword {
-    #[schema(format = Password)]
+    #[schema(format = Password, min_length = 1, max_length = 1024)]
     pub current_password: String,
-    /// At least 12 characters.
-    #[schema(format = Password)]
+    /// 12–1024 characters.
+    #[schema(format = Password, min_length = 12, max_length = 1024)]
     pub new_password: String,
 }
 
 /// Change your own password. Every refresh token you hold stops working.
+///
+/// A wrong `current_password` counts as a failed sign-in: five in a row from one address
+/// lock it out of the account (sign-in included) for 15 minutes, answered 429 with
+/// `Retry-After`. Password changes are also rate-limited per account.
 #[utoipa::path(
     operation_id = "change_my_password",
     tag = "me",
@@ -102,6 +106,9 @@ pub struct ChangePassword {
     responses(
         (status = 204, description = "Changed; sign in again on other devices"),
         (status = 403, description = "Integration clients have no password", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Idempotency-Key in flight", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Locked after wrong current passwords, or too many attempts; see Retry-After", body = crate::error::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 #[post("/v1/me/password")]
@@ -112,24 +119,46 @@ pub async fn change_password(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let id = principal.user_id().ok_or(ApiError::Forbidden)?;
+    state
+        .password_change_limiter
+        .check(&id.to_string())
+        .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })?;
     let new = Password::parse("new_password", &body.value.new_password)?;
+    let address = state.client_address(&req);
+    let now = state.clock.ts();
     // A retry after a lost response replays 204 instead of failing on the old password.
     let mut work = match idempotency::begin(&state, &req, &principal, &body.raw).await? {
         Begun::Replay(res) => return Ok(res),
         Begun::Work(w) => w,
     };
     let tx = &mut *work.tx;
-    let current = store::password_hash(tx, id)
+    let (current, account_lock) = store::password_record_for_update(tx, id)
         .await?
         .ok_or(ApiError::Unauthorized("the account is not active"))?;
+    // The same lock as sign-in: this endpoint must not be a way around it.
+    let address_lock = store::address_locked_until(tx, id, &address, now).await?;
+    if let Some(until) = [account_lock, address_lock]
+        .into_iter()
+        .flatten()
+        .filter(|t| *t > now)
+        .max()
+    {
+        return Err(locked(until, now));
+    }
     if !crypto::verify_password(&body.value.current_password, &current) {
+        // The claim on the key and everything else roll back; the failure must stay.
+        drop(work);
+        let mut tx = state.db.begin().await?;
+        store::record_login_failure(&mut tx, id, &address, now).await?;
+        tx.commit().await?;
+        tracing::info!(user.id = %id, "wrong current password at password change");
         return Err(ApiError::field(
             "current_password",
             "incorrect",
             "the current password is not correct",
         ));
     }
-    let now = state.clock.ts();
+    store::record_login_success(tx, id, &address).await?;
     store::set_password(tx, id, &new, now).await?;
     casework_domain::audit::record(
         tx,
@@ -141,4 +170,11 @@ pub async fn change_password(
     )
     .await?;
     work.finish_empty(StatusCode::NO_CONTENT, &state.clock).await
+}
+
+fn locked(until: casework_domain::Ts, now: casework_domain::Ts) -> ApiError {
+    let secs = until.get().duration_since(now.get()).as_secs();
+    ApiError::RateLimited {
+        retry_after_secs: u64::try_from(secs).unwrap_or(1).max(1),
+    }
 }

@@ -28,6 +28,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(users::list)
         .service(users::get)
         .service(users::update)
+        .service(users::decide_role_grant)
+        .service(users::list_pending_grants)
         .service(api_clients::create)
         .service(api_clients::list)
         .service(api_clients::revoke)

@@ -23,8 +23,18 @@ pub struct UserOut {
     pub id: Uuid,
     pub email: String,
     pub display_name: String,
+    /// The role in effect.
     pub role: Role,
+    /// `false`: cannot sign in, and every token of the user is refused. An account created
+    /// with a pending `supervisor` grant stays inactive until the grant is approved.
     pub active: bool,
+    /// A role an admin asked for that waits for a supervisor's approval
+    /// (`POST /v1/users/{id}/role-approval`); `null` when none.
+    pub pending_role: Option<Role>,
+    /// Who asked for `pending_role`.
+    pub pending_role_requested_by: Option<Uuid>,
+    /// When `pending_role` was asked for.
+    pub pending_role_requested_at: Option<jiff::Timestamp>,
     pub created_at: jiff::Timestamp,
     pub updated_at: jiff::Timestamp,
     /// Increments on every change; the ETag is derived from it.
@@ -39,6 +49,9 @@ impl From<User> for UserOut {
             display_name: u.display_name,
             role: u.role,
             active: u.active,
+            pending_role: u.pending_role.as_ref().map(|p| p.role),
+            pending_role_requested_by: u.pending_role.as_ref().map(|p| p.requested_by),
+            pending_role_requested_at: u.pending_role.as_ref().map(|p| p.requested_at.get()),
             created_at: u.created_at.get(),
             updated_at: u.updated_at.get(),
             version: u.version,
@@ -57,19 +70,35 @@ pub struct UserPage {
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     /// Unique, case-insensitively.
-    #[schema(example = "ana@example.org")]
+    #[schema(example = "ana@example.org", format = Email, min_length = 3, max_length = 254)]
     pub email: String,
+    /// 1–200 characters, one line, no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$"
+    )]
     pub display_name: String,
+    /// `supervisor` is not granted at once: the account is created inactive, as a
+    /// caseworker, with `pending_role: supervisor`, until another supervisor approves.
     pub role: Role,
-    /// Write-only; at least 12 characters.
-    #[schema(format = Password, write_only)]
+    /// Write-only; 12–1024 characters.
+    #[schema(format = Password, write_only, min_length = 12, max_length = 1024)]
     pub password: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
+    /// 1–200 characters, one line, no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$"
+    )]
     pub display_name: Option<String>,
+    /// `caseworker` and `admin` apply at once (and withdraw a pending grant); `supervisor`
+    /// becomes `pending_role` until another supervisor approves it.
     pub role: Option<Role>,
     /// `false` deactivates: sign-in stops and every token stops working at once.
     pub active: Option<bool>,
@@ -78,6 +107,10 @@ pub struct UpdateUser {
 const CURSOR_KIND: &str = "users";
 
 /// Create a staff account.
+///
+/// A `supervisor` sees every case and an admin must not, so that role takes two people:
+/// the account is created inactive (as a caseworker) with `pending_role: supervisor` until
+/// another supervisor approves the grant (`POST /v1/users/{id}/role-approval`).
 #[utoipa::path(
     operation_id = "create_user",
     tag = "users",
@@ -97,7 +130,7 @@ pub async fn create(
     body: JsonBody<CreateUser>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    principal.require_role(&[Role::Admin])?;
+    let admin = principal.require_role(&[Role::Admin])?;
     let b = &body.value;
     let mut v = Validation::new();
     let email = v.check(Email::parse("email", &b.email));
@@ -113,7 +146,7 @@ pub async fn create(
     };
     let tx = &mut *work.tx;
     let now = state.clock.ts();
-    let user = store::insert_user(
+    let user = store::request_user(
         tx,
         &NewUser {
             email,
@@ -121,6 +154,7 @@ pub async fn create(
             role: b.role,
             password,
         },
+        admin,
         now,
     )
     .await?;
@@ -129,10 +163,13 @@ pub async fn create(
         &principal.key(),
         "user.create",
         &format!("user:{}", user.id),
-        serde_json::json!({"role": user.role}),
+        serde_json::json!({"role": user.role, "active": user.active}),
         now,
     )
     .await?;
+    if let Some(p) = &user.pending_role {
+        audit_grant_requested(tx, &principal, user.id, p.role, now).await?;
+    }
     let headers = [
         ("ETag", etag(user.version)),
         ("Location", format!("/v1/users/{}", user.id)),
@@ -207,6 +244,8 @@ pub async fn get(
 ///
 /// Requires `If-Match` with the ETag last read. Deactivating ends the user's sessions at
 /// once. Admins cannot demote or deactivate themselves, so the service always keeps one.
+/// Asking for `supervisor` leaves the role as it is and records a pending grant that
+/// another supervisor approves or rejects (`POST /v1/users/{id}/role-approval`).
 #[utoipa::path(
     operation_id = "update_user",
     tag = "users",
@@ -251,7 +290,11 @@ pub async fn update(
     };
     let now = state.clock.ts();
     let mut tx = state.db.begin().await?;
-    let user = store::update_user(&mut tx, *id, &patch, expected.version(), now).await?;
+    let store::Updated { user, grant_requested } =
+        store::update_user(&mut tx, *id, &patch, expected.version(), admin, now).await?;
+    if grant_requested && let Some(p) = &user.pending_role {
+        audit_grant_requested(&mut tx, &principal, user.id, p.role, now).await?;
+    }
     audit::record(
         &mut tx,
         &principal.key(),
@@ -265,4 +308,145 @@ pub async fn update(
     Ok(HttpResponse::Ok()
         .insert_header(("ETag", etag(user.version)))
         .json(UserOut::from(user)))
+}
+
+async fn audit_grant_requested(
+    tx: &mut sqlx::PgConnection,
+    principal: &Principal,
+    user: Uuid,
+    role: Role,
+    now: casework_domain::Ts,
+) -> Result<(), ApiError> {
+    audit::record(
+        tx,
+        &principal.key(),
+        "user.role_grant.request",
+        &format!("user:{user}"),
+        serde_json::json!({"role": role}),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// `approve` or `reject`.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Approve,
+    Reject,
+}
+
+/// A supervisor's decision on a pending role grant.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleApproval {
+    pub decision: Decision,
+    /// Why; required to reject (1–1000 characters).
+    #[schema(min_length = 1, max_length = 1000)]
+    pub reason: Option<String>,
+}
+
+const GRANTS_CURSOR_KIND: &str = "role_grants";
+
+/// Users whose role grant waits for a decision, oldest account first.
+///
+/// Supervisors read it to find what to approve; admins to follow up on what they asked.
+#[utoipa::path(
+    operation_id = "list_pending_role_grants",
+    tag = "users",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of users with `pending_role` set", body = UserPage),
+        (status = 403, description = "Neither a supervisor nor an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/role-grants")]
+pub async fn list_pending_grants(
+    principal: Principal,
+    q: web::Query<PageQuery>,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    principal.require_role(&[Role::Supervisor, Role::Admin])?;
+    let limit = q.limit()?;
+    let codec = state.cursor_codec().await?;
+    let after = decode_cursor::<Uuid>(&codec, GRANTS_CURSOR_KIND, q.cursor.as_deref())?;
+    let mut conn = state.db.acquire().await?;
+    let rows = store::list_pending_grants(&mut conn, after, limit + 1).await?;
+    let (users, next_cursor) = finish_page(rows, limit, &codec, GRANTS_CURSOR_KIND, |u| u.id);
+    Ok(HttpResponse::Ok().json(UserPage {
+        items: users.into_iter().map(Into::into).collect(),
+        next_cursor,
+    }))
+}
+
+/// Approve or reject a pending role grant (supervisors).
+///
+/// Granting `supervisor` takes two people: an admin asks (creating the user, or PATCHing
+/// the role), and an active supervisor who is neither the requester nor the grantee
+/// decides. Approval gives the role (and activates an account created for the grant);
+/// rejection withdraws the request and needs a `reason`. Both are audited.
+#[utoipa::path(
+    operation_id = "decide_role_grant",
+    tag = "users",
+    security(("bearer" = [])),
+    request_body = RoleApproval,
+    params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first response is replayed for 24 h")),
+    responses(
+        (status = 200, description = "Decided; the user as it is now", body = UserOut, headers(("ETag" = String))),
+        (status = 403, description = "Not a supervisor", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "No grant pending, the caller requested it or would receive it, or Idempotency-Key in flight", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/users/{id}/role-approval")]
+pub async fn decide_role_grant(
+    req: HttpRequest,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: JsonBody<RoleApproval>,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let supervisor = principal.require_role(&[Role::Supervisor])?;
+    let b = &body.value;
+    let reason = match (&b.reason, b.decision) {
+        (Some(r), _) => Some(casework_domain::text::free("reason", r, 1000)?),
+        (None, Decision::Reject) => {
+            return Err(ApiError::field("reason", "required", "say why the grant is rejected"));
+        }
+        (None, Decision::Approve) => None,
+    };
+    let mut work = match idempotency::begin(&state, &req, &principal, &body.raw).await? {
+        Begun::Replay(res) => return Ok(res),
+        Begun::Work(w) => w,
+    };
+    let tx = &mut *work.tx;
+    let now = state.clock.ts();
+    let decision = match b.decision {
+        Decision::Approve => store::GrantDecision::Approve,
+        Decision::Reject => store::GrantDecision::Reject,
+    };
+    let (user, pending) = store::decide_role_grant(tx, *id, supervisor, decision, now).await?;
+    let action = match b.decision {
+        Decision::Approve => "user.role_grant.approve",
+        Decision::Reject => "user.role_grant.reject",
+    };
+    audit::record(
+        tx,
+        &principal.key(),
+        action,
+        &format!("user:{}", user.id),
+        serde_json::json!({
+            "role": pending.role,
+            "requested_by": pending.requested_by,
+            "requested_at": pending.requested_at.get(),
+            "reason": reason,
+        }),
+        now,
+    )
+    .await?;
+    let headers = [("ETag", etag(user.version))];
+    work.finish(StatusCode::OK, &headers, &UserOut::from(user), None, &state.clock)
+        .await
 }

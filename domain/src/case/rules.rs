@@ -113,13 +113,13 @@ impl NewClient {
     /// Every rule of the client record, all reported at once (fields prefixed `client.`).
     fn parse_into(self, v: &mut Validation) -> Option<Client> {
         let name = label(v, "client.name", self.name.as_deref());
-        let preferred_name = v.optional_text(
+        let preferred_name = v.optional_label(
             "client.preferred_name",
             self.preferred_name.as_deref(),
             Label::MAX_CHARS,
         );
-        let pronouns = v.optional_text("client.pronouns", self.pronouns.as_deref(), TAG_MAX_CHARS);
-        let interpreter_language = v.optional_text(
+        let pronouns = v.optional_label("client.pronouns", self.pronouns.as_deref(), TAG_MAX_CHARS);
+        let interpreter_language = v.optional_label(
             "client.interpreter_language",
             self.interpreter_language.as_deref(),
             TAG_MAX_CHARS,
@@ -406,7 +406,7 @@ impl NewEvidence {
 /// Optional short text where an empty value means "not recorded".
 fn short_or_none(v: &mut Validation, field: &str, value: Option<&str>) -> Option<String> {
     let s = value.map(str::trim).filter(|s| !s.is_empty())?;
-    v.optional_text(field, Some(s), SHORT_TEXT_MAX_CHARS)
+    v.optional_label(field, Some(s), SHORT_TEXT_MAX_CHARS)
 }
 
 impl CaseAssignment {

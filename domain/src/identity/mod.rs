@@ -3,4 +3,6 @@
 pub mod store;
 pub mod types;
 
-pub use types::{ApiClient, Email, Label, NewUser, Password, Role, Scope, User, UserPatch};
+pub use types::{
+    ApiClient, Email, Label, NewUser, Password, PendingRole, Role, Scope, User, UserPatch, needs_approval,
+};

@@ -3,20 +3,37 @@
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::types::{ApiClient, NewUser, Role, Scope, User, UserPatch, parse_scopes};
+use super::types::{ApiClient, NewUser, PendingRole, Role, Scope, User, UserPatch, needs_approval, parse_scopes};
 use crate::{
     crypto,
     error::{DomainError, FieldError, is_constraint},
     timestamp::Ts,
 };
 
-/// How many failed sign-ins in a row lock an account, and for how long.
+/// How many failed sign-ins in a row from one address lock that address out of an
+/// account, and for how long.
 pub const LOCKOUT_THRESHOLD: i32 = 5;
+/// How many failed sign-ins from any addresses lock the account for everyone (for the
+/// same time): a guesser spread over many addresses.
+pub const ACCOUNT_LOCKOUT_THRESHOLD: i32 = 20;
 pub const LOCKOUT_MINUTES: i64 = 15;
 
 fn role_of(s: &str) -> Role {
     // The CHECK constraint admits only known roles; a stray value gets the least power.
     s.parse().unwrap_or(Role::Caseworker)
+}
+
+fn pending_of(role: Option<&str>, by: Option<Uuid>, at: Option<Ts>, activates: bool) -> Option<PendingRole> {
+    // The CHECK constraint keeps the three columns set or unset together.
+    match (role.and_then(|r| r.parse().ok()), by, at) {
+        (Some(role), Some(requested_by), Some(requested_at)) => Some(PendingRole {
+            role,
+            requested_by,
+            requested_at,
+            activates,
+        }),
+        _ => None,
+    }
 }
 
 macro_rules! user_from_row {
@@ -27,6 +44,12 @@ macro_rules! user_from_row {
             display_name: $r.display_name,
             role: role_of(&$r.role),
             active: $r.active,
+            pending_role: pending_of(
+                $r.pending_role.as_deref(),
+                $r.pending_role_requested_by,
+                $r.pending_role_requested_at,
+                $r.pending_role_activates,
+            ),
             version: $r.version,
             created_at: $r.created_at,
             updated_at: $r.updated_at,
@@ -44,7 +67,8 @@ pub async fn insert_user(conn: &mut PgConnection, new: &NewUser, now: Ts) -> Res
     let r = sqlx::query!(
         r#"INSERT INTO users (id, email, display_name, role, password_hash, created_at, updated_at)
            VALUES ($1, $2, $3, $4, $5, $6, $6)
-           RETURNING id, email, display_name, role, active, version, created_at, updated_at"#,
+           RETURNING id, email, display_name, role, active, version, created_at, updated_at,
+                  pending_role, pending_role_requested_by, pending_role_requested_at, pending_role_activates"#,
         Uuid::now_v7(),
         new.email.as_str(),
         new.display_name.as_str(),
@@ -64,11 +88,34 @@ pub async fn insert_user(conn: &mut PgConnection, new: &NewUser, now: Ts) -> Res
     Ok(user_from_row!(r))
 }
 
+/// Creates a user with its role in effect at once, outside the API: the server's command
+/// line (`casework-api create-user`), the bootstrap admin, and test set-up. This is how
+/// an installation gets its first supervisor, which the API cannot create alone. Audited
+/// as `user.create` by `actor` (e.g. `cli`).
+///
+/// # Errors
+/// `Conflict` for a duplicate email; `Db` otherwise.
+pub async fn provision_user(conn: &mut PgConnection, new: &NewUser, actor: &str, now: Ts) -> Result<User, DomainError> {
+    let user = insert_user(conn, new, now).await?;
+    crate::audit::record(
+        conn,
+        actor,
+        "user.create",
+        &format!("user:{}", user.id),
+        serde_json::json!({"role": user.role, "via": actor}),
+        now,
+    )
+    .await?;
+    Ok(user)
+}
+
 /// # Errors
 /// Database errors only.
 pub async fn get_user(conn: &mut PgConnection, id: Uuid) -> Result<Option<User>, sqlx::Error> {
     let r = sqlx::query!(
-        "SELECT id, email, display_name, role, active, version, created_at, updated_at FROM users WHERE id = $1",
+        r#"SELECT id, email, display_name, role, active, version, created_at, updated_at,
+                  pending_role, pending_role_requested_by, pending_role_requested_at, pending_role_activates
+           FROM users WHERE id = $1"#,
         id
     )
     .fetch_optional(conn)
@@ -82,7 +129,8 @@ pub async fn get_user(conn: &mut PgConnection, id: Uuid) -> Result<Option<User>,
 /// Database errors only.
 pub async fn list_users(conn: &mut PgConnection, after: Option<Uuid>, limit: i64) -> Result<Vec<User>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"SELECT id, email, display_name, role, active, version, created_at, updated_at
+        r#"SELECT id, email, display_name, role, active, version, created_at, updated_at,
+                  pending_role, pending_role_requested_by, pending_role_requested_at, pending_role_activates
            FROM users WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2"#,
         after,
         limit
@@ -92,8 +140,123 @@ pub async fn list_users(conn: &mut PgConnection, after: Option<Uuid>, limit: i64
     Ok(rows.into_iter().map(|r| user_from_row!(r)).collect())
 }
 
-/// Applies an admin's changes when `expected_version` is still current. Deactivation
-/// revokes the user's refresh tokens in the same transaction.
+/// Creates a user as an admin asked. A role that needs a second person's approval
+/// ([`needs_approval`]) is not granted: the account is created inactive, as a caseworker,
+/// with the role pending, and becomes active with that role only when a supervisor
+/// approves ([`decide_role_grant`]).
+///
+/// # Errors
+/// `Conflict` for a duplicate email; `Db` otherwise.
+pub async fn request_user(
+    conn: &mut PgConnection,
+    new: &NewUser,
+    requested_by: Uuid,
+    now: Ts,
+) -> Result<User, DomainError> {
+    if !needs_approval(new.role) {
+        return insert_user(conn, new, now).await;
+    }
+    let hash = crypto::hash_password(new.password.expose());
+    let r = sqlx::query!(
+        r#"INSERT INTO users (id, email, display_name, role, password_hash, active, created_at, updated_at,
+                              pending_role, pending_role_requested_by, pending_role_requested_at,
+                              pending_role_activates)
+           VALUES ($1, $2, $3, 'caseworker', $4, false, $5, $5, $6, $7, $5, true)
+           RETURNING id, email, display_name, role, active, version, created_at, updated_at,
+                  pending_role, pending_role_requested_by, pending_role_requested_at, pending_role_activates"#,
+        Uuid::now_v7(),
+        new.email.as_str(),
+        new.display_name.as_str(),
+        hash,
+        now,
+        new.role.as_str(),
+        requested_by,
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| {
+        if is_constraint(&e, "users_email_key") {
+            DomainError::Conflict("a user with this email already exists".into())
+        } else {
+            e.into()
+        }
+    })?;
+    Ok(user_from_row!(r))
+}
+
+async fn user_for_update(conn: &mut PgConnection, id: Uuid) -> Result<Option<User>, sqlx::Error> {
+    let r = sqlx::query!(
+        r#"SELECT id, email, display_name, role, active, version, created_at, updated_at,
+                  pending_role, pending_role_requested_by, pending_role_requested_at, pending_role_activates
+           FROM users WHERE id = $1 FOR UPDATE"#,
+        id
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(r.map(|r| user_from_row!(r)))
+}
+
+async fn write_user(conn: &mut PgConnection, u: &User, now: Ts) -> Result<User, sqlx::Error> {
+    let pending = u.pending_role.as_ref();
+    let r = sqlx::query!(
+        r#"UPDATE users SET
+             display_name = $2, role = $3, active = $4,
+             pending_role = $5, pending_role_requested_by = $6, pending_role_requested_at = $7,
+             pending_role_activates = $8,
+             version = version + 1, updated_at = $9
+           WHERE id = $1
+           RETURNING id, email, display_name, role, active, version, created_at, updated_at,
+                  pending_role, pending_role_requested_by, pending_role_requested_at, pending_role_activates"#,
+        u.id,
+        u.display_name,
+        u.role.as_str(),
+        u.active,
+        pending.map(|p| p.role.as_str()),
+        pending.map(|p| p.requested_by),
+        pending.map(|p| p.requested_at),
+        pending.is_some_and(|p| p.activates),
+        now,
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(user_from_row!(r))
+}
+
+/// The result of an admin's change.
+#[derive(Debug)]
+pub struct Updated {
+    pub user: User,
+    /// The change asked for a role that now waits for a supervisor's approval.
+    pub grant_requested: bool,
+}
+
+/// Users with a pending role grant, ordered by id, after the given id (what a supervisor
+/// has to decide).
+///
+/// # Errors
+/// Database errors only.
+pub async fn list_pending_grants(
+    conn: &mut PgConnection,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<User>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT id, email, display_name, role, active, version, created_at, updated_at,
+                  pending_role, pending_role_requested_by, pending_role_requested_at, pending_role_activates
+           FROM users WHERE pending_role IS NOT NULL AND ($1::uuid IS NULL OR id > $1)
+           ORDER BY id LIMIT $2"#,
+        after,
+        limit
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| user_from_row!(r)).collect())
+}
+
+/// Applies an admin's changes when `expected_version` is still current. A role that needs
+/// approval becomes a pending grant requested by `actor` (the effective role stays); any
+/// other role applies at once and withdraws a pending grant. Deactivation revokes the
+/// user's refresh tokens in the same transaction.
 ///
 /// # Errors
 /// `NotFound`, `Stale` when the version moved on, `Db`.
@@ -102,38 +265,85 @@ pub async fn update_user(
     id: Uuid,
     patch: &UserPatch,
     expected_version: Option<i64>,
+    actor: Uuid,
     now: Ts,
-) -> Result<User, DomainError> {
-    let r = sqlx::query!(
-        r#"UPDATE users SET
-             display_name = COALESCE($2, display_name),
-             role = COALESCE($3, role),
-             active = COALESCE($4, active),
-             version = version + 1,
-             updated_at = $5
-           WHERE id = $1 AND ($6::bigint IS NULL OR version = $6)
-           RETURNING id, email, display_name, role, active, version, created_at, updated_at"#,
-        id,
-        patch.display_name.as_ref().map(|l| l.as_str()),
-        patch.role.map(Role::as_str),
-        patch.active,
-        now,
-        expected_version,
-    )
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(r) = r else {
-        return Err(if get_user(conn, id).await?.is_some() {
-            DomainError::Stale
-        } else {
-            DomainError::NotFound
-        });
-    };
-    let user = user_from_row!(r);
+) -> Result<Updated, DomainError> {
+    let mut u = user_for_update(conn, id).await?.ok_or(DomainError::NotFound)?;
+    if expected_version.is_some_and(|v| v != u.version) {
+        return Err(DomainError::Stale);
+    }
+    if let Some(name) = &patch.display_name {
+        name.as_str().clone_into(&mut u.display_name);
+    }
+    let mut grant_requested = false;
+    match patch.role {
+        Some(role) if needs_approval(role) && role != u.role => {
+            let activates = u.pending_role.as_ref().is_some_and(|p| p.activates);
+            u.pending_role = Some(PendingRole {
+                role,
+                requested_by: actor,
+                requested_at: now,
+                activates,
+            });
+            grant_requested = true;
+        }
+        Some(role) if !needs_approval(role) => {
+            u.role = role;
+            u.pending_role = None;
+        }
+        _ => {}
+    }
+    if let Some(active) = patch.active {
+        u.active = active;
+        // An admin decided about activation: approval must not overrule it.
+        if let Some(p) = &mut u.pending_role {
+            p.activates = false;
+        }
+    }
+    let user = write_user(conn, &u, now).await?;
     if !user.active {
         revoke_user_refresh_tokens(conn, id, now).await?;
     }
-    Ok(user)
+    Ok(Updated { user, grant_requested })
+}
+
+/// A supervisor's decision on a pending role grant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantDecision {
+    Approve,
+    Reject,
+}
+
+/// Approves or rejects the pending grant of `id`. Approval gives the role (and activates an
+/// account created for the grant); rejection withdraws it. The decider may be neither the
+/// requester nor the grantee: a grant always involves two people.
+///
+/// # Errors
+/// `NotFound`; `Conflict` when nothing is pending or the decider is the requester or the
+/// grantee; `Db`.
+pub async fn decide_role_grant(
+    conn: &mut PgConnection,
+    id: Uuid,
+    decider: Uuid,
+    decision: GrantDecision,
+    now: Ts,
+) -> Result<(User, PendingRole), DomainError> {
+    let mut u = user_for_update(conn, id).await?.ok_or(DomainError::NotFound)?;
+    let pending = u
+        .pending_role
+        .take()
+        .ok_or_else(|| DomainError::Conflict("no role grant is pending for this user".into()))?;
+    if pending.requested_by == decider || id == decider {
+        return Err(DomainError::Conflict(
+            "a role grant must be decided by someone other than its requester and its grantee".into(),
+        ));
+    }
+    if decision == GrantDecision::Approve {
+        u.role = pending.role;
+        u.active = u.active || pending.activates;
+    }
+    let user = write_user(conn, &u, now).await?;
+    Ok((user, pending))
 }
 
 /// What the password grant needs to know about an account.
@@ -152,6 +362,7 @@ pub struct LoginRecord {
 pub async fn login_record_for_update(conn: &mut PgConnection, email: &str) -> Result<Option<LoginRecord>, sqlx::Error> {
     let r = sqlx::query!(
         r#"SELECT id, email, display_name, role, active, version, created_at, updated_at,
+                  pending_role, pending_role_requested_by, pending_role_requested_at, pending_role_activates,
                   password_hash, locked_until
            FROM users WHERE lower(email) = lower($1) FOR UPDATE"#,
         email.trim()
@@ -165,19 +376,62 @@ pub async fn login_record_for_update(conn: &mut PgConnection, email: &str) -> Re
     }))
 }
 
-/// Counts a failed sign-in; the fifth in a row locks the account for 15 minutes.
+/// Until when `address` is locked out of the account, if it is now.
 ///
 /// # Errors
 /// Database errors only.
-pub async fn record_login_failure(conn: &mut PgConnection, id: Uuid, now: Ts) -> Result<(), sqlx::Error> {
+pub async fn address_locked_until(
+    conn: &mut PgConnection,
+    id: Uuid,
+    address: &str,
+    now: Ts,
+) -> Result<Option<Ts>, sqlx::Error> {
+    let until = sqlx::query_scalar!(
+        "SELECT locked_until FROM login_failures WHERE user_id = $1 AND address = $2 AND locked_until > $3",
+        id,
+        address,
+        now
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(until.flatten())
+}
+
+/// Counts a failed sign-in (or password-change attempt) from `address`: the fifth in a row
+/// locks that address out of the account for 15 minutes; the
+/// [`ACCOUNT_LOCKOUT_THRESHOLD`]th from any addresses locks the account for everyone.
+///
+/// # Errors
+/// Database errors only.
+pub async fn record_login_failure(
+    conn: &mut PgConnection,
+    id: Uuid,
+    address: &str,
+    now: Ts,
+) -> Result<(), sqlx::Error> {
     let lock_until = now.plus(jiff::SignedDuration::from_mins(LOCKOUT_MINUTES));
+    sqlx::query!(
+        r#"INSERT INTO login_failures AS f (user_id, address, failures, locked_until, updated_at)
+           VALUES ($1, $2, 1, NULL, $4)
+           ON CONFLICT (user_id, address) DO UPDATE SET
+             failures = CASE WHEN f.failures + 1 >= $3 THEN 0 ELSE f.failures + 1 END,
+             locked_until = CASE WHEN f.failures + 1 >= $3 THEN $5 ELSE f.locked_until END,
+             updated_at = $4"#,
+        id,
+        address,
+        LOCKOUT_THRESHOLD,
+        now,
+        lock_until,
+    )
+    .execute(&mut *conn)
+    .await?;
     sqlx::query!(
         r#"UPDATE users SET
              failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END,
              locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END
            WHERE id = $1"#,
         id,
-        LOCKOUT_THRESHOLD,
+        ACCOUNT_LOCKOUT_THRESHOLD,
         lock_until,
     )
     .execute(conn)
@@ -185,31 +439,60 @@ pub async fn record_login_failure(conn: &mut PgConnection, id: Uuid, now: Ts) ->
     Ok(())
 }
 
-/// Clears the failure count after a successful sign-in.
+/// Clears the failure counts after a successful sign-in from `address`.
 ///
 /// # Errors
 /// Database errors only.
-pub async fn record_login_success(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
+pub async fn record_login_success(conn: &mut PgConnection, id: Uuid, address: &str) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
         id
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "DELETE FROM login_failures WHERE user_id = $1 AND address = $2",
+        id,
+        address
     )
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// Current password hash of an active user.
+/// Forgets per-address failure counts untouched for a day whose lock (if any) has ended,
+/// so the table does not grow with every address that ever mistyped.
 ///
 /// # Errors
 /// Database errors only.
-pub async fn password_hash(conn: &mut PgConnection, id: Uuid) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar!(
-        "SELECT password_hash FROM users WHERE id = $1 AND active FOR UPDATE",
+pub async fn purge_stale_login_failures(conn: &mut PgConnection, now: Ts) -> Result<u64, sqlx::Error> {
+    let cutoff = now.plus(-jiff::SignedDuration::from_hours(24));
+    Ok(sqlx::query!(
+        "DELETE FROM login_failures WHERE updated_at < $1 AND (locked_until IS NULL OR locked_until <= $2)",
+        cutoff,
+        now
+    )
+    .execute(conn)
+    .await?
+    .rows_affected())
+}
+
+/// What a password change checks, with the user's row locked: the current hash and the
+/// account-wide lock, if any. `None` for an inactive or unknown user.
+///
+/// # Errors
+/// Database errors only.
+pub async fn password_record_for_update(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> Result<Option<(String, Option<Ts>)>, sqlx::Error> {
+    let r = sqlx::query!(
+        "SELECT password_hash, locked_until FROM users WHERE id = $1 AND active FOR UPDATE",
         id
     )
     .fetch_optional(conn)
-    .await
+    .await?;
+    Ok(r.map(|r| (r.password_hash, r.locked_until)))
 }
 
 /// Replaces a password and ends every refresh-token family of the user.

@@ -118,7 +118,14 @@ impl Email {
             return Err(bad());
         }
         let (local, domain) = s.split_once('@').ok_or_else(bad)?;
-        let ok_chars = |p: &str| !p.is_empty() && p.chars().all(|c| !c.is_whitespace() && !c.is_control() && c != '@');
+        if s.chars().any(crate::text::refused_in_label) {
+            return Err(FieldError::new(
+                field,
+                crate::text::CONTROL_CHARACTER,
+                "must not contain control characters or bidirectional overrides",
+            ));
+        }
+        let ok_chars = |p: &str| !p.is_empty() && p.chars().all(|c| !c.is_whitespace() && c != '@');
         let domain_ok = ok_chars(domain)
             && domain.contains('.')
             && !domain.starts_with('.')
@@ -179,7 +186,7 @@ impl fmt::Debug for Password {
 }
 
 /// A short human label (display names, client names): 1–200 characters after trimming,
-/// no control characters.
+/// no control characters, line breaks or bidi overrides.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Label(String);
 
@@ -187,27 +194,10 @@ impl Label {
     pub const MAX_CHARS: usize = 200;
 
     /// # Errors
-    /// When empty, too long, or containing control characters.
+    /// When empty, too long, or containing control or bidi characters
+    /// ([`crate::text::label`]).
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
-        let s = raw.trim();
-        if s.is_empty() {
-            return Err(FieldError::new(field, "required", "must not be empty"));
-        }
-        if s.chars().count() > Self::MAX_CHARS {
-            return Err(FieldError::new(
-                field,
-                "too_long",
-                format!("must be at most {} characters", Self::MAX_CHARS),
-            ));
-        }
-        if s.chars().any(char::is_control) {
-            return Err(FieldError::new(
-                field,
-                "invalid_characters",
-                "must not contain control characters",
-            ));
-        }
-        Ok(Label(s.to_owned()))
+        crate::text::label(field, raw, Self::MAX_CHARS).map(Label)
     }
 
     #[must_use]
@@ -222,11 +212,31 @@ pub struct User {
     pub id: Uuid,
     pub email: String,
     pub display_name: String,
+    /// The effective role.
     pub role: Role,
     pub active: bool,
+    /// A role grant waiting for a supervisor's approval (only `supervisor` needs one).
+    pub pending_role: Option<PendingRole>,
     pub version: i64,
     pub created_at: Ts,
     pub updated_at: Ts,
+}
+
+/// A role an admin asked for, not yet in effect (contract §2: granting `supervisor` takes
+/// two people).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingRole {
+    pub role: Role,
+    pub requested_by: Uuid,
+    pub requested_at: Ts,
+    /// The account was created for this grant and becomes active when it is approved.
+    pub activates: bool,
+}
+
+/// Whether granting `role` needs a second person's approval.
+#[must_use]
+pub fn needs_approval(role: Role) -> bool {
+    role == Role::Supervisor
 }
 
 /// An integration client (never its secret hash).
@@ -266,6 +276,11 @@ mod tests {
         for ok in ["a@b.co", "first.last+tag@example.org", " x@y.ca "] {
             assert!(Email::parse("email", ok).is_ok(), "{ok}");
         }
+        assert_eq!(
+            Email::parse("email", "a\u{0}@b.co").unwrap_err().code,
+            "control_character"
+        );
+        assert!(Email::parse("email", "a\u{202E}@b.co").is_err());
         for bad in [
             "", "a", "a@b", "@b.co", "a@.co", "a@b..co", "a b@c.co", "a@b.co.", "a@@b.co", "a@b_c.co",
         ] {
@@ -287,7 +302,9 @@ mod tests {
     #[test]
     fn labels() {
         assert_eq!(Label::parse("n", "  ").unwrap_err().code, "required");
-        assert_eq!(Label::parse("n", "a\u{0007}b").unwrap_err().code, "invalid_characters");
+        assert_eq!(Label::parse("n", "a\u{0007}b").unwrap_err().code, "control_character");
+        assert_eq!(Label::parse("n", "a\u{202E}b").unwrap_err().code, "control_character");
+        assert_eq!(Label::parse("n", "a\nb").unwrap_err().code, "control_character");
         assert_eq!(Label::parse("n", " Ana ").unwrap().as_str(), "Ana");
     }
 

@@ -452,10 +452,7 @@ pub type PlatformOutcomes = (Vec<(TakedownStatus, u32)>, Vec<(jiff::Timestamp, j
 /// A platform's requests by status, and the `(submitted_at, resolved_at)` of those removed
 /// (the scorecard), computed by the database.
 #[tracing::instrument(skip_all, fields(platform.id = %platform_id))]
-pub async fn platform_outcomes(
-    conn: &mut PgConnection,
-    platform_id: Uuid,
-) -> Result<PlatformOutcomes, sqlx::Error> {
+pub async fn platform_outcomes(conn: &mut PgConnection, platform_id: Uuid) -> Result<PlatformOutcomes, sqlx::Error> {
     let counts = sqlx::query!(
         r#"SELECT status, count(*) AS "n!" FROM takedown_requests WHERE platform_id = $1 GROUP BY status"#,
         platform_id
