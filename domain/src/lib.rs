@@ -15,6 +15,7 @@ pub mod identity;
 pub mod input;
 pub mod jobs;
 pub mod keys;
+pub mod penalty;
 pub mod runtime;
 pub mod secrets;
 pub mod timestamp;
