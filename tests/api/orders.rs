@@ -496,3 +496,85 @@ async fn the_law_table_is_readable_by_staff() {
     assert!(qc_cap["value"].is_null(), "Quebec has no cap");
     problem(app.get("/v1/legal-parameters?on=soon", &cw).await, 422).await;
 }
+
+/// Every claim and order item path in the served spec, from a caseworker who does not see
+/// the case, with everything else wrong too (query, headers, body): 404, never a hint.
+#[tokio::test]
+async fn every_claim_and_order_path_is_404_to_an_outsider_whatever_else_is_wrong() {
+    let app = TestApp::spawn().await;
+    let (_, _, owner) = app.staff("caseworker").await;
+    let (_, _, outsider) = app.staff("caseworker").await;
+    let case = app.create_adult_case(&owner).await;
+    let (claim, order) = app.granted_order(&owner, &case).await;
+    let spec: Value = app.get("/openapi.json", &owner).await.json().await.unwrap();
+    let mut n = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        let id = if path.starts_with("/v1/claims/{id}") {
+            s(&claim["id"])
+        } else if path.starts_with("/v1/orders/{id}") {
+            s(&order["id"])
+        } else {
+            continue;
+        };
+        let concrete = path
+            .replace("{id}", id)
+            .replace("{binding_id}", s(&order["bindings"][0]["id"]));
+        for method in item.as_object().unwrap().keys() {
+            let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let mut req = app
+                .client
+                .request(m.clone(), app.url(&format!("{concrete}?as_of=yesterday&limit=abc")))
+                .bearer_auth(&outsider)
+                .header("Idempotency-Key", "  ")
+                .header("If-Match", "not-a-tag");
+            if m == reqwest::Method::POST {
+                req = req.json(&json!({"unknown_field": [1, 2, 3]}));
+            }
+            problem(req.send().await.unwrap(), 404).await;
+            n += 1;
+        }
+    }
+    assert_eq!(
+        n, 6,
+        "claim get and transition; order get, service, compliance, exposure"
+    );
+}
+
+#[tokio::test]
+async fn a_replayed_key_is_answered_only_to_someone_who_still_sees_the_case() {
+    let app = TestApp::spawn().await;
+    let (_, _, cw) = app.staff("caseworker").await;
+    let (other_id, _, _) = app.staff("caseworker").await;
+    let (_, _, supervisor) = app.staff("supervisor").await;
+    let case = app.create_adult_case(&cw).await;
+    let keyed = |path: &str, key: &str, body: &Value| {
+        app.client
+            .post(app.url(path))
+            .bearer_auth(&cw)
+            .header("Idempotency-Key", key)
+            .json(body)
+            .send()
+    };
+    let body = crt_claim(&case);
+    let first = TestApp::expect(
+        keyed("/v1/claims", "claim-1", &body).await.unwrap(),
+        StatusCode::CREATED,
+    )
+    .await;
+    let again = keyed("/v1/claims", "claim-1", &body).await.unwrap();
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(TestApp::expect(again, StatusCode::CREATED).await["id"], first["id"]);
+    let list: Value = app
+        .get(&format!("/v1/claims?case_id={case}"), &cw)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "one claim, not two");
+    // Taken off the case: the replay is 404.
+    let res = app
+        .assign_case(&supervisor, &case, &json!({"primary": other_id, "collaborators": []}))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    problem(keyed("/v1/claims", "claim-1", &body).await.unwrap(), 404).await;
+}
