@@ -2,7 +2,8 @@
 //! clock; the caller passes the parameters (see [`store`]) and the instant.
 //!
 //! Days non-compliant are every started 24-hour period from `comply_by` to `as_of`, or to the
-//! moment compliance was recorded when that is earlier. The daily amount and the cap are the
+//! moment compliance was recorded when that is earlier; a respondent the order was never
+//! served on is not in breach (0 days). The daily amount and the cap are the
 //! ones in force on the day of the breach (`comply_by`, office date): a penalty is governed by
 //! the law at the time of the breach. `max_exposure = min(days × daily, cap)`, no cap → no
 //! minimum taken.
@@ -83,6 +84,8 @@ pub struct BindingFacts {
     pub comply_by: Timestamp,
     /// When compliance was recorded, if it was.
     pub complied_at: Option<Timestamp>,
+    /// Whether the order was served on the respondent: one never served is not in breach.
+    pub served: bool,
     /// Quebec only: a repeat offence doubles the daily range.
     pub repeat_offence: bool,
 }
@@ -144,7 +147,11 @@ fn kind_key(j: PenaltyJurisdiction, k: RespondentKind) -> &'static str {
 /// `MissingParameter` when the law table has no daily maximum or cap row in force on the
 /// day of the breach (a cap row whose value is `null` means "no cap" and is fine).
 pub fn exposure(params: &LegalParameters, f: &BindingFacts, as_of: Timestamp) -> Result<Exposure, MissingParameter> {
-    let until = f.complied_at.map_or(as_of, |c| c.min(as_of));
+    let until = match (f.served, f.complied_at) {
+        (false, _) => f.comply_by,
+        (true, Some(c)) => c.min(as_of),
+        (true, None) => as_of,
+    };
     let days = days_non_compliant(f.comply_by, until);
     let date = calendar::local_date(f.comply_by);
     let mut used = Vec::new();
@@ -246,6 +253,7 @@ mod tests {
             respondent_kind: k,
             comply_by: t(COMPLY_BY),
             complied_at: None,
+            served: true,
             repeat_offence: false,
         }
     }
@@ -296,6 +304,14 @@ mod tests {
             assert_eq!(e.cap_cents, *cap, "row {i}: cap");
             assert_eq!(e.max_exposure_cents, *max, "row {i}: exposure");
         }
+    }
+
+    #[test]
+    fn a_respondent_never_served_is_not_in_breach() {
+        let mut f = facts(PenaltyJurisdiction::Bc, RespondentKind::InternetIntermediary);
+        f.served = false;
+        let e = exposure(&law(), &f, f.comply_by + days(10)).unwrap();
+        assert_eq!((e.days_non_compliant, e.max_exposure_cents), (0, 0));
     }
 
     #[test]

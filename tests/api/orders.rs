@@ -340,6 +340,11 @@ async fn the_worker_marks_served_bindings_non_compliant_once() {
         .await
         .unwrap();
     assert_eq!(timeline["items"][0]["actor"], "system:worker");
+    // The respondent never served is not in breach, so faces nothing.
+    let e = TestApp::expect(app.penalty_exposure(&cw, oid, None).await, StatusCode::OK).await;
+    assert_eq!(e["bindings"][0]["days_non_compliant"], 26);
+    assert_eq!(e["bindings"][1]["days_non_compliant"], 0);
+    assert_eq!(e["bindings"][1]["max_exposure_cents"], 0);
     // A late compliance still stops the count.
     let done = json!({"status": "complied"});
     let o = TestApp::expect(

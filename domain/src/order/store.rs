@@ -509,6 +509,7 @@ fn exposure_of(
         respondent_kind: b.respondent_kind,
         comply_by: b.comply_by.get(),
         complied_at: b.complied_at.map(Ts::get),
+        served: b.served_at.is_some(),
         repeat_offence: b.repeat_offence,
     };
     Ok(BindingExposure {

@@ -51,7 +51,7 @@ pub struct BindingExposure {
     pub respondent_kind: RespondentKind,
     pub repeat_offence: bool,
     /// Every started 24-hour period from `comply_by` to `as_of`, or to `complied_at` when
-    /// earlier.
+    /// earlier; 0 while the order was never served on the respondent.
     pub days_non_compliant: i64,
     /// Quebec: the lowest daily fine (doubled for a repeat offence); `null` in BC.
     pub daily_min_cents: Option<i64>,
@@ -79,7 +79,8 @@ pub struct PenaltyExposure {
 /// The maximum penalty each bound respondent faces, with the figures used.
 ///
 /// Per binding: the days non-compliant (every started 24-hour period from `comply_by` to
-/// `as_of`, or to the moment compliance was recorded if earlier), the maximum daily amount
+/// `as_of`, or to the moment compliance was recorded if earlier; none for a respondent the
+/// order was never served on), the maximum daily amount
 /// and cap in force on the day of the breach (see `GET /v1/legal-parameters`), and
 /// `max_exposure_cents = min(days × daily, cap)`. BC (B.C. Reg. 293/2023): individual
 /// CAD 500/day capped at 10,000; internet intermediary CAD 5,000/day capped at 100,000.
