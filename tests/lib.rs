@@ -3,6 +3,7 @@
 
 pub mod endpoints;
 pub mod fixtures;
+pub mod orders_endpoints;
 
 use std::sync::Once;
 

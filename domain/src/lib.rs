@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod calendar;
 pub mod case;
+pub mod claim;
 pub mod clock;
 pub mod crypto;
 pub mod cursor;
@@ -15,6 +16,8 @@ pub mod identity;
 pub mod input;
 pub mod jobs;
 pub mod keys;
+pub mod order;
+pub mod penalty;
 pub mod platform;
 pub mod runtime;
 pub mod secrets;

@@ -150,6 +150,9 @@ struct Callers {
     referral_id: String,
     platform_id: String,
     takedown_id: String,
+    claim_id: String,
+    order_id: String,
+    binding_id: String,
 }
 
 impl Callers {
@@ -205,6 +208,7 @@ impl Callers {
             .await;
         assert_eq!(res.status(), StatusCode::CREATED);
         let takedown: Value = res.json().await.unwrap();
+        let (claim, order) = app.granted_order(&caseworker, &case_id).await;
         Self {
             tokens: vec![("admin", admin), ("supervisor", supervisor), ("caseworker", caseworker)],
             case_id,
@@ -212,13 +216,20 @@ impl Callers {
             referral_id: referral["id"].as_str().unwrap().to_owned(),
             platform_id,
             takedown_id: takedown["id"].as_str().unwrap().to_owned(),
+            claim_id: claim["id"].as_str().unwrap().to_owned(),
+            order_id: order["id"].as_str().unwrap().to_owned(),
+            binding_id: order["bindings"][0]["id"].as_str().unwrap().to_owned(),
         }
     }
 
     /// Puts the ids we have into a body's top-level references (unless that field is the
     /// one under test), so requests get past "not found".
     fn fill_known(&self, doc: &mut Value) {
-        for (field, id) in [("case_id", &self.case_id), ("platform_id", &self.platform_id)] {
+        for (field, id) in [
+            ("case_id", &self.case_id),
+            ("platform_id", &self.platform_id),
+            ("claim_id", &self.claim_id),
+        ] {
             if let Some(v) = doc.get_mut(field)
                 && v.as_str() != Some(NUL)
             {
@@ -236,6 +247,9 @@ impl Callers {
                 "{id}" if path.starts_with("/v1/users/") => self.user_id.clone(),
                 "{id}" if path.starts_with("/v1/platforms/") => self.platform_id.clone(),
                 "{id}" if path.starts_with("/v1/takedown-requests/") => self.takedown_id.clone(),
+                "{id}" if path.starts_with("/v1/claims/") => self.claim_id.clone(),
+                "{id}" if path.starts_with("/v1/orders/") => self.order_id.clone(),
+                "{binding_id}" => self.binding_id.clone(),
                 "{referral_id}" => self.referral_id.clone(),
                 "{date}" => "2026-12-24".to_owned(),
                 s if s.starts_with('{') => uuid::Uuid::now_v7().to_string(),

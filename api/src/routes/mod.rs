@@ -5,8 +5,11 @@ pub mod api_clients;
 pub mod auth;
 pub mod calendar;
 pub mod cases;
+pub mod claims;
 pub mod health;
+pub mod legal_parameters;
 pub mod me;
+pub mod orders;
 pub mod platforms;
 pub mod signing_keys;
 pub mod takedowns;
@@ -66,5 +69,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(cases::consents::revoke)
         .service(cases::evidence::add)
         .service(cases::evidence::list)
-        .service(cases::timeline::list);
+        .service(cases::timeline::list)
+        .service(legal_parameters::list)
+        .service(claims::create)
+        .service(claims::list)
+        .service(claims::get)
+        .service(claims::transition)
+        .service(orders::order::create)
+        .service(orders::order::list)
+        .service(orders::order::get)
+        .service(orders::bindings::serve)
+        .service(orders::bindings::compliance)
+        .service(orders::exposure::get);
 }

@@ -1,0 +1,163 @@
+//! Service of an order on each bound respondent, and compliance checks. Both change the
+//! binding through the one binding table (`order::rules::BINDING_TRANSITIONS`).
+
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, post, web};
+use casework_domain::order::{
+    BindingStatus, NewCompliance, NewService,
+    rules::{BindingFacts, check_binding_move},
+    store::{self as orders, SeenOrder},
+};
+use uuid::Uuid;
+
+use super::OrderOut;
+use crate::{
+    auth::Principal,
+    error::{ApiError, ApiResult},
+    extract::{JsonBody, etag},
+    idempotency::{self, Work},
+    startup::AppState,
+};
+
+const PROBLEM: &str = "application/problem+json";
+
+/// A write to a binding of an order the caller sees.
+enum BindingWrite<T> {
+    Go { work: Work, seen: Box<SeenOrder>, body: T },
+    Replay(HttpResponse),
+}
+
+/// Starts a write to a binding in the cases' order: the order must be visible and hold the
+/// binding (404 before anything in the request is looked at), then the body must parse
+/// (`parse` sees the order), then the `Idempotency-Key` is claimed — so a replay is only
+/// answered to someone who still sees the case.
+async fn binding_write<B, T>(
+    state: &AppState,
+    req: &HttpRequest,
+    principal: &Principal,
+    (order_id, binding_id): (Uuid, Uuid),
+    body: Result<JsonBody<B>, ApiError>,
+    parse: impl FnOnce(B, &SeenOrder) -> Result<T, ApiError>,
+) -> ApiResult<BindingWrite<T>> {
+    let mut work = idempotency::open(state).await?;
+    let seen = orders::visible_for_update(&mut work.tx, principal.visibility(), order_id).await?;
+    if seen.order.binding(binding_id).is_none() {
+        return Err(ApiError::NotFound);
+    }
+    let body = body?;
+    let value = parse(body.value, &seen)?;
+    if let Some(replay) = work.claim(req, principal, &body.raw, &state.clock).await? {
+        return Ok(BindingWrite::Replay(replay));
+    }
+    Ok(BindingWrite::Go {
+        work,
+        seen: Box::new(seen),
+        body: value,
+    })
+}
+
+async fn finish(work: Work, order: casework_domain::order::Order, state: &AppState) -> ApiResult<HttpResponse> {
+    work.finish(
+        StatusCode::OK,
+        &[("ETag", etag(order.version))],
+        &OrderOut::from(order),
+        None,
+        &state.clock,
+    )
+    .await
+}
+
+/// Record that the order was served on the bound respondent.
+///
+/// Serving discloses case information to the respondent, so the case needs an active
+/// consent with scope `respondent_contact` or `crt` (for any party, this respondent or its
+/// platform); otherwise 409 with `unmet: ["respondent_contact_consent_required"]`. Only a
+/// `pending_service` binding is served (409 otherwise). `served_at` (default now) is
+/// neither in the future nor before the order was issued.
+#[utoipa::path(
+    operation_id = "serve_order_binding", tag = "orders", security(("bearer" = [])), request_body = NewService,
+    params(("id" = Uuid, Path), ("binding_id" = Uuid, Path), crate::openapi::IdempotencyKey),
+    responses(
+        (status = 200, description = "Served; the order", body = OrderOut, headers(("ETag" = String))),
+        (status = 404, description = "No such order or binding, or not yours to see", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 409, description = "Already served, or no consent to contact the respondent (`unmet`), or Idempotency-Key in flight", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 422, description = "Invalid fields (all listed), or Idempotency-Key malformed or reused with another body", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[post("/v1/orders/{id}/bindings/{binding_id}/service")]
+pub async fn serve(
+    req: HttpRequest,
+    principal: Principal,
+    path: web::Path<(Uuid, Uuid)>,
+    body: Result<JsonBody<NewService>, ApiError>,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let (order_id, binding_id) = path.into_inner();
+    let now = state.clock.now();
+    let write = binding_write(&state, &req, &principal, (order_id, binding_id), body, |b, seen| {
+        Ok(b.parse(now, &seen.order)?)
+    })
+    .await?;
+    let (mut work, seen, entry) = match write {
+        BindingWrite::Replay(res) => return Ok(res),
+        BindingWrite::Go { work, seen, body } => (work, seen, body),
+    };
+    let binding = seen.order.binding(binding_id).ok_or(ApiError::NotFound)?;
+    let consent = orders::consent_to_serve(&mut work.tx, seen.order.case_id, binding, entry.served_at).await?;
+    let facts = BindingFacts {
+        consent_to_serve: consent,
+        at: entry.served_at,
+        comply_by: binding.comply_by,
+    };
+    check_binding_move(binding.status, BindingStatus::Served, facts)?;
+    let order = orders::serve(&mut work.tx, &seen, binding, &entry, state.clock.ts()).await?;
+    finish(work, order, &state).await
+}
+
+/// Record a compliance check on the bound respondent.
+///
+/// `complied` with `geofenced_only: true` is refused (422): blocking the images only for
+/// viewers in Canada is not compliance (CRT decision against X Corp). Compliance is
+/// recorded only once the order was served (409 before); `served → complied |
+/// non_compliant`, `non_compliant → complied`; `non_compliant` only once `comply_by` has
+/// passed (409 `comply_by_not_reached`). `checked_at` (default now) is neither in the
+/// future nor before service; for `complied` it becomes the binding's `complied_at`, which
+/// stops the penalty count.
+#[utoipa::path(
+    operation_id = "record_order_compliance", tag = "orders", security(("bearer" = [])), request_body = NewCompliance,
+    params(("id" = Uuid, Path), ("binding_id" = Uuid, Path), crate::openapi::IdempotencyKey),
+    responses(
+        (status = 200, description = "Recorded; the order", body = OrderOut, headers(("ETag" = String))),
+        (status = 404, description = "No such order or binding, or not yours to see", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 409, description = "Not served yet, no such move from the binding's status, guards unmet (`unmet`), or Idempotency-Key in flight", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 422, description = "Invalid fields (all listed), or Idempotency-Key malformed or reused with another body", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[post("/v1/orders/{id}/bindings/{binding_id}/compliance")]
+pub async fn compliance(
+    req: HttpRequest,
+    principal: Principal,
+    path: web::Path<(Uuid, Uuid)>,
+    body: Result<JsonBody<NewCompliance>, ApiError>,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let (order_id, binding_id) = path.into_inner();
+    let now = state.clock.now();
+    let write = binding_write(&state, &req, &principal, (order_id, binding_id), body, |b, seen| {
+        let binding = seen.order.binding(binding_id).ok_or(ApiError::NotFound)?;
+        Ok(b.parse(now, binding)?)
+    })
+    .await?;
+    let (mut work, seen, entry) = match write {
+        BindingWrite::Replay(res) => return Ok(res),
+        BindingWrite::Go { work, seen, body } => (work, seen, body),
+    };
+    let binding = seen.order.binding(binding_id).ok_or(ApiError::NotFound)?;
+    let facts = BindingFacts {
+        consent_to_serve: true,
+        at: entry.checked_at,
+        comply_by: binding.comply_by,
+    };
+    check_binding_move(binding.status, entry.status.binding_status(), facts)?;
+    let order = orders::record_compliance(&mut work.tx, &seen, binding, &entry, state.clock.ts()).await?;
+    finish(work, order, &state).await
+}

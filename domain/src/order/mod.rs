@@ -1,0 +1,15 @@
+//! Orders (contract §6): what the tribunal ordered on a granted claim, who is bound by it,
+//! by when, and where each respondent stands (served, complied, non-compliant). Visible
+//! exactly to those who see the claim's case.
+//!
+//! `input` holds what callers send, `rules` how it is parsed and the binding state machine,
+//! `types` what an order is, `store` the SQL (including what the worker calls:
+//! [`store::due_bindings`], [`store::mark_non_compliant`], [`store::binding_exposure`]).
+
+pub mod input;
+pub mod rules;
+pub mod store;
+pub mod types;
+
+pub use input::*;
+pub use types::*;

@@ -1,0 +1,659 @@
+//! SQL for orders and their bindings. Every read by a caller goes through the case's
+//! visibility rule (`case_visible` on the order's case); the worker's functions at the end
+//! act on one binding by id and need no caller.
+
+use jiff::Timestamp;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::types::{
+    Binding, BindingStatus, ComplianceEntry, Order, OrderDraft, OrderTerm, ServiceChannel, ServiceEntry,
+};
+use crate::{
+    case::{
+        Actor, Visibility, protect,
+        store::{actor, add_event},
+    },
+    claim::{Claim, Forum, RelatedBinding, rules::NamedBinding},
+    enums::from_column,
+    error::DomainError,
+    penalty::{self, BindingFacts, Exposure, LegalParameters, MissingParameter, PenaltyJurisdiction, RespondentKind},
+    timestamp::Ts,
+};
+
+/// Who the worker acts as in the timeline.
+pub const WORKER_ACTOR: &str = "system:worker";
+
+struct OrderRow {
+    id: Uuid,
+    case_id: Uuid,
+    claim_id: Uuid,
+    forum: String,
+    order_reference: String,
+    issued_at: Ts,
+    terms: Vec<String>,
+    publication_ban: bool,
+    created_by: Uuid,
+    created_at: Ts,
+    updated_at: Ts,
+    version: i64,
+}
+
+struct BindingRow {
+    id: Uuid,
+    order_id: Uuid,
+    respondent_id: Uuid,
+    respondent_kind: String,
+    name_sealed: Vec<u8>,
+    platform_id: Option<Uuid>,
+    comply_by: Ts,
+    status: String,
+    repeat_offence: bool,
+    served_at: Option<Ts>,
+    service_channel: Option<String>,
+    complied_at: Option<Ts>,
+    non_compliant_at: Option<Ts>,
+    updated_at: Ts,
+}
+
+impl BindingRow {
+    fn into_binding(self) -> Result<Binding, sqlx::Error> {
+        Ok(Binding {
+            id: self.id,
+            order_id: self.order_id,
+            respondent_id: self.respondent_id,
+            respondent_kind: from_column("claim_respondents.kind", &self.respondent_kind)?,
+            respondent_name: protect::open(&self.name_sealed)?,
+            respondent_platform_id: self.platform_id,
+            comply_by: self.comply_by,
+            status: from_column("order_bindings.status", &self.status)?,
+            repeat_offence: self.repeat_offence,
+            served_at: self.served_at,
+            service_channel: self
+                .service_channel
+                .as_deref()
+                .map(|c| from_column::<ServiceChannel>("order_bindings.service_channel", c))
+                .transpose()?,
+            complied_at: self.complied_at,
+            non_compliant_at: self.non_compliant_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+/// The one place that reads order rows: the orders among `ids` whose case `vis` sees,
+/// newest first, with their bindings.
+async fn read(conn: &mut PgConnection, vis: Visibility, ids: &[Uuid]) -> Result<Vec<Order>, sqlx::Error> {
+    if vis == Visibility::Nothing || ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (all, viewer) = vis.sql_params();
+    let rows = sqlx::query_as!(
+        OrderRow,
+        r#"SELECT o.id, o.case_id, o.claim_id, cl.forum, o.order_reference, o.issued_at, o.terms, o.publication_ban,
+                  o.created_by, o.created_at, o.updated_at, o.version
+           FROM orders o JOIN claims cl ON cl.id = o.claim_id
+           WHERE o.id = ANY($1) AND case_visible(o.case_id, $2, $3)
+           ORDER BY o.id DESC"#,
+        ids,
+        all,
+        viewer
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let order_ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let bindings = sqlx::query_as!(
+        BindingRow,
+        r#"SELECT b.id, b.order_id, b.respondent_id, r.kind AS respondent_kind, r.name_sealed, r.platform_id,
+                  b.comply_by, b.status, b.repeat_offence, b.served_at, b.service_channel, b.complied_at,
+                  b.non_compliant_at, b.updated_at
+           FROM order_bindings b JOIN claim_respondents r ON r.id = b.respondent_id
+           WHERE b.order_id = ANY($1) ORDER BY b.order_id, b.position"#,
+        &order_ids
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(BindingRow::into_binding)
+    .collect::<Result<Vec<_>, _>>()?;
+    rows.into_iter()
+        .map(|r| {
+            let forum = from_column::<Forum>("claims.forum", &r.forum)?;
+            Ok(Order {
+                id: r.id,
+                case_id: r.case_id,
+                claim_id: r.claim_id,
+                jurisdiction: forum.penalty_jurisdiction(),
+                order_reference: r.order_reference,
+                issued_at: r.issued_at,
+                terms: r
+                    .terms
+                    .iter()
+                    .map(|t| from_column::<OrderTerm>("orders.terms", t))
+                    .collect::<Result<_, _>>()?,
+                publication_ban: r.publication_ban,
+                bindings: bindings.iter().filter(|b| b.order_id == r.id).cloned().collect(),
+                created_by: r.created_by,
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+                version: r.version,
+            })
+        })
+        .collect()
+}
+
+/// An order read through its case's visibility rule, with the caller who saw it.
+#[derive(Debug, Clone)]
+pub struct SeenOrder {
+    pub order: Order,
+    pub by: Actor,
+}
+
+/// The order, if the caller sees its case.
+///
+/// # Errors
+/// `NotFound` when unknown or not visible (indistinguishable); `Db` otherwise.
+#[tracing::instrument(skip_all, fields(order.id = %id))]
+pub async fn visible(conn: &mut PgConnection, vis: Visibility, id: Uuid) -> Result<SeenOrder, DomainError> {
+    let by = vis.actor().ok_or(DomainError::NotFound)?;
+    let order = read(conn, vis, &[id]).await?.pop().ok_or(DomainError::NotFound)?;
+    Ok(SeenOrder { order, by })
+}
+
+/// Like [`visible`], and the order row stays locked until the transaction ends (every
+/// binding change goes through it, so two changes of one order never interleave).
+///
+/// # Errors
+/// `NotFound` when unknown or not visible (indistinguishable); `Db` otherwise.
+#[tracing::instrument(skip_all, fields(order.id = %id))]
+pub async fn visible_for_update(conn: &mut PgConnection, vis: Visibility, id: Uuid) -> Result<SeenOrder, DomainError> {
+    let (all, viewer) = vis.sql_params();
+    let by = vis.actor().ok_or(DomainError::NotFound)?;
+    sqlx::query_scalar!(
+        "SELECT o.id FROM orders o WHERE o.id = $1 AND case_visible(o.case_id, $2, $3) FOR UPDATE OF o",
+        id,
+        all,
+        viewer
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(DomainError::NotFound)?;
+    let order = read(conn, vis, &[id]).await?.pop().ok_or(DomainError::NotFound)?;
+    Ok(SeenOrder { order, by })
+}
+
+async fn reread(conn: &mut PgConnection, id: Uuid, by: Actor) -> Result<Order, DomainError> {
+    read(conn, Visibility::All(by), &[id])
+        .await?
+        .pop()
+        .ok_or(DomainError::NotFound)
+}
+
+/// Records an order on `claim` (the caller checked that it grants), every binding
+/// `pending_service`.
+///
+/// # Errors
+/// Database errors only.
+#[tracing::instrument(skip_all, fields(claim.id = %claim.id))]
+pub async fn create(
+    conn: &mut PgConnection,
+    claim: &Claim,
+    d: &OrderDraft,
+    by: Actor,
+    now: Ts,
+) -> Result<Order, DomainError> {
+    let id = Uuid::now_v7();
+    let terms: Vec<String> = d.terms.iter().map(|t| t.as_str().to_owned()).collect();
+    sqlx::query!(
+        r#"INSERT INTO orders (id, case_id, claim_id, order_reference, issued_at, terms, publication_ban, created_by,
+                               created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)"#,
+        id,
+        claim.case_id,
+        claim.id,
+        d.order_reference,
+        d.issued_at,
+        &terms,
+        d.publication_ban,
+        by.id,
+        now
+    )
+    .execute(&mut *conn)
+    .await?;
+    let mut binding_ids = Vec::with_capacity(d.bindings.len());
+    for (i, b) in d.bindings.iter().enumerate() {
+        let bid = Uuid::now_v7();
+        binding_ids.push(bid);
+        sqlx::query!(
+            r#"INSERT INTO order_bindings (id, order_id, respondent_id, position, comply_by, status, repeat_offence,
+                                           updated_at)
+               VALUES ($1, $2, $3, $4, $5, 'pending_service', $6, $7)"#,
+            bid,
+            id,
+            b.respondent_id,
+            i32::try_from(i).unwrap_or(i32::MAX),
+            b.comply_by,
+            b.repeat_offence,
+            now
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    let detail = serde_json::json!({
+        "order_id": id, "claim_id": claim.id, "order_reference": d.order_reference,
+        "issued_at": d.issued_at, "binding_ids": binding_ids,
+    });
+    add_event(conn, claim.case_id, "order.issued", &actor(by.id), detail, now).await?;
+    reread(conn, id, by).await
+}
+
+/// List filters (contract §6).
+#[derive(Debug, Default, Clone)]
+pub struct OrderFilter {
+    pub case_id: Option<Uuid>,
+    pub claim_id: Option<Uuid>,
+    /// Orders with at least one binding in this status.
+    pub binding_status: Option<BindingStatus>,
+}
+
+/// Visible orders, newest first (by id), after the `before` id of the previous page.
+#[tracing::instrument(skip_all)]
+pub async fn list(
+    conn: &mut PgConnection,
+    vis: Visibility,
+    f: &OrderFilter,
+    before: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<Order>, sqlx::Error> {
+    if vis == Visibility::Nothing {
+        return Ok(Vec::new());
+    }
+    let (all, viewer) = vis.sql_params();
+    let ids = sqlx::query_scalar!(
+        r#"SELECT o.id FROM orders o
+           WHERE case_visible(o.case_id, $1, $2)
+             AND ($3::uuid IS NULL OR o.case_id = $3)
+             AND ($4::uuid IS NULL OR o.claim_id = $4)
+             AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM order_bindings b WHERE b.order_id = o.id AND b.status = $5))
+             AND ($6::uuid IS NULL OR o.id < $6)
+           ORDER BY o.id DESC
+           LIMIT $7"#,
+        all,
+        viewer,
+        f.case_id,
+        f.claim_id,
+        f.binding_status.map(BindingStatus::as_str),
+        before,
+        limit
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    read(conn, vis, &ids).await
+}
+
+/// Whether the case holds, at `at`, an active consent that allows serving `binding`'s
+/// respondent: scope `respondent_contact` or `crt`, for any party, the respondent, or the
+/// respondent's platform.
+#[tracing::instrument(skip_all, fields(case.id = %case_id))]
+pub async fn consent_to_serve(
+    conn: &mut PgConnection,
+    case_id: Uuid,
+    binding: &Binding,
+    at: Ts,
+) -> Result<bool, sqlx::Error> {
+    let found = sqlx::query_scalar!(
+        r#"SELECT EXISTS (
+               SELECT 1 FROM case_consents
+               WHERE case_id = $1 AND scope IN ('respondent_contact', 'crt') AND given_at <= $2
+                 AND (revoked_at IS NULL OR revoked_at > $2)
+                 AND (party_id IS NULL OR party_id = $3 OR party_id = $4)
+           ) AS "found!""#,
+        case_id,
+        at,
+        binding.respondent_id,
+        binding.respondent_platform_id
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(found)
+}
+
+async fn set_binding(
+    conn: &mut PgConnection,
+    seen: &SeenOrder,
+    b: &Binding,
+    to: BindingStatus,
+    now: Ts,
+    change: BindingChange<'_>,
+) -> Result<(), DomainError> {
+    let n = sqlx::query!(
+        r#"UPDATE order_bindings SET status = $3,
+                  served_at = COALESCE($4, served_at), service_channel = COALESCE($5, service_channel),
+                  complied_at = COALESCE($6, complied_at), non_compliant_at = COALESCE($7, non_compliant_at),
+                  updated_at = $8
+           WHERE id = $1 AND order_id = $2 AND status = $9"#,
+        b.id,
+        seen.order.id,
+        to.as_str(),
+        change.served_at,
+        change.channel.map(ServiceChannel::as_str),
+        change.complied_at,
+        change.non_compliant_at,
+        now,
+        b.status.as_str()
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(DomainError::Stale);
+    }
+    sqlx::query!(
+        "UPDATE orders SET updated_at = $2, version = version + 1 WHERE id = $1",
+        seen.order.id,
+        now
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        r#"INSERT INTO order_binding_records (id, binding_id, kind, occurred_at, channel, status, geofenced_only,
+                                              note_sealed, recorded_by, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"#,
+        Uuid::now_v7(),
+        b.id,
+        change.kind,
+        change.occurred_at,
+        change.channel.map(ServiceChannel::as_str),
+        to.as_str(),
+        change.geofenced_only,
+        change.note.map(|n| protect::seal(n)),
+        seen.by.id,
+        now
+    )
+    .execute(&mut *conn)
+    .await?;
+    let detail = serde_json::json!({
+        "order_id": seen.order.id, "binding_id": b.id, "respondent_id": b.respondent_id,
+        "from": b.status, "to": to, "occurred_at": change.occurred_at, "channel": change.channel,
+    });
+    add_event(
+        conn,
+        seen.order.case_id,
+        "order.binding_status_changed",
+        &actor(seen.by.id),
+        detail,
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+struct BindingChange<'a> {
+    kind: &'static str,
+    occurred_at: Ts,
+    served_at: Option<Ts>,
+    channel: Option<ServiceChannel>,
+    complied_at: Option<Ts>,
+    non_compliant_at: Option<Ts>,
+    geofenced_only: Option<bool>,
+    note: Option<&'a String>,
+}
+
+/// Records service on a binding of an order read with [`visible_for_update`] (the caller
+/// checked the move and its guards).
+///
+/// # Errors
+/// `Stale` when the binding moved meanwhile; `Db` otherwise.
+#[tracing::instrument(skip_all, fields(order.id = %seen.order.id, binding.id = %b.id))]
+pub async fn serve(
+    conn: &mut PgConnection,
+    seen: &SeenOrder,
+    b: &Binding,
+    s: &ServiceEntry,
+    now: Ts,
+) -> Result<Order, DomainError> {
+    let change = BindingChange {
+        kind: "service",
+        occurred_at: s.served_at,
+        served_at: Some(s.served_at),
+        channel: Some(s.channel),
+        complied_at: None,
+        non_compliant_at: None,
+        geofenced_only: None,
+        note: s.note.as_ref(),
+    };
+    set_binding(conn, seen, b, BindingStatus::Served, now, change).await?;
+    reread(conn, seen.order.id, seen.by).await
+}
+
+/// Records a compliance check on a binding of an order read with [`visible_for_update`]
+/// (the caller checked the move and its guards). `complied` records `complied_at`, which
+/// stops the penalty count.
+///
+/// # Errors
+/// `Stale` when the binding moved meanwhile; `Db` otherwise.
+#[tracing::instrument(skip_all, fields(order.id = %seen.order.id, binding.id = %b.id))]
+pub async fn record_compliance(
+    conn: &mut PgConnection,
+    seen: &SeenOrder,
+    b: &Binding,
+    c: &ComplianceEntry,
+    now: Ts,
+) -> Result<Order, DomainError> {
+    let to = c.status.binding_status();
+    let change = BindingChange {
+        kind: "compliance",
+        occurred_at: c.checked_at,
+        served_at: None,
+        channel: None,
+        complied_at: (to == BindingStatus::Complied).then_some(c.checked_at),
+        non_compliant_at: (to == BindingStatus::NonCompliant).then_some(c.checked_at),
+        geofenced_only: Some(c.geofenced_only),
+        note: c.note.as_ref(),
+    };
+    set_binding(conn, seen, b, to, now, change).await?;
+    reread(conn, seen.order.id, seen.by).await
+}
+
+/// The binding an administrative-penalty claim names: of `order_id`, an order of `case_id`,
+/// for `respondent_id`.
+#[tracing::instrument(skip_all, fields(case.id = %case_id))]
+pub async fn named_binding(
+    conn: &mut PgConnection,
+    case_id: Uuid,
+    related: RelatedBinding,
+) -> Result<Option<NamedBinding>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT b.status, b.comply_by AS "comply_by: Ts" FROM order_bindings b JOIN orders o ON o.id = b.order_id
+           WHERE o.case_id = $1 AND o.id = $2 AND b.respondent_id = $3"#,
+        case_id,
+        related.order_id,
+        related.respondent_id
+    )
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| {
+        Ok(NamedBinding {
+            status: from_column("order_bindings.status", &r.status)?,
+            comply_by: r.comply_by.get(),
+        })
+    })
+    .transpose()
+}
+
+// ---------------------------------------------------------------------------------------
+// Penalty exposure and what the worker calls
+
+/// The exposure of one binding of an order, as of an instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BindingExposure {
+    pub binding_id: Uuid,
+    pub respondent_id: Uuid,
+    pub respondent_kind: RespondentKind,
+    pub jurisdiction: PenaltyJurisdiction,
+    pub status: BindingStatus,
+    pub comply_by: Ts,
+    pub complied_at: Option<Ts>,
+    pub repeat_offence: bool,
+    pub exposure: Exposure,
+}
+
+fn exposure_of(
+    law: &LegalParameters,
+    jurisdiction: PenaltyJurisdiction,
+    b: &Binding,
+    as_of: Timestamp,
+) -> Result<BindingExposure, MissingParameter> {
+    let facts = BindingFacts {
+        jurisdiction,
+        respondent_kind: b.respondent_kind,
+        comply_by: b.comply_by.get(),
+        complied_at: b.complied_at.map(Ts::get),
+        served: b.served_at.is_some(),
+        repeat_offence: b.repeat_offence,
+    };
+    Ok(BindingExposure {
+        binding_id: b.id,
+        respondent_id: b.respondent_id,
+        respondent_kind: b.respondent_kind,
+        jurisdiction,
+        status: b.status,
+        comply_by: b.comply_by,
+        complied_at: b.complied_at,
+        repeat_offence: b.repeat_offence,
+        exposure: penalty::exposure(law, &facts, as_of)?,
+    })
+}
+
+/// The exposure of every binding of `order` as of `as_of`.
+///
+/// # Errors
+/// `MissingParameter` when the law table lacks a figure for a breach date.
+pub fn order_exposure(
+    law: &LegalParameters,
+    order: &Order,
+    as_of: Timestamp,
+) -> Result<Vec<BindingExposure>, MissingParameter> {
+    order
+        .bindings
+        .iter()
+        .map(|b| exposure_of(law, order.jurisdiction, b, as_of))
+        .collect()
+}
+
+/// For the worker: the exposure of one binding as of `as_of`, `None` when there is no such
+/// binding. Reads the law table itself.
+///
+/// # Errors
+/// `Db`; `Conflict` when the law table lacks a figure for the breach date.
+#[tracing::instrument(skip_all, fields(binding.id = %binding_id))]
+pub async fn binding_exposure(
+    conn: &mut PgConnection,
+    binding_id: Uuid,
+    as_of: Timestamp,
+) -> Result<Option<BindingExposure>, DomainError> {
+    let Some(order_id) = sqlx::query_scalar!("SELECT order_id FROM order_bindings WHERE id = $1", binding_id)
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let order = read(conn, Visibility::All(system_actor()), &[order_id]).await?.pop();
+    let Some(b) = order.as_ref().and_then(|o| o.binding(binding_id)) else {
+        return Ok(None);
+    };
+    let law = penalty::store::load(conn).await?;
+    let jurisdiction = order.as_ref().map_or(PenaltyJurisdiction::Bc, |o| o.jurisdiction);
+    exposure_of(&law, jurisdiction, b, as_of)
+        .map(Some)
+        .map_err(|e| DomainError::Conflict(e.to_string()))
+}
+
+/// The worker reads as if it saw every case; it acts on rows it found by id.
+fn system_actor() -> Actor {
+    Actor {
+        id: Uuid::nil(),
+        role: crate::identity::Role::Supervisor,
+    }
+}
+
+/// A binding whose deadline has passed while it is still `served`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DueBinding {
+    pub binding_id: Uuid,
+    pub order_id: Uuid,
+    pub case_id: Uuid,
+    pub comply_by: Ts,
+}
+
+/// For the worker: up to `limit` bindings still `served` whose `comply_by` is at or before
+/// `at`, earliest deadline first. (Unserved bindings are never in breach; see
+/// [`mark_non_compliant`].)
+#[tracing::instrument(skip_all)]
+pub async fn due_bindings(conn: &mut PgConnection, at: Ts, limit: i64) -> Result<Vec<DueBinding>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT b.id, b.order_id, o.case_id, b.comply_by AS "comply_by: Ts"
+           FROM order_bindings b JOIN orders o ON o.id = b.order_id
+           WHERE b.status = 'served' AND b.comply_by <= $1
+           ORDER BY b.comply_by, b.id LIMIT $2"#,
+        at,
+        limit
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| DueBinding {
+            binding_id: r.id,
+            order_id: r.order_id,
+            case_id: r.case_id,
+            comply_by: r.comply_by,
+        })
+        .collect())
+}
+
+/// For the worker: at the deadline, a binding not confirmed complied becomes
+/// `non_compliant`. Moves the binding only while it is `served` and `comply_by ≤ at`;
+/// idempotent (a second call, or a call after compliance was recorded, changes nothing).
+/// A `pending_service` binding is not moved: a respondent never served is not in breach,
+/// and the binding table has no such edge. Returns whether it moved.
+///
+/// # Errors
+/// Database errors only.
+#[tracing::instrument(skip_all, fields(binding.id = %binding_id))]
+pub async fn mark_non_compliant(conn: &mut PgConnection, binding_id: Uuid, at: Ts) -> Result<bool, sqlx::Error> {
+    let moved = sqlx::query!(
+        r#"UPDATE order_bindings b SET status = 'non_compliant', non_compliant_at = $2, updated_at = $2
+           FROM orders o
+           WHERE b.id = $1 AND o.id = b.order_id AND b.status = 'served' AND b.comply_by <= $2
+           RETURNING b.order_id, b.respondent_id, o.case_id"#,
+        binding_id,
+        at
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(m) = moved else {
+        return Ok(false);
+    };
+    sqlx::query!(
+        "UPDATE orders SET updated_at = $2, version = version + 1 WHERE id = $1",
+        m.order_id,
+        at
+    )
+    .execute(&mut *conn)
+    .await?;
+    let detail = serde_json::json!({
+        "order_id": m.order_id, "binding_id": binding_id, "respondent_id": m.respondent_id,
+        "from": BindingStatus::Served, "to": BindingStatus::NonCompliant, "occurred_at": at,
+    });
+    add_event(
+        conn,
+        m.case_id,
+        "order.binding_status_changed",
+        WORKER_ACTOR,
+        detail,
+        at,
+    )
+    .await?;
+    Ok(true)
+}
