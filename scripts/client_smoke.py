@@ -3,14 +3,28 @@ by openapi-python-client, the way integrations do. Usage: client_smoke.py BASE E
 
 import sys
 import uuid
+from datetime import datetime, timedelta, timezone
 
 from casework_client import AuthenticatedClient, Client
 from casework_client.api.auth import issue_token
 from casework_client.api.me import get_me
 from casework_client.api.users import create_user, get_user, list_users
 from casework_client.api.cases import create_case, get_case, transition_case, update_case
-from casework_client.api.case_records import add_note, case_timeline
+from casework_client.api.case_records import add_consent, add_evidence, add_note, case_timeline
+from casework_client.api.platforms import list_platforms
+from casework_client.api.takedowns import create_takedown_request, transition_takedown_request
 from casework_client.models import (
+    ConsentScope,
+    EvidenceKind,
+    LegalBasis,
+    NewConsent,
+    NewEvidence,
+    NewTakedown,
+    PagePlatform,
+    TakedownChannel,
+    TakedownRequest,
+    TakedownStatus,
+    TakedownTransition,
     AgeGroup,
     Case,
     CasePatch,
@@ -87,6 +101,39 @@ active = transition_case.sync(case.id, client=cw, body=CaseTransition(to=CaseSta
 assert isinstance(active, Case) and active.status == CaseStatus.ACTIVE, active
 timeline = case_timeline.sync(case.id, client=cw)
 assert isinstance(timeline, PageTimelineEvent) and [e.kind for e in timeline.items][0] == "case.status_changed", timeline
+# A takedown through the generated client: the directory, evidence, consent, then submit.
+platforms = list_platforms.sync(client=cw, name="TikTok")
+assert isinstance(platforms, PagePlatform) and platforms.items, platforms
+tiktok = platforms.items[0]
+video = "https://www.tiktok.com/@someone/video/1"
+consent = add_consent.sync(case.id, client=cw, body=NewConsent(scope=ConsentScope.PLATFORM_CONTACT))
+assert not isinstance(consent, Problem), consent
+evidence = add_evidence.sync(
+    case.id,
+    client=cw,
+    body=NewEvidence(
+        kind=EvidenceKind.SCREENSHOT,
+        site="TikTok",
+        url=video,
+        captured_at=datetime.now(timezone.utc) - timedelta(minutes=1),
+        description="The video, as shown to the client",
+    ),
+)
+assert not isinstance(evidence, Problem), evidence
+draft = create_takedown_request.sync(
+    client=cw,
+    body=NewTakedown(
+        case_id=case.id,
+        platform_id=tiktok.id,
+        channel=TakedownChannel.PLATFORM_REPORT,
+        urls=[video],
+        legal_basis=LegalBasis.PLATFORM_POLICY,
+        evidence_ids=[evidence.id],
+    ),
+)
+assert isinstance(draft, TakedownRequest) and draft.status == TakedownStatus.DRAFT, draft
+sent = transition_takedown_request.sync(draft.id, client=cw, body=TakedownTransition(to=TakedownStatus.SUBMITTED))
+assert isinstance(sent, TakedownRequest) and sent.status == TakedownStatus.SUBMITTED and sent.follow_up_due_at, sent
 hidden = get_case.sync(case.id, client=client)  # the admin sees no case contents
 assert isinstance(hidden, Problem) and hidden.status == 404, hidden
 

@@ -266,6 +266,57 @@ impl Work {
     }
 }
 
+/// What a write answers: status, extra headers, and the JSON body (stored under the key).
+pub struct Answer<O> {
+    pub status: StatusCode,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: O,
+}
+
+impl<O> Answer<O> {
+    /// `200 OK` with an `ETag` of `version`.
+    pub fn ok(version: i64, body: O) -> Self {
+        Self {
+            status: StatusCode::OK,
+            headers: vec![("ETag", crate::extract::etag(version))],
+            body,
+        }
+    }
+
+    /// `201 Created` with these headers.
+    pub fn created(headers: Vec<(&'static str, String)>, body: O) -> Self {
+        Self {
+            status: StatusCode::CREATED,
+            headers,
+            body,
+        }
+    }
+}
+
+/// A POST in the order every write follows: `find` decides what the caller sees (404
+/// before anything in the request is looked at, so an outsider learns nothing from a
+/// refused body or key), then the body must parse, then the `Idempotency-Key` is claimed
+/// (so a replay, too, is only answered to someone who still sees the resource), then `act`
+/// does the work in the transaction that also stores the answer under the key.
+pub async fn post<S, T, O: Serialize>(
+    state: &AppState,
+    req: &HttpRequest,
+    principal: &Principal,
+    body: Result<crate::extract::JsonBody<T>, ApiError>,
+    find: impl AsyncFnOnce(&mut PgConnection) -> Result<S, ApiError>,
+    act: impl AsyncFnOnce(&mut PgConnection, S, T) -> Result<Answer<O>, ApiError>,
+) -> Result<HttpResponse, ApiError> {
+    let mut work = open(state).await?;
+    let seen = find(&mut work.tx).await?;
+    let body = body?;
+    if let Some(replay) = work.claim(req, principal, &body.raw, &state.clock).await? {
+        return Ok(replay);
+    }
+    let answer = act(&mut work.tx, seen, body.value).await?;
+    work.finish(answer.status, &answer.headers, &answer.body, None, &state.clock)
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use actix_web::test::TestRequest;

@@ -116,6 +116,10 @@ pub const IDEMPOTENCY_KEY_PATTERN: &str = "^[!-~]{1,255}$";
 fn document_idempotency_keys(api: &mut openapi::OpenApi) {
     let components = api.components.get_or_insert_with(Default::default);
     components.responses.insert(
+        "IdempotencyKeyInFlight".to_owned(),
+        problem_response("A request with this `Idempotency-Key` is still being processed", &[]),
+    );
+    components.responses.insert(
         "IdempotencyKeyRefused".to_owned(),
         problem_response(
             "Validation failed (`errors` lists every field), the `Idempotency-Key` is not 1–255 visible \
@@ -154,6 +158,10 @@ ASCII characters (field `Idempotency-Key`), or the key was used before with a di
                     "422".to_owned(),
                     RefOr::Ref(openapi::Ref::new("#/components/responses/IdempotencyKeyRefused")),
                 );
+                op.responses
+                    .responses
+                    .entry("409".to_owned())
+                    .or_insert_with(|| RefOr::Ref(openapi::Ref::new("#/components/responses/IdempotencyKeyInFlight")));
             }
         }
     }
@@ -196,6 +204,13 @@ fn shared_responses() -> BTreeMap<&'static str, (&'static str, RefOr<openapi::Re
         (
             "UnsupportedMediaType",
             ("415", problem_response("Body is not application/json", &[])),
+        ),
+        (
+            "NotFound",
+            (
+                "404",
+                problem_response("No such resource, or not yours to see (the two look the same)", &[]),
+            ),
         ),
         (
             "ValidationFailed",
@@ -243,7 +258,11 @@ fn add_shared_responses(api: &mut openapi::OpenApi) {
             let has_json_body = op
                 .request_body
                 .as_ref()
-                .is_some_and(|b| matches!(b, RefOr::T(b) if b.content.contains_key("application/json")));
+                .is_some_and(|b| matches!(b, RefOr::T(b) if b.content.keys().any(|c| c.ends_with("json"))));
+            let has_path_param = op.parameters.as_ref().is_some_and(|ps| {
+                ps.iter()
+                    .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == openapi::path::ParameterIn::Path))
+            });
             let has_query = op.parameters.as_ref().is_some_and(|ps| {
                 ps.iter()
                     .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == openapi::path::ParameterIn::Query))
@@ -251,6 +270,9 @@ fn add_shared_responses(api: &mut openapi::OpenApi) {
             let mut wanted = vec!["InternalError", "ServiceUnavailable"];
             if secured {
                 wanted.push("Unauthorized");
+                if has_path_param {
+                    wanted.push("NotFound");
+                }
             }
             if has_json_body {
                 wanted.extend([

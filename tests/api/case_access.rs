@@ -51,6 +51,10 @@ enum Endpoint {
     EvidenceGet,
     EvidencePost,
     Timeline,
+    TakedownCreate,
+    TakedownList,
+    TakedownGet,
+    TakedownTransition,
 }
 
 /// The contract, one row per endpoint, columns in the order of [`PRINCIPALS`]:
@@ -78,6 +82,10 @@ const MATRIX: &[(Endpoint, [u16; 7])] = {
         (EvidenceGet,     [200,   200,   404,  200, 404,  404,  401]),
         (EvidencePost,    [201,   201,   404,  201, 404,  404,  401]),
         (Timeline,        [200,   200,   404,  200, 404,  404,  401]),
+        (TakedownCreate,  [201,   201,   404,  201, 403,  403,  401]),
+        (TakedownList,    [200,   200,   200,  200, 403,  403,  401]),
+        (TakedownGet,     [200,   200,   404,  200, 404,  404,  401]),
+        (TakedownTransition, [200, 200,  404,  200, 404,  404,  401]),
     ]
 };
 
@@ -101,6 +109,8 @@ struct World {
     case: String,
     /// The same people, for reopening.
     closable: String,
+    /// A platform of the directory, for takedown requests.
+    platform: String,
 }
 
 impl World {
@@ -124,7 +134,12 @@ impl World {
             client,
             case: String::new(),
             closable: String::new(),
+            platform: String::new(),
         };
+        w.platform = w.app.platform_named(&w.supervisor, "TikTok").await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         w.case = w.open_shared_case().await;
         w.closable = w.open_shared_case().await;
         w
@@ -166,6 +181,11 @@ impl World {
             Who::Client => &self.client,
             Who::Anonymous => return None,
         })
+    }
+
+    fn takedown_body(&self) -> Value {
+        json!({"case_id": self.case, "platform_id": self.platform, "channel": "web_form",
+               "urls": ["https://www.tiktok.com/@someone/video/1"], "legal_basis": "platform_policy"})
     }
 
     /// Sends a request; returns the status and the JSON body (`null` when there is none).
@@ -320,6 +340,25 @@ impl World {
                 self.send(Method::GET, &format!("{case}/timeline"), token, None, None)
                     .await
             }
+            TakedownCreate => {
+                let body = self.takedown_body();
+                self.send(Method::POST, "/v1/takedown-requests", token, Some(&body), None)
+                    .await
+            }
+            TakedownList => self.send(Method::GET, "/v1/takedown-requests", token, None, None).await,
+            TakedownGet | TakedownTransition => {
+                let (draft, _) = self
+                    .setup(Method::POST, "/v1/takedown-requests", Some(&self.takedown_body()))
+                    .await;
+                let path = format!("/v1/takedown-requests/{}", draft["id"].as_str().unwrap());
+                if endpoint == TakedownGet {
+                    self.send(Method::GET, &path, token, None, None).await
+                } else {
+                    let body = json!({"to": "withdrawn"});
+                    self.send(Method::POST, &format!("{path}/transitions"), token, Some(&body), None)
+                        .await
+                }
+            }
         };
         if status >= 400 && !body["type"].as_str().is_some_and(|t| t.starts_with("/problems/")) {
             notes.push(format!(
@@ -337,6 +376,14 @@ impl World {
                 notes.push(format!("List as {who:?}: case listed = {listed}, expected {sees}"));
             }
         }
+        if endpoint == TakedownList && status == 200 {
+            // The only requests there are belong to the case; an outsider sees none.
+            let listed = !body["items"].as_array().unwrap().is_empty();
+            let sees = matches!(who, Who::Owner | Who::Collaborator | Who::Supervisor);
+            if listed != sees {
+                notes.push(format!("TakedownList as {who:?}: listed = {listed}, expected {sees}"));
+            }
+        }
         status
     }
 }
@@ -346,7 +393,7 @@ async fn every_case_endpoint_against_every_kind_of_caller() {
     let w = World::new().await;
     let mut mismatches = Vec::new();
     let table = expectations();
-    assert_eq!(table.len(), 18 * 7);
+    assert_eq!(table.len(), 22 * 7);
     for (endpoint, who, expected) in table {
         let got = w.call(endpoint, who, &mut mismatches).await;
         if got != expected {

@@ -26,7 +26,7 @@ use crate::{
         JsonBody, Page, PageQuery, QueryParams, decode_cursor, etag, finish_page, if_none_match_hits,
         optional_if_match, parse_instant,
     },
-    idempotency,
+    idempotency::{self, Answer},
     startup::AppState,
 };
 
@@ -128,9 +128,6 @@ fn takedown_response(status: StatusCode, t: Takedown) -> HttpResponse {
     responses(
         (status = 201, description = "Drafted", body = TakedownOut, headers(("ETag" = String), ("Location" = String))),
         (status = 403, description = "Admins and integrations do not work cases", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 404, description = "No such case, or not yours to see", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 409, description = "Idempotency-Key in flight", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields (all listed), or Idempotency-Key malformed or reused with another body", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
 #[post("/v1/takedown-requests")]
@@ -287,48 +284,44 @@ pub async fn transition(
     body: Result<JsonBody<TakedownTransition>, ApiError>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let mut work = idempotency::open(&state).await?;
-    let seen = store::visible_for_update(&mut work.tx, principal.visibility(), *id).await?;
-    let body = body?;
-    let expected = optional_if_match(&req)?;
-    let parsed = body.value.clone().parse()?;
-    if let Some(replay) = work.claim(&req, &principal, &body.raw, &state.clock).await? {
-        return Ok(replay);
-    }
-    if let Some(e) = expected {
-        e.check(seen.takedown.version)?;
-    }
-    let tx = &mut *work.tx;
-    let t = &seen.takedown;
-    let data = store::guard_data(tx, t).await?;
-    let evidence_urls: Vec<&str> = data.evidence_urls.iter().map(String::as_str).collect();
-    let facts = data.facts(t, &evidence_urls);
+    let vis = principal.visibility();
     let now = state.clock.now();
-    let at = rules::check_transition(t.status, &parsed.request, &facts, t.status_changed_at.get(), now)?;
-    let to = parsed.request.to;
-    let effects = rules::effects(to, at);
-    let follow_up_due_at = if to == TakedownStatus::Submitted {
-        let cal = calendar::store::load(tx).await?;
-        let days = store::follow_up_business_days(tx, t.platform_id).await?;
-        Some(rules::follow_up_due_at(&cal, at, days))
-    } else {
-        None
-    };
-    let m = Move {
-        to,
-        at,
-        effects,
-        follow_up_due_at,
-        note: parsed.note.as_deref(),
-        platform_reference: parsed.platform_reference.as_deref(),
-    };
-    let moved = store::apply(tx, &seen, &m, state.clock.ts()).await?;
-    work.finish(
-        StatusCode::OK,
-        &[("ETag", etag(moved.version))],
-        &TakedownOut::from(moved),
-        None,
-        &state.clock,
+    let now_ts = state.clock.ts();
+    idempotency::post(
+        &state,
+        &req,
+        &principal,
+        body,
+        async |tx| Ok(store::visible_for_update(tx, vis, *id).await?),
+        async |tx, seen, body: TakedownTransition| {
+            let parsed = body.parse()?;
+            if let Some(e) = optional_if_match(&req)? {
+                e.check(seen.takedown.version)?;
+            }
+            let t = &seen.takedown;
+            let data = store::guard_data(tx, t).await?;
+            let evidence_urls: Vec<&str> = data.evidence_urls.iter().map(String::as_str).collect();
+            let facts = data.facts(t, &evidence_urls);
+            let at = rules::check_transition(t.status, &parsed.request, &facts, t.status_changed_at.get(), now)?;
+            let to = parsed.request.to;
+            let follow_up_due_at = if to == TakedownStatus::Submitted {
+                let cal = calendar::store::load(tx).await?;
+                let days = store::follow_up_business_days(tx, t.platform_id).await?;
+                Some(rules::follow_up_due_at(&cal, at, days))
+            } else {
+                None
+            };
+            let m = Move {
+                to,
+                at,
+                effects: rules::effects(to, at),
+                follow_up_due_at,
+                note: parsed.note.as_deref(),
+                platform_reference: parsed.platform_reference.as_deref(),
+            };
+            let moved = store::apply(tx, &seen, &m, now_ts).await?;
+            Ok(Answer::ok(moved.version, TakedownOut::from(moved)))
+        },
     )
     .await
 }

@@ -21,7 +21,7 @@ use crate::{
         JsonBody, Page, PageQuery, QueryParams, decode_cursor, etag, finish_page, if_none_match_hits, merge_patch,
         optional_if_match, parse_instant, parse_value, required_if_match,
     },
-    idempotency,
+    idempotency::{self, Answer},
     startup::AppState,
 };
 
@@ -47,8 +47,6 @@ const PROBLEM: &str = "application/problem+json";
     responses(
         (status = 201, description = "Opened", body = CaseOut, headers(("ETag" = String), ("Location" = String))),
         (status = 403, description = "Admins and integrations do not work cases", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 409, description = "Idempotency-Key in flight", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields (all listed), or Idempotency-Key malformed or reused with another body", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
 #[post("/v1/cases")]
@@ -171,7 +169,6 @@ pub async fn list(
     responses(
         (status = 200, description = "The case", body = CaseOut, headers(("ETag" = String))),
         (status = 304, description = "Not modified"),
-        (status = 404, description = "No such case, or not yours to see", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
 #[get("/v1/cases/{id}")]
@@ -272,7 +269,6 @@ const NOT_PATCHABLE: &[(&str, &str)] = &[
     params(("id" = Uuid, Path), crate::openapi::IfMatchRequired),
     responses(
         (status = 200, description = "Updated", body = CaseOut, headers(("ETag" = String))),
-        (status = 404, description = "No such case, or not yours to see", body = crate::error::Problem, content_type = PROBLEM),
         (status = 412, description = "Stale If-Match", body = crate::error::Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid fields (all listed)", body = crate::error::Problem, content_type = PROBLEM),
         (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = PROBLEM),
@@ -343,7 +339,6 @@ pub async fn update(
     responses(
         (status = 200, description = "Moved", body = CaseOut, headers(("ETag" = String))),
         (status = 403, description = "Only supervisors reopen", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 404, description = "No such case, or not yours to see", body = crate::error::Problem, content_type = PROBLEM),
         (status = 409, description = "No such transition from the current state, or guards unmet (`unmet` lists them)", body = crate::error::Problem, content_type = PROBLEM),
         (status = 412, description = "Stale If-Match", body = crate::error::Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid body, or Idempotency-Key malformed or reused with another body", body = crate::error::Problem, content_type = PROBLEM),
@@ -357,32 +352,29 @@ pub async fn transition(
     body: Result<JsonBody<CaseTransition>, ApiError>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let mut work = idempotency::open(&state).await?;
-    let seen = store::visible_for_update(&mut work.tx, principal.visibility(), *id).await?;
-    let body = body?;
-    let expected = optional_if_match(&req)?;
-    let request = body.value.parse()?;
-    if let Some(replay) = work.claim(&req, &principal, &body.raw, &state.clock).await? {
-        return Ok(replay);
-    }
-    if let Some(e) = expected {
-        e.check(seen.case.version)?;
-    }
-    let tx = &mut *work.tx;
-    let facts = GuardFacts {
-        client: &seen.case.details.client,
-        c3p_referral_made: referrals::c3p_referral_made(tx, seen.case.id).await?,
-        open_takedowns: cases::open_takedowns(tx, seen.case.id).await?,
-        actor_role: seen.by.role,
-    };
-    rules::check_transition(seen.case.status, &request, &facts)?;
-    let moved = cases::set_status(tx, &seen, &request, state.clock.ts()).await?;
-    work.finish(
-        StatusCode::OK,
-        &[("ETag", etag(moved.version))],
-        &CaseOut::from(moved),
-        None,
-        &state.clock,
+    let vis = principal.visibility();
+    let now = state.clock.ts();
+    idempotency::post(
+        &state,
+        &req,
+        &principal,
+        body,
+        async |tx| Ok(store::visible_for_update(tx, vis, *id).await?),
+        async |tx, seen, body: CaseTransition| {
+            let request = body.parse()?;
+            if let Some(e) = optional_if_match(&req)? {
+                e.check(seen.case.version)?;
+            }
+            let facts = GuardFacts {
+                client: &seen.case.details.client,
+                c3p_referral_made: referrals::c3p_referral_made(tx, seen.case.id).await?,
+                open_takedowns: cases::open_takedowns(tx, seen.case.id).await?,
+                actor_role: seen.by.role,
+            };
+            rules::check_transition(seen.case.status, &request, &facts)?;
+            let moved = cases::set_status(tx, &seen, &request, now).await?;
+            Ok(Answer::ok(moved.version, CaseOut::from(moved)))
+        },
     )
     .await
 }

@@ -12,12 +12,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{CaseWrite, case_write, open_page};
+use super::{add_record, records_page};
 use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
     extract::{JsonBody, Page, PageQuery, QueryParams},
-    idempotency,
+    idempotency::{self, Answer},
     startup::AppState,
 };
 
@@ -62,9 +62,6 @@ impl From<Consent> for ConsentOut {
     params(("id" = Uuid, Path), crate::openapi::IdempotencyKey),
     responses(
         (status = 201, description = "Recorded", body = ConsentOut),
-        (status = 404, description = "No such case, or not yours to see", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Idempotency-Key in flight", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields (all listed), or Idempotency-Key malformed or reused with another body", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/cases/{id}/consents")]
@@ -75,21 +72,26 @@ pub async fn add(
     body: Result<JsonBody<NewConsent>, ApiError>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let (mut work, seen, body) = match case_write(&state, &req, &principal, *id, body).await? {
-        CaseWrite::Replay(res) => return Ok(res),
-        CaseWrite::Go { work, seen, body } => (work, seen, body),
-    };
-    let entry = body.parse(state.clock.now())?;
-    let c = consents::add(&mut work.tx, seen.case.id, &entry, seen.by.id, state.clock.ts()).await?;
-    work.finish(StatusCode::CREATED, &[], &ConsentOut::from(c), None, &state.clock)
-        .await
+    let now = state.clock.ts();
+    add_record(
+        &state,
+        &req,
+        &principal,
+        *id,
+        body,
+        async |tx, seen, body: NewConsent| {
+            let c = consents::add(tx, seen.case.id, &body.parse(now.get())?, seen.by.id, now).await?;
+            Ok((vec![], ConsentOut::from(c)))
+        },
+    )
+    .await
 }
 
 /// The consent ledger of a case, oldest first (revoked ones included).
 #[utoipa::path(
     operation_id = "list_consents", tag = "case-records", security(("bearer" = [])),
     params(("id" = Uuid, Path), PageQuery),
-    responses((status = 200, description = "A page of consents", body = Page<ConsentOut>), (status = 404, description = "No such case, or not yours to see", body = crate::error::Problem, content_type = "application/problem+json"))
+    responses((status = 200, description = "A page of consents", body = Page<ConsentOut>))
 )]
 #[get("/v1/cases/{id}/consents")]
 pub async fn list(
@@ -98,10 +100,7 @@ pub async fn list(
     q: Result<QueryParams<PageQuery>, ApiError>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let mut page = open_page(&state, &principal, *id, q, "consents").await?;
-    let rows = consents::list(&mut page.conn, page.case_id, page.position, page.limit + 1).await?;
-    let (items, next_cursor) = page.finish(rows, |c| c.id);
-    Ok(HttpResponse::Ok().json(Page::<ConsentOut>::of(items, next_cursor)))
+    records_page::<_, ConsentOut>(&state, &principal, *id, q, "consents", consents::list, |c| c.id).await
 }
 
 /// Revoke a consent.
@@ -123,16 +122,26 @@ pub async fn revoke(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let (case_id, consent_id) = path.into_inner();
-    let mut work = idempotency::open(&state).await?;
-    // Visibility before the key: someone taken off the case gets no replay.
-    let seen = store::visible(&mut work.tx, principal.visibility(), case_id).await?;
-    if let Some(replay) = work
-        .claim(&req, &principal, &serde_json::Value::Null, &state.clock)
-        .await?
-    {
-        return Ok(replay);
-    }
-    let c = consents::revoke(&mut work.tx, seen.case.id, consent_id, seen.by.id, state.clock.ts()).await?;
-    work.finish(StatusCode::OK, &[], &ConsentOut::from(c), None, &state.clock)
-        .await
+    let vis = principal.visibility();
+    let now = state.clock.ts();
+    let no_body = Ok(JsonBody {
+        value: (),
+        raw: serde_json::Value::Null,
+    });
+    idempotency::post(
+        &state,
+        &req,
+        &principal,
+        no_body,
+        async |tx| Ok(store::visible(tx, vis, case_id).await?),
+        async |tx, seen, ()| {
+            let c = consents::revoke(tx, seen.case.id, consent_id, seen.by.id, now).await?;
+            Ok(Answer {
+                status: StatusCode::OK,
+                headers: vec![],
+                body: ConsentOut::from(c),
+            })
+        },
+    )
+    .await
 }

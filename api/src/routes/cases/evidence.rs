@@ -1,6 +1,6 @@
 //! Evidence metadata of a case (never image bytes).
 
-use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use casework_domain::{
     Ts,
     case::{Evidence, EvidenceKind, NewEvidence, store::evidence},
@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{CaseWrite, case_write, open_page};
+use super::{add_record, records_page};
 use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
@@ -68,9 +68,6 @@ impl From<Evidence> for EvidenceOut {
     params(("id" = Uuid, Path), crate::openapi::IdempotencyKey),
     responses(
         (status = 201, description = "Recorded", body = EvidenceOut),
-        (status = 404, description = "No such case, or not yours to see", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Idempotency-Key in flight", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields (all listed), or Idempotency-Key malformed or reused with another body", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/cases/{id}/evidence")]
@@ -81,21 +78,26 @@ pub async fn add(
     body: Result<JsonBody<NewEvidence>, ApiError>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let (mut work, seen, body) = match case_write(&state, &req, &principal, *id, body).await? {
-        CaseWrite::Replay(res) => return Ok(res),
-        CaseWrite::Go { work, seen, body } => (work, seen, body),
-    };
-    let record = body.parse(state.clock.now())?;
-    let e = evidence::add(&mut work.tx, seen.case.id, &record, seen.by.id, state.clock.ts()).await?;
-    work.finish(StatusCode::CREATED, &[], &EvidenceOut::from(e), None, &state.clock)
-        .await
+    let now = state.clock.ts();
+    add_record(
+        &state,
+        &req,
+        &principal,
+        *id,
+        body,
+        async |tx, seen, body: NewEvidence| {
+            let e = evidence::add(tx, seen.case.id, &body.parse(now.get())?, seen.by.id, now).await?;
+            Ok((vec![], EvidenceOut::from(e)))
+        },
+    )
+    .await
 }
 
 /// Evidence of a case, oldest first.
 #[utoipa::path(
     operation_id = "list_evidence", tag = "case-records", security(("bearer" = [])),
     params(("id" = Uuid, Path), PageQuery),
-    responses((status = 200, description = "A page of evidence", body = Page<EvidenceOut>), (status = 404, description = "No such case, or not yours to see", body = crate::error::Problem, content_type = "application/problem+json"))
+    responses((status = 200, description = "A page of evidence", body = Page<EvidenceOut>))
 )]
 #[get("/v1/cases/{id}/evidence")]
 pub async fn list(
@@ -104,8 +106,5 @@ pub async fn list(
     q: Result<QueryParams<PageQuery>, ApiError>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let mut page = open_page(&state, &principal, *id, q, "evidence").await?;
-    let rows = evidence::list(&mut page.conn, page.case_id, page.position, page.limit + 1).await?;
-    let (items, next_cursor) = page.finish(rows, |e| e.id);
-    Ok(HttpResponse::Ok().json(Page::<EvidenceOut>::of(items, next_cursor)))
+    records_page::<_, EvidenceOut>(&state, &principal, *id, q, "evidence", evidence::list, |e| e.id).await
 }

@@ -11,22 +11,20 @@ pub mod referrals;
 pub mod timeline;
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode};
-use casework_domain::{
-    case::{
-        Case, CaseStatus, Client, CloseReason, Jurisdiction, Priority, Situation, Support,
-        store::{self, Seen},
-    },
-    cursor::CursorCodec,
+use casework_domain::case::{
+    Case, CaseStatus, Client, CloseReason, Jurisdiction, Priority, Situation, Support,
+    store::{self, Seen},
 };
 use serde::Serialize;
+use sqlx::PgConnection;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
-    extract::{JsonBody, PageQuery, QueryParams, decode_cursor, etag, finish_page},
-    idempotency::{self, Work},
+    extract::{JsonBody, Page, PageQuery, QueryParams, decode_cursor, etag, finish_page},
+    idempotency::{self, Answer},
     startup::AppState,
 };
 
@@ -99,26 +97,21 @@ fn case_response(status: StatusCode, case: Case) -> HttpResponse {
         .json(CaseOut::from(case))
 }
 
-/// One page of a list kept on a case, for a caller who sees the case.
-struct CaseListPage {
-    conn: sqlx::pool::PoolConnection<sqlx::Postgres>,
-    case_id: Uuid,
-    /// Where the previous page ended.
-    position: Option<Uuid>,
-    limit: i64,
-    codec: CursorCodec,
-    kind: String,
-}
-
-/// Opens a page of the list `list` of case `id`: the case must be visible (404 first), then
-/// the query must parse (400/422).
-async fn open_page(
+/// One page of the list `list` of case `id`, in the order every case path follows: the
+/// case must be visible (404 first), then the query must parse (400/422); `fetch` reads the
+/// rows after the previous page's last one.
+async fn records_page<R, O>(
     state: &AppState,
     principal: &Principal,
     id: Uuid,
     q: Result<QueryParams<PageQuery>, ApiError>,
     list: &str,
-) -> ApiResult<CaseListPage> {
+    fetch: impl AsyncFnOnce(&mut PgConnection, Uuid, Option<Uuid>, i64) -> Result<Vec<R>, sqlx::Error>,
+    id_of: impl Fn(&R) -> Uuid,
+) -> ApiResult<HttpResponse>
+where
+    O: From<R> + Serialize + ToSchema,
+{
     let mut conn = state.db.acquire().await?;
     let Seen { case, .. } = store::visible(&mut conn, principal.visibility(), id).await?;
     let q = q?;
@@ -127,48 +120,32 @@ async fn open_page(
     // The cursor names its list and case, so one taken from elsewhere is refused.
     let kind = format!("{list}:{id}");
     let position = decode_cursor::<Uuid>(&codec, &kind, q.cursor.as_deref())?;
-    Ok(CaseListPage {
-        conn,
-        case_id: case.id,
-        position,
-        limit,
-        codec,
-        kind,
-    })
+    let rows = fetch(&mut conn, case.id, position, limit + 1).await?;
+    let (items, next_cursor) = finish_page(rows, limit, &codec, &kind, id_of);
+    Ok(HttpResponse::Ok().json(Page::<O>::of(items, next_cursor)))
 }
 
-impl CaseListPage {
-    fn finish<T>(&self, rows: Vec<T>, id_of: impl Fn(&T) -> Uuid) -> (Vec<T>, Option<String>) {
-        finish_page(rows, self.limit, &self.codec, &self.kind, id_of)
-    }
-}
-
-/// A write to a case the caller sees.
-enum CaseWrite<T> {
-    Go { work: Work, seen: Box<Seen>, body: T },
-    Replay(HttpResponse),
-}
-
-/// Starts a write to a case in this order: the case must be visible (404 before anything
-/// in the request is looked at, so an outsider learns nothing from a refused body or key),
-/// then the body must parse, then the `Idempotency-Key` is claimed — so a replay, too, is
-/// only ever answered to someone who still sees the case.
-async fn case_write<T>(
+/// Records something on a case the caller sees (see [`idempotency::post`] for the order
+/// of checks); `record` does the work and returns the extra headers and body of the 201.
+async fn add_record<T, O: Serialize>(
     state: &AppState,
     req: &HttpRequest,
     principal: &Principal,
     id: Uuid,
     body: Result<JsonBody<T>, ApiError>,
-) -> ApiResult<CaseWrite<T>> {
-    let mut work = idempotency::open(state).await?;
-    let seen = store::visible(&mut work.tx, principal.visibility(), id).await?;
-    let body = body?;
-    if let Some(replay) = work.claim(req, principal, &body.raw, &state.clock).await? {
-        return Ok(CaseWrite::Replay(replay));
-    }
-    Ok(CaseWrite::Go {
-        work,
-        seen: Box::new(seen),
-        body: body.value,
-    })
+    record: impl AsyncFnOnce(&mut PgConnection, &Seen, T) -> ApiResult<(Vec<(&'static str, String)>, O)>,
+) -> ApiResult<HttpResponse> {
+    let vis = principal.visibility();
+    idempotency::post(
+        state,
+        req,
+        principal,
+        body,
+        async |tx| Ok(store::visible(tx, vis, id).await?),
+        async |tx, seen, body| {
+            let (headers, out) = record(tx, &seen, body).await?;
+            Ok(Answer::created(headers, out))
+        },
+    )
+    .await
 }

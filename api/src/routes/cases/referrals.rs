@@ -1,6 +1,6 @@
 //! Referrals of a case to other organisations, and their status moves.
 
-use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use casework_domain::case::{
     NewReferral, Referral, ReferralPatch, ReferralStatus, ReferralTo, rules,
     store::{self, referrals},
@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{CaseWrite, case_write, open_page};
+use super::{add_record, records_page};
 use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
@@ -55,9 +55,6 @@ impl From<Referral> for ReferralOut {
     params(("id" = Uuid, Path), crate::openapi::IdempotencyKey),
     responses(
         (status = 201, description = "Recorded", body = ReferralOut, headers(("ETag" = String))),
-        (status = 404, description = "No such case, or not yours to see", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Idempotency-Key in flight", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields (all listed), or Idempotency-Key malformed or reused with another body", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/cases/{id}/referrals")]
@@ -68,22 +65,26 @@ pub async fn add(
     body: Result<JsonBody<NewReferral>, ApiError>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let (mut work, seen, body) = match case_write(&state, &req, &principal, *id, body).await? {
-        CaseWrite::Replay(res) => return Ok(res),
-        CaseWrite::Go { work, seen, body } => (work, seen, body),
-    };
-    let entry = body.parse()?;
-    let r = referrals::add(&mut work.tx, seen.case.id, &entry, seen.by.id, state.clock.ts()).await?;
-    let headers = [("ETag", etag(r.version))];
-    work.finish(StatusCode::CREATED, &headers, &ReferralOut::from(r), None, &state.clock)
-        .await
+    let now = state.clock.ts();
+    add_record(
+        &state,
+        &req,
+        &principal,
+        *id,
+        body,
+        async |tx, seen, body: NewReferral| {
+            let r = referrals::add(tx, seen.case.id, &body.parse()?, seen.by.id, now).await?;
+            Ok((vec![("ETag", etag(r.version))], ReferralOut::from(r)))
+        },
+    )
+    .await
 }
 
 /// Referrals of a case, oldest first.
 #[utoipa::path(
     operation_id = "list_referrals", tag = "case-records", security(("bearer" = [])),
     params(("id" = Uuid, Path), PageQuery),
-    responses((status = 200, description = "A page of referrals", body = Page<ReferralOut>), (status = 404, description = "No such case, or not yours to see", body = crate::error::Problem, content_type = "application/problem+json"))
+    responses((status = 200, description = "A page of referrals", body = Page<ReferralOut>))
 )]
 #[get("/v1/cases/{id}/referrals")]
 pub async fn list(
@@ -92,10 +93,7 @@ pub async fn list(
     q: Result<QueryParams<PageQuery>, ApiError>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let mut page = open_page(&state, &principal, *id, q, "referrals").await?;
-    let rows = referrals::list(&mut page.conn, page.case_id, page.position, page.limit + 1).await?;
-    let (items, next_cursor) = page.finish(rows, |r| r.id);
-    Ok(HttpResponse::Ok().json(Page::<ReferralOut>::of(items, next_cursor)))
+    records_page::<_, ReferralOut>(&state, &principal, *id, q, "referrals", referrals::list, |r| r.id).await
 }
 
 /// Move a referral on (requires `If-Match`): suggested → made | declined; made →

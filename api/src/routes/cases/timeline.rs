@@ -6,7 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::open_page;
+use super::records_page;
 use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
@@ -45,7 +45,7 @@ impl From<Event> for EventOut {
 #[utoipa::path(
     operation_id = "case_timeline", tag = "case-records", security(("bearer" = [])),
     params(("id" = Uuid, Path), PageQuery),
-    responses((status = 200, description = "A page of events", body = Page<EventOut>), (status = 404, description = "No such case, or not yours to see", body = crate::error::Problem, content_type = "application/problem+json"))
+    responses((status = 200, description = "A page of events", body = Page<EventOut>))
 )]
 #[get("/v1/cases/{id}/timeline")]
 pub async fn list(
@@ -54,8 +54,5 @@ pub async fn list(
     q: Result<QueryParams<PageQuery>, ApiError>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let mut page = open_page(&state, &principal, *id, q, "timeline").await?;
-    let rows = events::list(&mut page.conn, page.case_id, page.position, page.limit + 1).await?;
-    let (items, next_cursor) = page.finish(rows, |e| e.id);
-    Ok(HttpResponse::Ok().json(Page::<EventOut>::of(items, next_cursor)))
+    records_page::<_, EventOut>(&state, &principal, *id, q, "timeline", events::list, |e| e.id).await
 }
