@@ -15,8 +15,11 @@ pub mod identity;
 pub mod input;
 pub mod jobs;
 pub mod keys;
+pub mod notification;
 pub mod runtime;
 pub mod secrets;
+pub mod sweeps;
+pub mod task;
 pub mod timestamp;
 pub mod transitions;
 
