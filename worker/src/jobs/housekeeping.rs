@@ -1,0 +1,37 @@
+//! Housekeeping: drops idempotency records past their 24 hours and finished jobs past
+//! their retention (apalis-postgres never prunes).
+
+use std::time::Duration;
+
+use apalis::prelude::*;
+use apalis_postgres::PostgresStorage;
+use casework_domain::{idempotency, jobs, jobs::Housekeeping};
+
+use crate::{JobEnv, runner};
+
+/// The job handler.
+///
+/// # Errors
+/// Database errors; the job is retried with backoff.
+pub async fn handle(job: Housekeeping, env: Data<JobEnv>, id: TaskId, attempt: Attempt) -> Result<(), BoxDynError> {
+    let env: &JobEnv = &env;
+    runner::run(job, env, &id, &attempt, |job| async move {
+        let mut conn = env.db.acquire().await?;
+        let purged = idempotency::purge_expired(&mut conn, env.clock.ts()).await?;
+        let pruned = jobs::prune_finished(&mut conn, env.config.job_retention).await?;
+        tracing::info!(reason = %job.reason, purged, pruned, "housekeeping done");
+        Ok(runner::Outcome::Done)
+    })
+    .await
+}
+
+/// Enqueues housekeeping at start and then every `interval`.
+pub async fn sweep(mut storage: PostgresStorage<Housekeeping>, interval: Duration) {
+    let mut tick = tokio::time::interval(interval);
+    loop {
+        tick.tick().await;
+        if let Err(e) = storage.push(Housekeeping { reason: "sweep".into() }).await {
+            tracing::warn!(error = %e, "could not enqueue housekeeping");
+        }
+    }
+}
