@@ -6,8 +6,11 @@ pub mod auth;
 pub mod calendar;
 pub mod cases;
 pub mod health;
+pub mod jobs;
 pub mod me;
+pub mod notifications;
 pub mod signing_keys;
+pub mod tasks;
 pub mod users;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -52,5 +55,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(cases::consents::revoke)
         .service(cases::evidence::add)
         .service(cases::evidence::list)
-        .service(cases::timeline::list);
+        .service(cases::timeline::list)
+        .service(tasks::create)
+        .service(tasks::list)
+        .service(tasks::get)
+        .service(tasks::complete)
+        .service(tasks::cancel)
+        .service(notifications::list)
+        .service(notifications::read)
+        .service(jobs::list)
+        .service(jobs::retry)
+        .service(jobs::cancel);
 }

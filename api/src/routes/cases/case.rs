@@ -377,6 +377,9 @@ pub async fn transition(
     };
     rules::check_transition(seen.case.status, &request, &facts)?;
     let moved = cases::set_status(tx, &seen, &request, state.clock.ts()).await?;
+    if moved.status == CaseStatus::Closed {
+        casework_domain::task::store::cancel_for_case(tx, moved.id, seen.by.id, state.clock.ts()).await?;
+    }
     work.finish(
         StatusCode::OK,
         &[("ETag", etag(moved.version))],
