@@ -3,6 +3,7 @@
 
 pub mod endpoints;
 pub mod fixtures;
+pub mod worker_endpoints;
 
 use std::sync::Once;
 

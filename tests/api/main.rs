@@ -12,5 +12,7 @@ mod idempotency;
 mod identity;
 mod operations;
 mod spec;
+mod tasks;
 mod tokens;
 mod users;
+mod worker;
