@@ -336,3 +336,37 @@ async fn the_digest_and_case_review_run_once_per_office_day_with_two_workers() {
     let page = json_of(app.list_tasks(&alice, &format!("case_id={stale}")).await).await;
     assert_eq!(page["items"][0]["kind"], "case_review");
 }
+
+#[tokio::test]
+async fn housekeeping_prunes_finished_jobs_past_their_retention() {
+    let app = TestApp::spawn().await;
+    for (id, status, age_days) in [
+        ("old-done", "Done", 8),
+        ("old-killed", "Killed", 8),
+        ("old-failed", "Failed", 8),
+        ("new-done", "Done", 1),
+    ] {
+        sqlx::query(
+            "INSERT INTO apalis.jobs (job, id, job_type, status, attempts, max_attempts, run_at, done_at)
+             VALUES ('\\x7b7d', $1, 'casework::test', $2, 5, 5, now(), now() - make_interval(days => $3))",
+        )
+        .bind(id)
+        .bind(status)
+        .bind(age_days)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    }
+    // Housekeeping is enqueued when a worker starts (retention: the default 7 days).
+    let _worker = app.start_worker(app.clock.now());
+    eventually(Duration::from_secs(20), "the old finished jobs pruned", || async {
+        (count(&app, "SELECT count(*) FROM apalis.jobs WHERE id LIKE 'old-%'").await == 1).then_some(())
+    })
+    .await;
+    let left: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM apalis.jobs WHERE job_type = 'casework::test' ORDER BY id")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(left, ["new-done", "old-failed"]);
+}
