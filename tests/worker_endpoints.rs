@@ -22,6 +22,13 @@ use serde_json::Value;
 use crate::TestApp;
 
 impl TestApp {
+    /// [`TestApp::spawn`] for a test that starts worker processes: the binary is built (if
+    /// needed) first, so no HTTP connection of the test sits idle through a build.
+    pub async fn spawn_for_workers() -> Self {
+        worker_binary();
+        Self::spawn().await
+    }
+
     /// `POST /v1/tasks`.
     pub async fn create_task(&self, token: &str, body: &Value) -> Response {
         self.post_json("/v1/tasks", token, body).await

@@ -210,7 +210,7 @@ async fn tasks_filters_visibility_and_refusals() {
 
 #[tokio::test]
 async fn closing_a_case_cancels_its_open_tasks_and_pending_reminders() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_for_workers().await;
     let (_, _, alice) = app.staff("caseworker").await;
     let case = app.create_adult_case(&alice).await;
     let mut tasks = Vec::new();
@@ -273,6 +273,28 @@ async fn closing_a_case_cancels_its_open_tasks_and_pending_reminders() {
         .filter(|e| e["kind"] == "task.cancelled")
         .count();
     assert_eq!(cancelled, 2);
+
+    // Nothing fires afterwards: a worker past every due time delivers only the other task's.
+    let _worker = app.start_worker(casework_tests::default_start() + jiff::SignedDuration::from_hours(48));
+    let elsewhere_id = elsewhere["id"].as_str().unwrap();
+    casework_tests::worker_endpoints::eventually(std::time::Duration::from_secs(20), "the other reminder", || async {
+        let page = body(app.notifications(&alice, "").await, StatusCode::OK).await;
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == "reminder")
+            .then_some(())
+    })
+    .await;
+    let reminders: Vec<Option<uuid::Uuid>> =
+        sqlx::query_scalar("SELECT task_id FROM notifications WHERE kind = 'reminder'")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(reminders, [Some(elsewhere_id.parse().unwrap())]);
+    let timeline = body(app.list_case_records(&alice, &case, "timeline").await, StatusCode::OK).await;
+    assert!(!timeline.to_string().contains("reminder.delivered"));
 }
 
 #[tokio::test]

@@ -73,7 +73,7 @@ async fn reminder_job(app: &TestApp, admin: &str) -> Value {
 }
 
 async fn friday_evening_reminder(closure: Option<&str>, delivered_at: &str) {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_for_workers().await;
     let admin = app.admin_token().await;
     let (_, _, alice) = app.staff("caseworker").await;
     if let Some(date) = closure {
@@ -140,7 +140,7 @@ async fn after_a_monday_closure_it_is_delivered_tuesday_0830() {
 
 #[tokio::test]
 async fn a_reminder_due_in_office_hours_arrives_within_seconds() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_for_workers().await;
     let (_, _, alice) = app.staff("caseworker").await;
     let case = app.create_adult_case(&alice).await;
     let now = app.clock.now();
@@ -174,7 +174,7 @@ async fn a_reminder_due_in_office_hours_arrives_within_seconds() {
 
 #[tokio::test]
 async fn two_workers_drain_1000_reminders_into_exactly_1000_notifications() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_for_workers().await;
     let (alice_id, _, _) = app.staff("caseworker").await;
     let now = app.clock.now();
     many_tasks(&app, &alice_id, now, 1000).await;
@@ -202,7 +202,7 @@ async fn two_workers_drain_1000_reminders_into_exactly_1000_notifications() {
 
 #[tokio::test]
 async fn a_worker_killed_mid_drain_and_restarted_still_gives_one_notification_each() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_for_workers().await;
     let (alice_id, _, _) = app.staff("caseworker").await;
     let now = app.clock.now();
     many_tasks(&app, &alice_id, now, 1000).await;
@@ -231,7 +231,7 @@ async fn a_worker_killed_mid_drain_and_restarted_still_gives_one_notification_ea
 
 #[tokio::test]
 async fn a_failing_job_backs_off_then_lands_visibly_failed() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_for_workers().await;
     let admin = app.admin_token().await;
     let (_, _, alice) = app.staff("caseworker").await;
     // Fault injection: the database refuses reminder notifications.
@@ -294,7 +294,7 @@ async fn a_failing_job_backs_off_then_lands_visibly_failed() {
 
 #[tokio::test]
 async fn the_digest_and_case_review_run_once_per_office_day_with_two_workers() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_for_workers().await;
     let (alice_id, _, alice) = app.staff("caseworker").await;
     let (bob_id, _, _) = app.staff("caseworker").await;
     let stale = app.create_adult_case(&alice).await;
@@ -339,7 +339,7 @@ async fn the_digest_and_case_review_run_once_per_office_day_with_two_workers() {
 
 #[tokio::test]
 async fn housekeeping_prunes_finished_jobs_past_their_retention() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_for_workers().await;
     for (id, status, age_days) in [
         ("old-done", "Done", 8),
         ("old-killed", "Killed", 8),

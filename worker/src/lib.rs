@@ -121,10 +121,7 @@ pub async fn run(
     let housekeeping = storage::<Housekeeping>(&pool, &config);
     let reminders = storage::<DeliverReminder>(&pool, &config);
     let background = [
-        tokio::spawn(jobs::housekeeping::sweep(
-            housekeeping.clone(),
-            config.housekeeping_interval,
-        )),
+        tokio::spawn(jobs::housekeeping::sweep(pool.clone(), config.housekeeping_interval)),
         tokio::spawn(sweeps::run(env.clone())),
     ];
     let poll = config.poll_interval;

@@ -135,6 +135,16 @@ pub async fn create(
         (Err(e), _) => return Err(e.into()),
     };
     if let Some(replay) = work.claim(&req, &principal, &body.raw, &state.clock).await? {
+        // The stored answer names a task; it is only replayed to someone who still sees it.
+        let id = replay
+            .headers()
+            .get("Location")
+            .and_then(|l| l.to_str().ok())
+            .and_then(|l| l.rsplit('/').next())
+            .and_then(|s| s.parse::<Uuid>().ok());
+        if let Some(id) = id {
+            visible(&mut work.tx, principal.visibility(), id).await?;
+        }
         return Ok(replay);
     }
     let task = store::create(&mut work.tx, &spec, &case_store::actor(me.id), state.clock.ts()).await?;

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use apalis::prelude::*;
-use apalis_postgres::PostgresStorage;
 use casework_domain::{idempotency, jobs, jobs::Housekeeping};
+use sqlx::PgPool;
 
 use crate::{JobEnv, runner};
 
@@ -25,12 +25,18 @@ pub async fn handle(job: Housekeeping, env: Data<JobEnv>, id: TaskId, attempt: A
     .await
 }
 
-/// Enqueues housekeeping at start and then every `interval`.
-pub async fn sweep(mut storage: PostgresStorage<Housekeeping>, interval: Duration) {
+/// Enqueues housekeeping at start and then every `interval` (every worker process does;
+/// the job is idempotent).
+pub async fn sweep(db: PgPool, interval: Duration) {
     let mut tick = tokio::time::interval(interval);
     loop {
         tick.tick().await;
-        if let Err(e) = storage.push(Housekeeping { reason: "sweep".into() }).await {
+        let pushed = async {
+            let mut conn = db.acquire().await?;
+            jobs::enqueue(&mut conn, &Housekeeping { reason: "sweep".into() }).await?;
+            Ok::<_, anyhow::Error>(())
+        };
+        if let Err(e) = pushed.await {
             tracing::warn!(error = %e, "could not enqueue housekeeping");
         }
     }
