@@ -106,3 +106,37 @@ pub async fn mark_read(
     .await?;
     Ok(row.ok_or(DomainError::NotFound)?.into_notification()?)
 }
+
+/// Notifies every active supervisor (an escalation), once per `dedupe_key` and supervisor
+/// however often it is called: `data` holds ids, figures and times only. Returns how many
+/// notifications were created.
+///
+/// # Errors
+/// Database errors only.
+#[tracing::instrument(skip_all, fields(kind = %kind))]
+pub async fn notify_supervisors(
+    conn: &mut PgConnection,
+    kind: NotificationKind,
+    task_id: Option<Uuid>,
+    case_id: Option<Uuid>,
+    data: &serde_json::Value,
+    dedupe_key: &str,
+    now: Ts,
+) -> Result<u64, sqlx::Error> {
+    let n = sqlx::query!(
+        r#"INSERT INTO notifications (id, recipient, kind, task_id, case_id, dedupe_key, data, created_at)
+           SELECT gen_random_uuid(), u.id, $1, $2, $3, $4 || ':' || u.id::text, $5, $6
+           FROM users u WHERE u.role = 'supervisor' AND u.active
+           ON CONFLICT (dedupe_key) DO NOTHING"#,
+        kind.as_str(),
+        task_id,
+        case_id,
+        dedupe_key,
+        data,
+        now
+    )
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(n)
+}

@@ -400,3 +400,37 @@ async fn notifications_are_the_callers_own() {
     let integration = app.integration_token(&["stats:read"]).await;
     problem(app.notifications(&integration, "").await, 403).await;
 }
+
+#[tokio::test]
+async fn escalations_reach_every_supervisor_once() {
+    let app = TestApp::spawn().await;
+    let (_, _, sup1) = app.staff("supervisor").await;
+    let (_, _, sup2) = app.staff("supervisor").await;
+    let (_, _, alice) = app.staff("caseworker").await;
+    let data = json!({"max_exposure_cents": 1_000_000});
+    for _ in 0..2 {
+        let mut conn = app.pool.acquire().await.unwrap();
+        casework_domain::notification::notify_supervisors(
+            &mut conn,
+            casework_domain::notification::NotificationKind::Escalation,
+            None,
+            None,
+            &data,
+            "escalation:test:week-1",
+            app.clock.ts(),
+        )
+        .await
+        .unwrap();
+    }
+    for token in [&sup1, &sup2] {
+        let page = body(app.notifications(token, "").await, StatusCode::OK).await;
+        let items = page["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{page}");
+        assert_eq!(
+            (items[0]["kind"].as_str(), &items[0]["data"]),
+            (Some("escalation"), &data)
+        );
+    }
+    let page = body(app.notifications(&alice, "").await, StatusCode::OK).await;
+    assert!(page["items"].as_array().unwrap().is_empty());
+}

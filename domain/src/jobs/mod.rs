@@ -154,8 +154,9 @@ pub async fn enqueue<J: Job>(conn: &mut PgConnection, job: &J) -> Result<String,
 pub async fn enqueue_takedown_follow_up(
     conn: &mut PgConnection,
     takedown_id: Uuid,
-    due_at: Timestamp,
+    due_at: impl Into<Timestamp>,
 ) -> Result<String, EnqueueError> {
+    let due_at = due_at.into();
     enqueue(conn, &TakedownFollowUp { takedown_id, due_at }).await
 }
 
@@ -168,8 +169,9 @@ pub async fn enqueue_compliance_check(
     conn: &mut PgConnection,
     order_id: Uuid,
     binding_id: Uuid,
-    comply_by: Timestamp,
+    comply_by: impl Into<Timestamp>,
 ) -> Result<String, EnqueueError> {
+    let comply_by = comply_by.into();
     enqueue(
         conn,
         &ComplianceCheck {
