@@ -434,3 +434,54 @@ async fn escalations_reach_every_supervisor_once() {
     let page = body(app.notifications(&alice, "").await, StatusCode::OK).await;
     assert!(page["items"].as_array().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn task_posts_honour_idempotency_keys_and_if_match() {
+    let app = TestApp::spawn().await;
+    let (_, _, alice) = app.staff("caseworker").await;
+    let (_, _, bob) = app.staff("caseworker").await;
+    let case = app.create_adult_case(&alice).await;
+    let new = json!({"case_id": case, "title": "Call", "due_in_business_days": 1});
+    let send = |token: &str, body: &Value| {
+        app.client
+            .post(app.url("/v1/tasks"))
+            .bearer_auth(token)
+            .header("Idempotency-Key", "task-1")
+            .json(body)
+            .send()
+    };
+    let first = body(send(&alice, &new).await.unwrap(), StatusCode::CREATED).await;
+    let res = send(&alice, &new).await.unwrap();
+    assert_eq!(res.headers()["idempotent-replayed"], "true");
+    let again = body(res, StatusCode::CREATED).await;
+    assert_eq!(again["id"], first["id"]);
+    problem(
+        send(&alice, &json!({"title": "Other", "due_in_business_days": 1}))
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    // One task, one reminder, one job.
+    let page = body(app.list_tasks(&alice, "").await, StatusCode::OK).await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    let jobs: i64 = sqlx::query_scalar("SELECT count(*) FROM apalis.jobs WHERE job_type = 'reminder'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(jobs, 1);
+    // Another caller's key is their own: Bob cannot see the case, so his body is refused.
+    problem(send(&bob, &new).await.unwrap(), 422).await;
+
+    let id = first["id"].as_str().unwrap();
+    let complete = |tag: &str| {
+        app.client
+            .post(app.url(&format!("/v1/tasks/{id}/complete")))
+            .bearer_auth(&alice)
+            .header("If-Match", tag)
+            .send()
+    };
+    problem(complete("\"v9\"").await.unwrap(), 412).await;
+    let done = body(complete("\"v1\"").await.unwrap(), StatusCode::OK).await;
+    assert_eq!(done["status"], "done");
+}
