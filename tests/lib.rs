@@ -4,6 +4,7 @@
 pub mod endpoints;
 pub mod fixtures;
 pub mod orders_endpoints;
+pub mod worker_endpoints;
 
 use std::sync::Once;
 

@@ -94,7 +94,12 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(port = app.port(), "listening");
             if cli.with_worker {
                 let pool = app.state.db.clone();
-                let worker = tokio::spawn(casework_worker::run(pool, clock, runtime::shutdown_signal()));
+                let worker = tokio::spawn(casework_worker::run(
+                    pool,
+                    clock,
+                    casework_worker::WorkerConfig::default(),
+                    runtime::shutdown_signal(),
+                ));
                 app.run_until_stopped().await?;
                 worker.await??;
             } else {

@@ -19,5 +19,7 @@ mod platforms;
 mod role_grants;
 mod spec;
 mod takedowns;
+mod tasks;
 mod tokens;
 mod users;
+mod worker;

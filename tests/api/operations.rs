@@ -229,10 +229,16 @@ async fn the_worker_registers_runs_housekeeping_and_stops_cleanly() {
         .await
         .unwrap();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let worker = tokio::spawn(casework_worker::run(app.pool.clone(), app.clock.clone(), async move {
-        let _ = stop_rx.await;
-    }));
-    let mut storage = casework_worker::housekeeping_storage(&app.pool);
+    let config = casework_worker::WorkerConfig::default();
+    let worker = tokio::spawn(casework_worker::run(
+        app.pool.clone(),
+        app.clock.clone(),
+        config.clone(),
+        async move {
+            let _ = stop_rx.await;
+        },
+    ));
+    let mut storage = casework_worker::storage::<casework_domain::jobs::Housekeeping>(&app.pool, &config);
     storage
         .push(casework_domain::jobs::Housekeeping { reason: "test".into() })
         .await

@@ -7,12 +7,15 @@ pub mod calendar;
 pub mod cases;
 pub mod claims;
 pub mod health;
+pub mod jobs;
 pub mod legal_parameters;
 pub mod me;
+pub mod notifications;
 pub mod orders;
 pub mod platforms;
 pub mod signing_keys;
 pub mod takedowns;
+pub mod tasks;
 pub mod users;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -80,5 +83,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(orders::order::get)
         .service(orders::bindings::serve)
         .service(orders::bindings::compliance)
-        .service(orders::exposure::get);
+        .service(orders::exposure::get)
+        .service(tasks::create)
+        .service(tasks::list)
+        .service(tasks::get)
+        .service(tasks::complete)
+        .service(tasks::cancel)
+        .service(notifications::list)
+        .service(notifications::read)
+        .service(jobs::list)
+        .service(jobs::retry)
+        .service(jobs::cancel);
 }

@@ -373,6 +373,10 @@ pub async fn transition(
             };
             rules::check_transition(seen.case.status, &request, &facts)?;
             let moved = cases::set_status(tx, &seen, &request, now).await?;
+            if moved.status == CaseStatus::Closed {
+                // Open tasks and pending reminders end with the case (contract §3).
+                casework_domain::task::store::cancel_for_case(tx, moved.id, seen.by.id, now).await?;
+            }
             Ok(Answer::ok(moved.version, CaseOut::from(moved)))
         },
     )

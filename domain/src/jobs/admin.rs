@@ -1,0 +1,163 @@
+//! The jobs admin view (contract §8): reads and nudges the apalis table directly, since
+//! apalis-postgres has no listing that shows `last_error` by queue and status.
+
+use sqlx::PgConnection;
+
+use crate::{error::DomainError, string_enum, timestamp::Ts};
+
+string_enum! {
+    /// A job's state, as apalis records it (lower-cased on the wire).
+    pub enum JobStatus {
+        Pending = "pending",
+        Queued = "queued",
+        Running = "running",
+        Done = "done",
+        Failed = "failed",
+        /// Cancelled (by an admin, or because its subject was closed).
+        Killed = "killed",
+    }
+}
+
+impl JobStatus {
+    /// The value in `apalis.jobs.status`.
+    #[must_use]
+    pub fn apalis(self) -> &'static str {
+        match self {
+            JobStatus::Pending => "Pending",
+            JobStatus::Queued => "Queued",
+            JobStatus::Running => "Running",
+            JobStatus::Done => "Done",
+            JobStatus::Failed => "Failed",
+            JobStatus::Killed => "Killed",
+        }
+    }
+
+    fn from_apalis(s: &str) -> Result<Self, sqlx::Error> {
+        crate::enums::from_column("apalis.jobs.status", &s.to_ascii_lowercase())
+    }
+}
+
+/// A job as the admin view shows it (never its payload).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobRecord {
+    pub id: String,
+    pub queue: String,
+    pub status: JobStatus,
+    pub run_at: Ts,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub last_error: Option<String>,
+    pub done_at: Option<Ts>,
+}
+
+struct Row {
+    id: String,
+    job_type: String,
+    status: String,
+    run_at: Ts,
+    attempts: i32,
+    max_attempts: i32,
+    last_error: Option<String>,
+    done_at: Option<Ts>,
+}
+
+impl Row {
+    fn into_record(self) -> Result<JobRecord, sqlx::Error> {
+        Ok(JobRecord {
+            status: JobStatus::from_apalis(&self.status)?,
+            id: self.id,
+            queue: self.job_type,
+            run_at: self.run_at,
+            attempts: self.attempts,
+            max_attempts: self.max_attempts,
+            last_error: self.last_error,
+            done_at: self.done_at,
+        })
+    }
+}
+
+/// Jobs, newest first (ids are ULIDs, ordered by creation), before `before`.
+///
+/// # Errors
+/// Database errors only.
+#[tracing::instrument(skip_all)]
+pub async fn list(
+    conn: &mut PgConnection,
+    queue: Option<&str>,
+    status: Option<JobStatus>,
+    before: Option<&str>,
+    limit: i64,
+) -> Result<Vec<JobRecord>, sqlx::Error> {
+    let rows = sqlx::query_as!(
+        Row,
+        r#"SELECT id, job_type, status, run_at AS "run_at!", attempts, max_attempts,
+                  last_result ->> 'Err' AS last_error, done_at
+           FROM apalis.jobs
+           WHERE ($1::text IS NULL OR job_type = $1)
+             AND ($2::text IS NULL OR status = $2)
+             AND ($3::text IS NULL OR id < $3)
+           ORDER BY id DESC LIMIT $4"#,
+        queue,
+        status.map(JobStatus::apalis),
+        before,
+        limit
+    )
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(Row::into_record).collect()
+}
+
+async fn one(conn: &mut PgConnection, id: &str) -> Result<JobRecord, DomainError> {
+    let row = sqlx::query_as!(
+        Row,
+        r#"SELECT id, job_type, status, run_at AS "run_at!", attempts, max_attempts,
+                  last_result ->> 'Err' AS last_error, done_at
+           FROM apalis.jobs WHERE id = $1"#,
+        id
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.ok_or(DomainError::NotFound)?.into_record()?)
+}
+
+/// Runs a failed or cancelled job again now, with a fresh set of attempts.
+///
+/// # Errors
+/// `NotFound`; `Conflict` when the job is not failed or cancelled.
+#[tracing::instrument(skip_all, fields(job.id = %id))]
+pub async fn retry(conn: &mut PgConnection, id: &str) -> Result<JobRecord, DomainError> {
+    let n = sqlx::query!(
+        r#"UPDATE apalis.jobs SET status = 'Pending', attempts = 0, run_at = now(), lock_by = NULL, lock_at = NULL,
+                                  done_at = NULL
+           WHERE id = $1 AND status IN ('Failed', 'Killed')"#,
+        id
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    let job = one(conn, id).await?;
+    if n == 0 {
+        return Err(DomainError::Conflict(format!(
+            "only failed or cancelled jobs can be retried; this one is {}",
+            job.status
+        )));
+    }
+    Ok(job)
+}
+
+/// Cancels a job that has not run to completion (pending, or failed and waiting to retry).
+///
+/// # Errors
+/// `NotFound`; `Conflict` when it is running, done or already cancelled.
+#[tracing::instrument(skip_all, fields(job.id = %id))]
+pub async fn cancel(conn: &mut PgConnection, id: &str) -> Result<JobRecord, DomainError> {
+    let n = super::neutralise(conn, &[id.to_owned()]).await?;
+    let job = one(conn, id).await?;
+    if n == 0 {
+        return Err(DomainError::Conflict(format!(
+            "only pending or failed jobs can be cancelled; this one is {}",
+            job.status
+        )));
+    }
+    Ok(job)
+}

@@ -1,0 +1,364 @@
+//! SQL for tasks and their reminders. Every read goes through the task visibility rule:
+//! supervisors see every task, caseworkers their own and those of cases they see
+//! (`case_visible`), anyone else none. Creating a task enqueues its reminder in the same
+//! transaction; closing it (or its case) cancels the pending reminder and its job.
+
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::types::{Subject, Task, TaskFilter, TaskKind, TaskSpec, TaskStatus};
+use crate::{
+    calendar::OfficeCalendar,
+    case::{Visibility, store::add_event},
+    enums::from_column,
+    error::DomainError,
+    jobs::{self, DeliverReminder},
+    timestamp::Ts,
+};
+
+struct TaskRow {
+    id: Uuid,
+    kind: String,
+    title: String,
+    case_id: Option<Uuid>,
+    assignee: Uuid,
+    status: String,
+    due_at: Ts,
+    subject_kind: Option<String>,
+    subject_id: Option<Uuid>,
+    data: serde_json::Value,
+    created_by: String,
+    created_at: Ts,
+    updated_at: Ts,
+    closed_at: Option<Ts>,
+    version: i64,
+}
+
+impl TaskRow {
+    fn into_task(self) -> Result<Task, sqlx::Error> {
+        Ok(Task {
+            id: self.id,
+            kind: from_column::<TaskKind>("tasks.kind", &self.kind)?,
+            title: self.title,
+            case_id: self.case_id,
+            assignee: self.assignee,
+            status: from_column::<TaskStatus>("tasks.status", &self.status)?,
+            due_at: self.due_at,
+            subject: match (self.subject_kind, self.subject_id) {
+                (Some(kind), Some(id)) => Some(Subject { kind, id }),
+                _ => None,
+            },
+            data: self.data,
+            created_by: self.created_by,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            closed_at: self.closed_at,
+            version: self.version,
+        })
+    }
+}
+
+/// Who acts on the timeline (`user:<id>` or `system:worker`).
+fn event_detail(t: &Task) -> serde_json::Value {
+    serde_json::json!({"task_id": t.id, "kind": t.kind})
+}
+
+/// Creates a task, its reminder (at `due_at`, delivered at the next office-open instant)
+/// and the reminder's job, all in the caller's transaction; records `task.created` on the
+/// case. `by` is `user:<id>` or `system:<what>`.
+///
+/// # Errors
+/// Database errors; a second open case review of one case violates
+/// `tasks_one_open_case_review`.
+#[tracing::instrument(skip_all, fields(kind = %spec.kind))]
+pub async fn create(conn: &mut PgConnection, spec: &TaskSpec, by: &str, now: Ts) -> Result<Task, DomainError> {
+    let id = Uuid::now_v7();
+    let row = sqlx::query_as!(
+        TaskRow,
+        r#"INSERT INTO tasks (id, kind, title, case_id, assignee, status, due_at, subject_kind, subject_id, data,
+                              created_by, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $8, $9, $10, $11, $11)
+           RETURNING id, kind, title, case_id, assignee, status, due_at, subject_kind, subject_id, data,
+                     created_by, created_at, updated_at, closed_at, version"#,
+        id,
+        spec.kind.as_str(),
+        spec.title,
+        spec.case_id,
+        spec.assignee,
+        spec.due_at,
+        spec.subject.as_ref().map(|s| s.kind.as_str()),
+        spec.subject.as_ref().map(|s| s.id),
+        spec.data,
+        by,
+        now
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let task = row.into_task()?;
+    add_reminder(conn, &task, task.due_at, now).await?;
+    if let Some(case_id) = task.case_id {
+        add_event(conn, case_id, "task.created", by, event_detail(&task), now).await?;
+    }
+    Ok(task)
+}
+
+/// Adds a reminder of `task` at `at` and enqueues its delivery job (same transaction).
+async fn add_reminder(conn: &mut PgConnection, task: &Task, at: Ts, now: Ts) -> Result<Uuid, DomainError> {
+    let reminder_id = Uuid::now_v7();
+    let job_id = jobs::enqueue(conn, &DeliverReminder { reminder_id }).await?;
+    sqlx::query!(
+        r#"INSERT INTO reminders (id, task_id, recipient, remind_at, status, job_id, created_at)
+           VALUES ($1, $2, $3, $4, 'pending', $5, $6)"#,
+        reminder_id,
+        task.id,
+        task.assignee,
+        at,
+        job_id,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(reminder_id)
+}
+
+/// The task, if `vis` sees it.
+///
+/// # Errors
+/// `NotFound` when unknown or not visible (indistinguishable).
+#[tracing::instrument(skip_all, fields(task.id = %id))]
+pub async fn visible(conn: &mut PgConnection, vis: Visibility, id: Uuid) -> Result<Task, DomainError> {
+    read(conn, vis, id, false).await
+}
+
+/// Like [`visible`], with the row locked until the transaction ends.
+///
+/// # Errors
+/// `NotFound` when unknown or not visible (indistinguishable).
+#[tracing::instrument(skip_all, fields(task.id = %id))]
+pub async fn visible_for_update(conn: &mut PgConnection, vis: Visibility, id: Uuid) -> Result<Task, DomainError> {
+    read(conn, vis, id, true).await
+}
+
+async fn read(conn: &mut PgConnection, vis: Visibility, id: Uuid, lock: bool) -> Result<Task, DomainError> {
+    if vis == Visibility::Nothing {
+        return Err(DomainError::NotFound);
+    }
+    let (all, viewer) = vis.sql_params();
+    if lock {
+        sqlx::query_scalar!("SELECT id FROM tasks WHERE id = $1 FOR UPDATE", id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    }
+    let row = sqlx::query_as!(
+        TaskRow,
+        r#"SELECT id, kind, title, case_id, assignee, status, due_at, subject_kind, subject_id, data,
+                  created_by, created_at, updated_at, closed_at, version
+           FROM tasks t
+           WHERE t.id = $1
+             AND ($2 OR t.assignee = $3 OR (t.case_id IS NOT NULL AND case_visible(t.case_id, false, $3)))"#,
+        id,
+        all,
+        viewer
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.ok_or(DomainError::NotFound)?.into_task()?)
+}
+
+/// Visible tasks matching `f`, oldest first by id (UUID v7), after `after`.
+#[tracing::instrument(skip_all)]
+pub async fn list(
+    conn: &mut PgConnection,
+    vis: Visibility,
+    f: &TaskFilter,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<Task>, sqlx::Error> {
+    if vis == Visibility::Nothing {
+        return Ok(Vec::new());
+    }
+    let (all, viewer) = vis.sql_params();
+    let rows = sqlx::query_as!(
+        TaskRow,
+        r#"SELECT id, kind, title, case_id, assignee, status, due_at, subject_kind, subject_id, data,
+                  created_by, created_at, updated_at, closed_at, version
+           FROM tasks t
+           WHERE ($1 OR t.assignee = $2 OR (t.case_id IS NOT NULL AND case_visible(t.case_id, false, $2)))
+             AND ($3::uuid IS NULL OR t.assignee = $3)
+             AND ($4::text IS NULL OR t.status = $4)
+             AND ($5::uuid IS NULL OR t.case_id = $5)
+             AND ($6::timestamptz IS NULL OR t.due_at < $6)
+             AND ($7::uuid IS NULL OR t.id > $7)
+           ORDER BY t.id
+           LIMIT $8"#,
+        all,
+        viewer,
+        f.assignee,
+        f.status.map(TaskStatus::as_str),
+        f.case_id,
+        f.due_before,
+        after,
+        limit
+    )
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(TaskRow::into_task).collect()
+}
+
+/// Completes or cancels a task read with [`visible_for_update`] (the caller checked the
+/// move), cancels its pending reminders and their jobs, and records it on the case.
+///
+/// # Errors
+/// `Stale` when the version moved on; `Db` otherwise.
+#[tracing::instrument(skip_all, fields(task.id = %task.id, to = %to))]
+pub async fn close(
+    conn: &mut PgConnection,
+    task: &Task,
+    to: TaskStatus,
+    by: &str,
+    now: Ts,
+) -> Result<Task, DomainError> {
+    let row = sqlx::query_as!(
+        TaskRow,
+        r#"UPDATE tasks SET status = $2, closed_at = $3, updated_at = $3, version = version + 1
+           WHERE id = $1 AND version = $4
+           RETURNING id, kind, title, case_id, assignee, status, due_at, subject_kind, subject_id, data,
+                     created_by, created_at, updated_at, closed_at, version"#,
+        task.id,
+        to.as_str(),
+        now,
+        task.version
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(DomainError::Stale)?;
+    let closed = row.into_task()?;
+    cancel_reminders(conn, &[closed.id]).await?;
+    if let Some(case_id) = closed.case_id {
+        let kind = if to == TaskStatus::Done {
+            "task.completed"
+        } else {
+            "task.cancelled"
+        };
+        add_event(conn, case_id, kind, by, event_detail(&closed), now).await?;
+    }
+    Ok(closed)
+}
+
+/// Cancels the pending reminders of `tasks` and marks their jobs cancelled.
+async fn cancel_reminders(conn: &mut PgConnection, tasks: &[Uuid]) -> Result<u64, sqlx::Error> {
+    let job_ids = sqlx::query_scalar!(
+        "UPDATE reminders SET status = 'cancelled' WHERE task_id = ANY($1) AND status = 'pending' RETURNING job_id",
+        tasks
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    jobs::neutralise(conn, &job_ids).await?;
+    Ok(job_ids.len() as u64)
+}
+
+/// Closing a case (contract §3): cancels its open tasks and their pending reminders (and
+/// the reminders' jobs) in the closing transaction. Returns how many tasks were cancelled.
+///
+/// # Errors
+/// Database errors only.
+#[tracing::instrument(skip_all, fields(case.id = %case_id))]
+pub async fn cancel_for_case(conn: &mut PgConnection, case_id: Uuid, by: Uuid, now: Ts) -> Result<u64, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"UPDATE tasks SET status = 'cancelled', closed_at = $2, updated_at = $2, version = version + 1
+           WHERE case_id = $1 AND status = 'open'
+           RETURNING id, kind"#,
+        case_id,
+        now
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    cancel_reminders(conn, &ids).await?;
+    let actor = crate::case::store::actor(by);
+    for r in &rows {
+        let detail = serde_json::json!({"task_id": r.id, "kind": r.kind, "reason": "case_closed"});
+        add_event(conn, case_id, "task.cancelled", &actor, detail, now).await?;
+    }
+    Ok(ids.len() as u64)
+}
+
+/// What delivering a reminder came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// The notification exists now (created by this call, or found already there).
+    Delivered,
+    /// Delivered before, cancelled, or unknown: nothing to do.
+    Nothing,
+    /// Not yet: try again at this instant (service time).
+    NotBefore(Ts),
+}
+
+/// Delivers a reminder: only when it has fallen due *and* the office is open, else says
+/// when to come back. The notification insert (`reminder_id` UNIQUE, `ON CONFLICT DO
+/// NOTHING`) and marking the reminder delivered commit together in the caller's
+/// transaction, so however many workers try and whatever crashes, one notification.
+///
+/// # Errors
+/// Database errors (the job is retried).
+#[tracing::instrument(skip_all, fields(reminder.id = %reminder_id))]
+pub async fn deliver_reminder(
+    conn: &mut PgConnection,
+    reminder_id: Uuid,
+    calendar: &OfficeCalendar,
+    now: Ts,
+) -> Result<Delivery, sqlx::Error> {
+    let Some(r) = sqlx::query!(
+        r#"SELECT r.id, r.task_id, r.recipient, r.remind_at, r.status, t.status AS task_status, t.case_id, t.kind
+           FROM reminders r JOIN tasks t ON t.id = r.task_id
+           WHERE r.id = $1 FOR UPDATE OF r"#,
+        reminder_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(Delivery::Nothing);
+    };
+    if r.status != "pending" {
+        return Ok(Delivery::Nothing);
+    }
+    if r.task_status != "open" {
+        sqlx::query!("UPDATE reminders SET status = 'cancelled' WHERE id = $1", r.id)
+            .execute(&mut *conn)
+            .await?;
+        return Ok(Delivery::Nothing);
+    }
+    if now < r.remind_at {
+        return Ok(Delivery::NotBefore(Ts::new(calendar.next_open(r.remind_at.get()))));
+    }
+    if !calendar.is_open(now.get()) {
+        return Ok(Delivery::NotBefore(Ts::new(calendar.next_open(now.get()))));
+    }
+    let data = serde_json::json!({"task_kind": r.kind, "remind_at": r.remind_at});
+    sqlx::query!(
+        r#"INSERT INTO notifications (id, recipient, kind, task_id, case_id, reminder_id, data, created_at)
+           VALUES ($1, $2, 'reminder', $3, $4, $5, $6, $7)
+           ON CONFLICT (reminder_id) DO NOTHING"#,
+        Uuid::now_v7(),
+        r.recipient,
+        r.task_id,
+        r.case_id,
+        r.id,
+        data,
+        now
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "UPDATE reminders SET status = 'delivered', delivered_at = $2 WHERE id = $1",
+        r.id,
+        now
+    )
+    .execute(&mut *conn)
+    .await?;
+    if let Some(case_id) = r.case_id {
+        let detail = serde_json::json!({"reminder_id": r.id, "task_id": r.task_id});
+        add_event(conn, case_id, "reminder.delivered", "system:worker", detail, now).await?;
+    }
+    Ok(Delivery::Delivered)
+}
