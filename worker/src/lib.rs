@@ -16,7 +16,7 @@ use apalis::prelude::*;
 use apalis_postgres::{Config, PostgresStorage};
 use casework_domain::{
     Clock,
-    jobs::{DeliverReminder, Housekeeping, Job},
+    jobs::{ComplianceCheck, DeliverReminder, Housekeeping, Job, PenaltyEscalation, TakedownFollowUp},
 };
 use sqlx::PgPool;
 
@@ -120,13 +120,22 @@ pub async fn run(
     };
     let housekeeping = storage::<Housekeeping>(&pool, &config);
     let reminders = storage::<DeliverReminder>(&pool, &config);
+    let follow_ups = storage::<TakedownFollowUp>(&pool, &config);
+    let checks = storage::<ComplianceCheck>(&pool, &config);
+    let escalations = storage::<PenaltyEscalation>(&pool, &config);
     let background = [
         tokio::spawn(jobs::housekeeping::sweep(pool.clone(), config.housekeeping_interval)),
         tokio::spawn(sweeps::run(env.clone())),
     ];
     let poll = config.poll_interval;
-    let (env_h, env_r) = (env.clone(), env.clone());
-    let (name_h, name_r) = (format!("{instance}-housekeeping"), format!("{instance}-reminder"));
+    let (env_h, env_r, env_f, env_c, env_e) = (env.clone(), env.clone(), env.clone(), env.clone(), env.clone());
+    let (name_h, name_r, name_f, name_c, name_e) = (
+        format!("{instance}-housekeeping"),
+        format!("{instance}-reminder"),
+        format!("{instance}-takedown-follow-up"),
+        format!("{instance}-order-compliance"),
+        format!("{instance}-penalty-escalation"),
+    );
     let monitor = Monitor::new()
         .register(move |_| {
             WorkerBuilder::new(name_h.clone())
@@ -139,6 +148,24 @@ pub async fn run(
                 .backend(reminders.clone().poll_with_interval(poll))
                 .data(env_r.clone())
                 .build(jobs::reminder::handle)
+        })
+        .register(move |_| {
+            WorkerBuilder::new(name_f.clone())
+                .backend(follow_ups.clone().poll_with_interval(poll))
+                .data(env_f.clone())
+                .build(jobs::takedown_follow_up::handle)
+        })
+        .register(move |_| {
+            WorkerBuilder::new(name_c.clone())
+                .backend(checks.clone().poll_with_interval(poll))
+                .data(env_c.clone())
+                .build(jobs::order_compliance::handle_check)
+        })
+        .register(move |_| {
+            WorkerBuilder::new(name_e.clone())
+                .backend(escalations.clone().poll_with_interval(poll))
+                .data(env_e.clone())
+                .build(jobs::order_compliance::handle_escalation)
         })
         .shutdown_timeout(config.shutdown_timeout);
     tracing::info!(worker = %instance, "worker started");

@@ -124,6 +124,10 @@ async fn act(
     again: bool,
 ) -> ApiResult<HttpResponse> {
     principal.require_role(&[Role::Admin])?;
+    // Job ids are ULIDs; anything else names no job (and never reaches the database).
+    if id.len() != 26 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(ApiError::NotFound);
+    }
     let mut work = idempotency::open(state).await?;
     if let Some(replay) = work
         .claim(req, principal, &serde_json::Value::Null, &state.clock)

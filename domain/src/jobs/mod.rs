@@ -24,8 +24,10 @@ pub const HOUSEKEEPING_QUEUE: &str = "casework::housekeeping";
 pub const REMINDER_QUEUE: &str = "reminder";
 /// Queue of takedown follow-ups (contract §8; handler wired with takedowns).
 pub const TAKEDOWN_FOLLOW_UP_QUEUE: &str = "takedown_follow_up";
-/// Queue of order compliance checks (contract §8; handler wired with orders).
+/// Queue of order compliance checks (contract §8).
 pub const ORDER_COMPLIANCE_QUEUE: &str = "order_compliance";
+/// Queue of penalty escalations of non-compliant bindings (contract §8).
+pub const PENALTY_ESCALATION_QUEUE: &str = "penalty_escalation";
 
 /// Every queue the worker knows, for the jobs list filter.
 pub const QUEUES: &[&str] = &[
@@ -33,6 +35,7 @@ pub const QUEUES: &[&str] = &[
     REMINDER_QUEUE,
     TAKEDOWN_FOLLOW_UP_QUEUE,
     ORDER_COMPLIANCE_QUEUE,
+    PENALTY_ESCALATION_QUEUE,
 ];
 
 /// Attempts before a failing job stays `Failed` (visible in `GET /v1/jobs`).
@@ -96,6 +99,23 @@ impl Job for ComplianceCheck {
     const QUEUE: &'static str = ORDER_COMPLIANCE_QUEUE;
     fn not_before(&self) -> Option<Timestamp> {
         Some(self.comply_by)
+    }
+}
+
+/// Escalates a binding still `non_compliant` at `due_at` (service time): round 1 two office
+/// days after `comply_by`, then weekly while it lasts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PenaltyEscalation {
+    pub order_id: Uuid,
+    pub binding_id: Uuid,
+    pub due_at: Timestamp,
+    pub round: u32,
+}
+
+impl Job for PenaltyEscalation {
+    const QUEUE: &'static str = PENALTY_ESCALATION_QUEUE;
+    fn not_before(&self) -> Option<Timestamp> {
+        Some(self.due_at)
     }
 }
 
@@ -282,6 +302,31 @@ pub async fn prune_finished(conn: &mut PgConnection, retention: std::time::Durat
     .execute(conn)
     .await?;
     Ok(n)
+}
+
+/// Schedules round `round` of the penalty escalation of a binding at `due_at`, in the
+/// caller's transaction.
+///
+/// # Errors
+/// Database errors or an unencodable payload.
+pub async fn enqueue_penalty_escalation(
+    conn: &mut PgConnection,
+    order_id: Uuid,
+    binding_id: Uuid,
+    due_at: impl Into<Timestamp>,
+    round: u32,
+) -> Result<String, EnqueueError> {
+    let due_at = due_at.into();
+    enqueue(
+        conn,
+        &PenaltyEscalation {
+            order_id,
+            binding_id,
+            due_at,
+            round,
+        },
+    )
+    .await
 }
 
 #[cfg(test)]

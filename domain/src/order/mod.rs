@@ -6,6 +6,7 @@
 //! `types` what an order is, `store` the SQL (including what the worker calls:
 //! [`store::due_bindings`], [`store::mark_non_compliant`], [`store::binding_exposure`]).
 
+pub mod compliance;
 pub mod input;
 pub mod rules;
 pub mod store;

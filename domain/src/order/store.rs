@@ -238,6 +238,8 @@ pub async fn create(
         )
         .execute(&mut *conn)
         .await?;
+        // The check at the deadline, in the transaction that sets it (contract §8).
+        crate::jobs::enqueue_compliance_check(conn, id, bid, b.comply_by).await?;
     }
     let detail = serde_json::json!({
         "order_id": id, "claim_id": claim.id, "order_reference": d.order_reference,

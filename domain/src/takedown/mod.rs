@@ -1,6 +1,7 @@
 //! Takedown requests (contract §5): what a request is, its state machine and guards, URL
 //! comparison, the letters it sends, and its SQL (visible exactly to who sees its case).
 
+pub mod follow_up;
 pub mod notice;
 pub mod rules;
 pub mod store;

@@ -416,6 +416,10 @@ pub async fn apply(
     )
     .execute(&mut *conn)
     .await?;
+    if let Some(due) = m.follow_up_due_at {
+        // The first follow-up, in the transaction of the submission (contract §8).
+        crate::jobs::enqueue_takedown_follow_up(conn, t.id, due).await?;
+    }
     let detail = serde_json::json!({
         "takedown_id": t.id, "from": t.status, "to": m.to, "occurred_at": at,
     });

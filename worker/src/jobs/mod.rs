@@ -1,9 +1,6 @@
 //! One module per job kind.
 //!
-//! Takedown follow-ups and order compliance checks have payloads and enqueue helpers in
-//! `casework_domain::jobs` (`TakedownFollowUp` on `takedown_follow_up`, `ComplianceCheck`
-//! on `order_compliance`) but no handlers yet: their jobs wait, pending, in their queues.
-//! Wiring one is three steps:
+//! Wiring a job kind is three steps (as `takedown_follow_up` and `order_compliance` show):
 //!
 //! 1. a module here whose handler is
 //!    `async fn handle(job: TakedownFollowUp, env: Data<JobEnv>, id: TaskId, attempt: Attempt)`
@@ -18,4 +15,6 @@
 //! 3. a `.register(..)` for its queue in `crate::run`, like the reminder's.
 
 pub mod housekeeping;
+pub mod order_compliance;
 pub mod reminder;
+pub mod takedown_follow_up;
