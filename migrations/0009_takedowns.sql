@@ -15,7 +15,7 @@ CREATE TABLE takedown_requests (
     evidence_ids                    uuid[] NOT NULL,
     evidence_waiver_reason_sealed   bytea,
     legal_basis                     text NOT NULL CHECK (legal_basis IN ('platform_policy', 'iipa_order', 'copyright', 'privacy_act', 'other')),
-    order_id                        uuid,
+    order_id                        uuid REFERENCES orders (id),
     depicted_under_18               boolean,
     override_reason_sealed          bytea,
     copyright_sealed                bytea,

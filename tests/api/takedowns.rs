@@ -689,3 +689,33 @@ async fn the_scorecard_counts_outcomes_and_the_median_office_days_to_removal() {
     let unknown = uuid::Uuid::now_v7();
     problem(app.get(&format!("/v1/platforms/{unknown}/scorecard"), &cw).await, 404).await;
 }
+
+#[tokio::test]
+async fn an_order_relied_on_belongs_to_the_case_and_its_service_letter_quotes_it() {
+    let app = TestApp::spawn_with(|s| {
+        s.service_address = "PO Box 1234; Victoria BC V8W 0A1".into();
+        s.service_email = "help@iips.example".into();
+    })
+    .await;
+    let (_, _, cw) = app.staff("caseworker").await;
+    let p = platform(&app, "Forum Orders", 5).await;
+    let case = ready_case(&app, &cw).await;
+    let other = app.create_adult_case(&cw).await;
+    let (_, order) = app.granted_order(&cw, &case).await;
+    let (_, foreign) = app.granted_order(&cw, &other).await;
+
+    let mut b = body(&case, &p);
+    b["legal_basis"] = json!("iipa_order");
+    b["order_id"] = foreign["id"].clone();
+    let refused = problem(create(&app, &cw, &b).await, 422).await;
+    assert_eq!(field_codes(&refused), pairs(&[("order_id", "not_in_case")]));
+
+    b["order_id"] = order["id"].clone();
+    b["channel"] = json!("order_service");
+    let t = created(create(&app, &cw, &b).await).await;
+    let res = notice(&app, &cw, t["id"].as_str().unwrap()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let text = res.text().await.unwrap();
+    assert!(text.contains("CRT-IIP-2026-0042"), "{text}");
+    assert!(text.contains("Civil Resolution Tribunal"), "{text}");
+}

@@ -7,10 +7,12 @@ use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, web};
 use casework_domain::{
     Ts, Validation, calendar,
     case::{self, Visibility},
-    identity, platform,
+    identity,
+    penalty::PenaltyJurisdiction,
+    platform,
     takedown::{
         LegalBasis, NewTakedown, Takedown, TakedownChannel, TakedownStatus, TakedownTransition,
-        notice::{self, CopyrightDetails, NoticeError, NoticeInput, Sender},
+        notice::{self, CopyrightDetails, NoticeError, NoticeInput, OrderDetails, Sender},
         rules,
         store::{self, Move, TakedownFilter},
     },
@@ -402,6 +404,32 @@ pub async fn render_notice(
         let cal = calendar::OfficeCalendar::standard();
         calendar::local_date(cal.add_business_days(now, 5))
     });
+    let order = match t.order_id {
+        None => None,
+        Some(order_id) => {
+            let o = casework_domain::order::store::visible(&mut conn, vis, order_id)
+                .await?
+                .order;
+            // The deadline of the respondent on this platform, else the earliest one.
+            let comply_by = o
+                .bindings
+                .iter()
+                .find(|b| b.respondent_platform_id == Some(t.platform_id))
+                .or_else(|| o.bindings.iter().min_by_key(|b| b.comply_by))
+                .map(|b| b.comply_by.get());
+            comply_by.map(|comply_by| OrderDetails {
+                reference: o.order_reference.clone(),
+                issued_by: match o.jurisdiction {
+                    PenaltyJurisdiction::Bc => "the Civil Resolution Tribunal of British Columbia".into(),
+                    PenaltyJurisdiction::Qc => "the Court of Québec".into(),
+                },
+                issued_on: calendar::local_date(o.issued_at.get()),
+                terms: o.terms.clone(),
+                comply_by,
+                publication_ban: o.publication_ban,
+            })
+        }
+    };
     let input = NoticeInput {
         sender: Sender {
             name: service.name.clone(),
@@ -419,7 +447,7 @@ pub async fn render_notice(
         depicted_under_18: t.depicted_under_18,
         copyright,
         respond_by,
-        order: None,
+        order,
     };
     match notice::render(t.channel, &input) {
         Ok(text) => Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(text)),

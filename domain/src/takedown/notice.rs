@@ -22,7 +22,7 @@ use jiff::{Timestamp, civil::Date};
 use uuid::Uuid;
 
 use super::types::TakedownChannel;
-use crate::{calendar::office_tz, string_enum};
+use crate::calendar::office_tz;
 
 /// Who sends the letter: the service, on the client's behalf.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,28 +54,19 @@ pub struct CopyrightDetails {
     pub infringement_at: Timestamp,
 }
 
-string_enum! {
-    /// What an order requires (contract §6).
-    pub enum OrderTerm {
-        StopDistribution = "stop_distribution",
-        DeleteCopies = "delete_copies",
-        RemoveFromPlatform = "remove_from_platform",
-        Deindex = "deindex",
-        NoThreats = "no_threats",
-    }
-}
+/// What an order requires (contract §6): the order module's vocabulary.
+pub use crate::order::OrderTerm;
 
-impl OrderTerm {
-    fn describe(self) -> &'static str {
-        match self {
-            OrderTerm::StopDistribution => "stop distributing the intimate images, in any way",
-            OrderTerm::DeleteCopies => "delete every copy of the intimate images",
-            OrderTerm::RemoveFromPlatform => {
-                "remove the intimate images from the platform, or disable access to them everywhere"
-            }
-            OrderTerm::Deindex => "remove the listed pages from search results (de-index them)",
-            OrderTerm::NoThreats => "not threaten to distribute the intimate images",
+/// An order term in a letter's words.
+fn describe(t: OrderTerm) -> &'static str {
+    match t {
+        OrderTerm::StopDistribution => "stop distributing the intimate images, in any way",
+        OrderTerm::DeleteCopies => "delete every copy of the intimate images",
+        OrderTerm::RemoveFromPlatform => {
+            "remove the intimate images from the platform, or disable access to them everywhere"
         }
+        OrderTerm::Deindex => "remove the listed pages from search results (de-index them)",
+        OrderTerm::NoThreats => "not threaten to distribute the intimate images",
     }
 }
 
@@ -474,7 +465,7 @@ the order protects.\n",
     );
     let _ = writeln!(out, "The order requires you to:");
     for t in &o.terms {
-        let _ = writeln!(out, "  - {}", t.describe());
+        let _ = writeln!(out, "  - {}", describe(*t));
     }
     let _ = writeln!(out, "\nIt concerns the content at:\n");
     url_list(&mut out, &input.urls);

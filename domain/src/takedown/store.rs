@@ -190,6 +190,22 @@ pub async fn create(conn: &mut PgConnection, spec: &TakedownSpec, by: Actor, now
             ));
         }
     }
+    if let Some(order_id) = spec.order_id() {
+        let of_case = sqlx::query_scalar!(
+            r#"SELECT EXISTS (SELECT 1 FROM orders WHERE id = $1 AND case_id = $2) AS "e!""#,
+            order_id,
+            spec.case_id()
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        if !of_case {
+            v.push(FieldError::new(
+                "order_id",
+                "not_in_case",
+                "no order of this case has this id",
+            ));
+        }
+    }
     v.finish()?;
     let id = Uuid::now_v7();
     sqlx::query!(
