@@ -100,6 +100,28 @@ async fn a_wrong_role_is_403_before_the_body_is_read() {
     // Admins do not open cases, however bad the body.
     let res = app.post_case(&admin, &json!({"nonsense": true})).await;
     problem(res, 403).await;
+    // Caseworkers manage no users or clients and decide no grants, however bad the body.
+    let user = uuid::Uuid::now_v7();
+    for (method, path) in [
+        (Method::POST, "/v1/users".to_owned()),
+        (Method::PATCH, format!("/v1/users/{user}")),
+        (Method::POST, format!("/v1/users/{user}/role-approval")),
+        (Method::POST, "/v1/api-clients".to_owned()),
+        (Method::POST, "/v1/calendar/closures".to_owned()),
+        (Method::POST, "/v1/platforms".to_owned()),
+    ] {
+        let res = app
+            .client
+            .request(method.clone(), app.url(&path))
+            .bearer_auth(&owner)
+            .header("If-Match", "\"v1\"")
+            .header("content-type", "application/json")
+            .body("{not json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{method} {path}");
+    }
 }
 
 #[tokio::test]

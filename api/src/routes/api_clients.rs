@@ -95,10 +95,11 @@ const CURSOR_KIND: &str = "api_clients";
 pub async fn create(
     req: HttpRequest,
     principal: Principal,
-    body: JsonBody<CreateApiClient>,
+    body: Result<JsonBody<CreateApiClient>, ApiError>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let admin = principal.require_role(&[Role::Admin])?;
+    let body = body?;
     let name = Label::parse("name", &body.value.name)?;
     let mut scopes = body.value.scopes.clone();
     scopes.sort();

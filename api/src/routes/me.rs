@@ -115,10 +115,11 @@ pub struct ChangePassword {
 pub async fn change_password(
     req: HttpRequest,
     principal: Principal,
-    body: JsonBody<ChangePassword>,
+    body: Result<JsonBody<ChangePassword>, ApiError>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let id = principal.user_id().ok_or(ApiError::Forbidden)?;
+    let body = body?;
     state
         .password_change_limiter
         .check(&id.to_string())

@@ -127,10 +127,11 @@ const CURSOR_KIND: &str = "users";
 pub async fn create(
     req: HttpRequest,
     principal: Principal,
-    body: JsonBody<CreateUser>,
+    body: Result<JsonBody<CreateUser>, ApiError>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let admin = principal.require_role(&[Role::Admin])?;
+    let body = body?;
     let b = &body.value;
     let mut v = Validation::new();
     let email = v.check(Email::parse("email", &b.email));
@@ -266,10 +267,11 @@ pub async fn update(
     req: HttpRequest,
     principal: Principal,
     id: web::Path<Uuid>,
-    body: JsonBody<UpdateUser>,
+    body: Result<JsonBody<UpdateUser>, ApiError>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let admin = principal.require_role(&[Role::Admin])?;
+    let body = body?;
     let b = &body.value;
     let mut v = Validation::new();
     let display_name = b
@@ -405,10 +407,11 @@ pub async fn decide_role_grant(
     req: HttpRequest,
     principal: Principal,
     id: web::Path<Uuid>,
-    body: JsonBody<RoleApproval>,
+    body: Result<JsonBody<RoleApproval>, ApiError>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let supervisor = principal.require_role(&[Role::Supervisor])?;
+    let body = body?;
     let b = &body.value;
     let reason = match (&b.reason, b.decision) {
         (Some(r), _) => Some(casework_domain::text::free("reason", r, 1000)?),
