@@ -156,13 +156,19 @@ async fn tasks_filters_visibility_and_refusals() {
         .map(|e| e["field"].as_str().unwrap())
         .collect();
     assert_eq!(fields, ["due_at", "due_in_business_days"]);
-    let p = problem(
+    // Someone else's case: 404, whatever else is wrong with the body.
+    problem(
         app.create_task(&bob, &json!({"title": "x", "case_id": case, "due_in_business_days": 1}))
             .await,
-        422,
+        404,
     )
     .await;
-    assert_eq!(p["errors"][0]["code"], "unknown_case");
+    problem(
+        app.create_task(&bob, &json!({"case_id": case, "due_in_business_days": 0}))
+            .await,
+        404,
+    )
+    .await;
     let p = problem(
         app.create_task(
             &alice,
@@ -470,8 +476,8 @@ async fn task_posts_honour_idempotency_keys_and_if_match() {
         .await
         .unwrap();
     assert_eq!(jobs, 1);
-    // Another caller's key is their own: Bob cannot see the case, so his body is refused.
-    problem(send(&bob, &new).await.unwrap(), 422).await;
+    // Another caller's key is their own: Bob cannot see the case, so it is 404 to him.
+    problem(send(&bob, &new).await.unwrap(), 404).await;
 
     let id = first["id"].as_str().unwrap();
     let complete = |tag: &str| {

@@ -85,7 +85,7 @@ fn task_headers(t: &Task) -> [(&'static str, String); 2] {
 /// Create a custom task (a reminder is scheduled at `due_at`, delivered in office hours).
 ///
 /// Exactly one of `due_at` and `due_in_business_days`; the assignee defaults to you. A
-/// `case_id` must name a case you see (422 `unknown_case` otherwise).
+/// `case_id` must name a case you see (404 otherwise, as on every case path).
 #[utoipa::path(
     operation_id = "create_task",
     tag = "tasks",
@@ -109,31 +109,15 @@ pub async fn create(
     let me = principal.case_actor()?;
     let body = body?;
     let mut work = idempotency::open(&state).await?;
+    // The case first: someone else's case is 404 whatever else the body says, as on every
+    // case path.
+    if let Some(id) = body.value.case_id {
+        case_store::visible(&mut work.tx, principal.visibility(), id).await?;
+    }
     let named: Vec<Uuid> = body.value.assignee.into_iter().chain([me.id]).collect();
     let assignable = cases::assignable_users(&mut work.tx, &named).await?;
     let cal = calendar::store::load(&mut work.tx).await?;
-    let case_id = body.value.case_id;
-    let parsed = body.value.parse(me.id, &assignable, state.clock.now(), &cal);
-    // The case must be one the caller sees; unknown and unseen answer alike.
-    let unseen = match case_id {
-        Some(id) => match case_store::visible(&mut work.tx, principal.visibility(), id).await {
-            Ok(_) => false,
-            Err(casework_domain::DomainError::NotFound) => true,
-            Err(e) => return Err(e.into()),
-        },
-        None => false,
-    };
-    let spec = match (parsed, unseen) {
-        (Ok(spec), false) => spec,
-        (Ok(_), true) => return Err(unknown_case().into()),
-        (Err(casework_domain::DomainError::Validation(mut v)), unseen) => {
-            if unseen {
-                v.push(unknown_case());
-            }
-            return Err(ApiError::Validation(v));
-        }
-        (Err(e), _) => return Err(e.into()),
-    };
+    let spec = body.value.clone().parse(me.id, &assignable, state.clock.now(), &cal)?;
     if let Some(replay) = work.claim(&req, &principal, &body.raw, &state.clock).await? {
         // The stored answer names a task; it is only replayed to someone who still sees it.
         let id = replay
@@ -151,10 +135,6 @@ pub async fn create(
     let headers = task_headers(&task);
     work.finish(StatusCode::CREATED, &headers, &TaskOut::from(task), None, &state.clock)
         .await
-}
-
-fn unknown_case() -> FieldError {
-    FieldError::new("case_id", "unknown_case", "no such case, or not one you see")
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
