@@ -302,6 +302,41 @@ impl<T> Page<T> {
     }
 }
 
+/// A list being answered: its page size, and the codec that checks the request's cursor
+/// and signs the next one. Every list pages through this (see [`Pager::open`]).
+pub struct Pager {
+    limit: i64,
+    codec: casework_domain::cursor::CursorCodec,
+    kind: String,
+}
+
+impl Pager {
+    /// Opens a page of the list `kind` of at most `limit` rows: the position where the
+    /// previous page ended, from its cursor (422 when forged or from another list).
+    pub async fn open<P: DeserializeOwned>(
+        state: &crate::startup::AppState,
+        kind: impl Into<String>,
+        limit: i64,
+        cursor: Option<&str>,
+    ) -> Result<(Self, Option<P>), ApiError> {
+        let codec = state.cursor_codec().await?;
+        let kind = kind.into();
+        let after = decode_cursor(&codec, &kind, cursor)?;
+        Ok((Self { limit, codec, kind }, after))
+    }
+
+    /// The `200` answer: `rows` (fetched with `limit + 1`) cut to the page, as `O`, with
+    /// the cursor of the last row's `position` when more follow.
+    pub fn respond<R, O, P>(&self, rows: Vec<R>, position: impl Fn(&R) -> P) -> actix_web::HttpResponse
+    where
+        O: From<R> + Serialize,
+        P: Serialize,
+    {
+        let (items, next_cursor) = finish_page(rows, self.limit, &self.codec, &self.kind, position);
+        actix_web::HttpResponse::Ok().json(Page::<O>::of(items, next_cursor))
+    }
+}
+
 /// A query string parsed after the handler has decided who may call and what they see:
 /// take it as `Result<QueryParams<T>, ApiError>` and apply `?` in the right place, so an
 /// outsider learns nothing from a malformed query (400).

@@ -21,9 +21,7 @@ use uuid::Uuid;
 use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
-    extract::{
-        JsonBody, Page, PageQuery, QueryParams, decode_cursor, etag, finish_page, if_none_match_hits, optional_if_match,
-    },
+    extract::{JsonBody, Page, PageQuery, Pager, QueryParams, etag, if_none_match_hits, optional_if_match},
     idempotency,
     startup::AppState,
 };
@@ -247,8 +245,7 @@ pub async fn list(
         cursor: None,
     }
     .limit()?;
-    let codec = state.cursor_codec().await?;
-    let before = decode_cursor::<Uuid>(&codec, CLAIM_CURSOR, q.cursor.as_deref())?;
+    let (pager, before) = Pager::open::<Uuid>(&state, CLAIM_CURSOR, limit, q.cursor.as_deref()).await?;
     let filter = ClaimFilter {
         case_id: q.case_id,
         status: q.status,
@@ -257,8 +254,7 @@ pub async fn list(
     };
     let mut conn = state.db.acquire().await?;
     let rows = claims::list(&mut conn, principal.visibility(), &filter, before, limit + 1).await?;
-    let (items, next_cursor) = finish_page(rows, limit, &codec, CLAIM_CURSOR, |c| c.id);
-    Ok(HttpResponse::Ok().json(Page::<ClaimOut>::of(items, next_cursor)))
+    Ok(pager.respond::<_, ClaimOut, _>(rows, |c| c.id))
 }
 
 /// One claim.

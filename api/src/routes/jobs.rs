@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
-    extract::{Page, PageQuery, QueryParams, decode_cursor, finish_page},
+    extract::{Page, PageQuery, Pager, QueryParams},
     idempotency,
     startup::AppState,
 };
@@ -108,12 +108,10 @@ pub async fn list(
         ));
     }
     v.finish()?;
-    let codec = state.cursor_codec().await?;
-    let before = decode_cursor::<String>(&codec, JOB_CURSOR, q.cursor.as_deref())?;
+    let (pager, before) = Pager::open::<String>(&state, JOB_CURSOR, limit, q.cursor.as_deref()).await?;
     let mut conn = state.db.acquire().await?;
     let rows = admin::list(&mut conn, q.queue.as_deref(), q.status, before.as_deref(), limit + 1).await?;
-    let (items, next_cursor) = finish_page(rows, limit, &codec, JOB_CURSOR, |j| j.id.clone());
-    Ok(HttpResponse::Ok().json(Page::<JobOut>::of(items, next_cursor)))
+    Ok(pager.respond::<_, JobOut, _>(rows, |j| j.id.clone()))
 }
 
 async fn act(

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
-    extract::{Page, PageQuery, QueryParams, decode_cursor, finish_page},
+    extract::{Page, PageQuery, Pager, QueryParams},
     idempotency,
     startup::AppState,
 };
@@ -84,14 +84,12 @@ pub async fn list(
         cursor: None,
     }
     .limit()?;
-    let codec = state.cursor_codec().await?;
     // The cursor names its owner, so one cannot page through someone else's list.
-    let kind = format!("notifications:{me}");
-    let before = decode_cursor::<Uuid>(&codec, &kind, q.cursor.as_deref())?;
+    let (pager, before) =
+        Pager::open::<Uuid>(&state, format!("notifications:{me}"), limit, q.cursor.as_deref()).await?;
     let mut conn = state.db.acquire().await?;
     let rows = notification::list(&mut conn, me, q.unread, before, limit + 1).await?;
-    let (items, next_cursor) = finish_page(rows, limit, &codec, &kind, |n| n.id);
-    Ok(HttpResponse::Ok().json(Page::<NotificationOut>::of(items, next_cursor)))
+    Ok(pager.respond::<_, NotificationOut, _>(rows, |n| n.id))
 }
 
 /// Mark one of your notifications read (reading it again changes nothing).

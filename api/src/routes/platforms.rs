@@ -21,8 +21,8 @@ use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
     extract::{
-        JsonBody, Page, PageQuery, QueryParams, decode_cursor, etag, finish_page, if_none_match_hits, merge_patch,
-        parse_value, required_if_match,
+        JsonBody, Page, PageQuery, Pager, QueryParams, etag, if_none_match_hits, merge_patch, parse_value,
+        required_if_match,
     },
     idempotency::{self, Begun},
     startup::AppState,
@@ -208,8 +208,7 @@ pub async fn list(
         Some(n) => v.check(Label::parse("name", n)).map(|l| l.as_str().to_owned()),
     };
     v.finish()?;
-    let codec = state.cursor_codec().await?;
-    let after = decode_cursor::<PlatformPosition>(&codec, CURSOR_KIND, q.cursor.as_deref())?;
+    let (pager, after) = Pager::open::<PlatformPosition>(&state, CURSOR_KIND, limit, q.cursor.as_deref()).await?;
     let filter = PlatformFilter {
         kind: q.kind,
         name_contains,
@@ -217,8 +216,7 @@ pub async fn list(
     };
     let mut conn = state.db.acquire().await?;
     let rows = store::list(&mut conn, &filter, after.as_ref(), limit + 1).await?;
-    let (items, next_cursor) = finish_page(rows, limit, &codec, CURSOR_KIND, store::position);
-    Ok(HttpResponse::Ok().json(Page::<PlatformView>::of(items, next_cursor)))
+    Ok(pager.respond::<_, PlatformView, _>(rows, store::position))
 }
 
 /// How a platform answers takedown requests: requests by current status, and the median

@@ -25,8 +25,7 @@ use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
     extract::{
-        JsonBody, Page, PageQuery, QueryParams, decode_cursor, etag, finish_page, if_none_match_hits,
-        optional_if_match, parse_instant,
+        JsonBody, Page, PageQuery, Pager, QueryParams, etag, if_none_match_hits, optional_if_match, parse_instant,
     },
     idempotency::{self, Answer},
     startup::AppState,
@@ -207,8 +206,7 @@ pub async fn list(
         .as_deref()
         .and_then(|s| v.check(parse_instant("follow_up_due_before", s)));
     v.finish()?;
-    let codec = state.cursor_codec().await?;
-    let before = decode_cursor::<Uuid>(&codec, CURSOR, q.cursor.as_deref())?;
+    let (pager, before) = Pager::open::<Uuid>(&state, CURSOR, limit, q.cursor.as_deref()).await?;
     let filter = TakedownFilter {
         case_id: q.case_id,
         platform_id: q.platform_id,
@@ -217,8 +215,7 @@ pub async fn list(
     };
     let mut conn = state.db.acquire().await?;
     let rows = store::list(&mut conn, principal.visibility(), &filter, before, limit + 1).await?;
-    let (items, next_cursor) = finish_page(rows, limit, &codec, CURSOR, |t| t.id);
-    Ok(HttpResponse::Ok().json(Page::<TakedownOut>::of(items, next_cursor)))
+    Ok(pager.respond::<_, TakedownOut, _>(rows, |t| t.id))
 }
 
 /// One takedown request.

@@ -19,8 +19,7 @@ use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
     extract::{
-        JsonBody, Page, PageQuery, QueryParams, decode_cursor, etag, finish_page, if_none_match_hits,
-        optional_if_match, parse_instant,
+        JsonBody, Page, PageQuery, Pager, QueryParams, etag, if_none_match_hits, optional_if_match, parse_instant,
     },
     idempotency,
     startup::AppState,
@@ -196,8 +195,7 @@ pub async fn list(
         .as_deref()
         .and_then(|s| v.check(parse_instant("due_before", s)));
     v.finish()?;
-    let codec = state.cursor_codec().await?;
-    let after = decode_cursor::<Uuid>(&codec, TASK_CURSOR, q.cursor.as_deref())?;
+    let (pager, after) = Pager::open::<Uuid>(&state, TASK_CURSOR, limit, q.cursor.as_deref()).await?;
     let filter = TaskFilter {
         assignee,
         status: q.status,
@@ -206,8 +204,7 @@ pub async fn list(
     };
     let mut conn = state.db.acquire().await?;
     let rows = store::list(&mut conn, principal.visibility(), &filter, after, limit + 1).await?;
-    let (items, next_cursor) = finish_page(rows, limit, &codec, TASK_CURSOR, |t| t.id);
-    Ok(HttpResponse::Ok().json(Page::<TaskOut>::of(items, next_cursor)))
+    Ok(pager.respond::<_, TaskOut, _>(rows, |t| t.id))
 }
 
 /// One task.

@@ -18,8 +18,8 @@ use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
     extract::{
-        JsonBody, Page, PageQuery, QueryParams, decode_cursor, etag, finish_page, if_none_match_hits, merge_patch,
-        optional_if_match, parse_instant, parse_value, required_if_match,
+        JsonBody, Page, PageQuery, Pager, QueryParams, etag, if_none_match_hits, merge_patch, optional_if_match,
+        parse_instant, parse_value, required_if_match,
     },
     idempotency::{self, Answer},
     startup::AppState,
@@ -143,8 +143,7 @@ pub async fn list(
         .as_deref()
         .and_then(|s| v.check(parse_instant("updated_after", s)));
     v.finish()?;
-    let codec = state.cursor_codec().await?;
-    let before = decode_cursor::<Uuid>(&codec, CASE_CURSOR, q.cursor.as_deref())?;
+    let (pager, before) = Pager::open::<Uuid>(&state, CASE_CURSOR, limit, q.cursor.as_deref()).await?;
     let filter = CaseFilter {
         status: q.status,
         assigned_to,
@@ -156,8 +155,7 @@ pub async fn list(
     };
     let mut conn = state.db.acquire().await?;
     let rows = cases::list(&mut conn, principal.visibility(), &filter, before, limit + 1).await?;
-    let (items, next_cursor) = finish_page(rows, limit, &codec, CASE_CURSOR, |c| c.id);
-    Ok(HttpResponse::Ok().json(Page::<CaseOut>::of(items, next_cursor)))
+    Ok(pager.respond::<_, CaseOut, _>(rows, |c| c.id))
 }
 
 /// One case.

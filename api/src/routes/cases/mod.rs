@@ -23,7 +23,7 @@ use uuid::Uuid;
 use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
-    extract::{JsonBody, Page, PageQuery, QueryParams, decode_cursor, etag, finish_page},
+    extract::{JsonBody, PageQuery, Pager, QueryParams, etag},
     idempotency::{self, Answer},
     startup::AppState,
 };
@@ -116,13 +116,10 @@ where
     let Seen { case, .. } = store::visible(&mut conn, principal.visibility(), id).await?;
     let q = q?;
     let limit = q.limit()?;
-    let codec = state.cursor_codec().await?;
     // The cursor names its list and case, so one taken from elsewhere is refused.
-    let kind = format!("{list}:{id}");
-    let position = decode_cursor::<Uuid>(&codec, &kind, q.cursor.as_deref())?;
+    let (pager, position) = Pager::open::<Uuid>(state, format!("{list}:{id}"), limit, q.cursor.as_deref()).await?;
     let rows = fetch(&mut conn, case.id, position, limit + 1).await?;
-    let (items, next_cursor) = finish_page(rows, limit, &codec, &kind, id_of);
-    Ok(HttpResponse::Ok().json(Page::<O>::of(items, next_cursor)))
+    Ok(pager.respond::<_, O, _>(rows, id_of))
 }
 
 /// Records something on a case the caller sees (see [`idempotency::post`] for the order

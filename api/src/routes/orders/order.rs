@@ -17,7 +17,7 @@ use super::{OrderOut, order_response};
 use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
-    extract::{JsonBody, Page, PageQuery, QueryParams, decode_cursor, etag, finish_page, if_none_match_hits},
+    extract::{JsonBody, Page, PageQuery, Pager, QueryParams, etag, if_none_match_hits},
     idempotency,
     startup::AppState,
 };
@@ -119,8 +119,7 @@ pub async fn list(
         cursor: None,
     }
     .limit()?;
-    let codec = state.cursor_codec().await?;
-    let before = decode_cursor::<Uuid>(&codec, ORDER_CURSOR, q.cursor.as_deref())?;
+    let (pager, before) = Pager::open::<Uuid>(&state, ORDER_CURSOR, limit, q.cursor.as_deref()).await?;
     let filter = OrderFilter {
         case_id: q.case_id,
         claim_id: q.claim_id,
@@ -128,8 +127,7 @@ pub async fn list(
     };
     let mut conn = state.db.acquire().await?;
     let rows = orders::list(&mut conn, principal.visibility(), &filter, before, limit + 1).await?;
-    let (items, next_cursor) = finish_page(rows, limit, &codec, ORDER_CURSOR, |o| o.id);
-    Ok(HttpResponse::Ok().json(Page::<OrderOut>::of(items, next_cursor)))
+    Ok(pager.respond::<_, OrderOut, _>(rows, |o| o.id))
 }
 
 /// One order, with its bindings.
