@@ -266,6 +266,18 @@ impl Work {
     }
 }
 
+/// The id at the end of a replayed answer's `Location` (the resource a create made), so
+/// the handler can check the caller still sees it before replaying.
+#[must_use]
+pub fn replayed_location_id(replay: &HttpResponse) -> Option<uuid::Uuid> {
+    replay
+        .headers()
+        .get("Location")
+        .and_then(|l| l.to_str().ok())
+        .and_then(|l| l.rsplit('/').next())
+        .and_then(|s| s.parse().ok())
+}
+
 /// What a write answers: status, extra headers, and the JSON body (stored under the key).
 pub struct Answer<O> {
     pub status: StatusCode,

@@ -62,13 +62,7 @@ pub async fn create(
     let mut work = idempotency::open(&state).await?;
     if let Some(replay) = work.claim(&req, &principal, &body.raw, &state.clock).await? {
         // The stored answer names a case; it is only replayed to someone who still sees it.
-        let id = replay
-            .headers()
-            .get("Location")
-            .and_then(|l| l.to_str().ok())
-            .and_then(|l| l.rsplit('/').next())
-            .and_then(|s| s.parse::<Uuid>().ok());
-        if let Some(id) = id {
+        if let Some(id) = idempotency::replayed_location_id(&replay) {
             store::visible(&mut work.tx, principal.visibility(), id).await?;
         }
         return Ok(replay);
