@@ -719,3 +719,38 @@ async fn an_order_relied_on_belongs_to_the_case_and_its_service_letter_quotes_it
     assert!(text.contains("CRT-IIP-2026-0042"), "{text}");
     assert!(text.contains("Civil Resolution Tribunal"), "{text}");
 }
+
+#[tokio::test]
+async fn a_cease_and_desist_deadline_counts_the_offices_closures() {
+    let app = TestApp::spawn_with(|s| {
+        s.service_address = "PO Box 1234; Victoria BC V8W 0A1".into();
+        s.service_email = "help@iips.example".into();
+    })
+    .await;
+    let (_, _, cw) = app.staff("caseworker").await;
+    let admin = app.admin_token().await;
+    let p = platform(&app, "Forum Deadlines", 5).await;
+    let case = ready_case(&app, &cw).await;
+    consent(&app, &cw, &case, "respondent_contact").await;
+    let mut b = body(&case, &p);
+    b["channel"] = json!("cease_and_desist");
+    let t = created(create(&app, &cw, &b).await).await;
+    let id = t["id"].as_str().unwrap();
+    // Five office days after Monday 23 November: Monday 30 November.
+    let text = notice(&app, &cw, id).await.text().await.unwrap();
+    assert!(text.contains("30 November 2026"), "{text}");
+    // An office closure on Wednesday 25 November moves it to Tuesday 1 December.
+    let res = app
+        .post_json(
+            "/v1/calendar/closures",
+            &admin,
+            &json!({"date": "2026-11-25", "name": "Office move"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let text = notice(&app, &cw, id).await.text().await.unwrap();
+    assert!(
+        text.contains("1 December 2026") && !text.contains("30 November 2026"),
+        "{text}"
+    );
+}

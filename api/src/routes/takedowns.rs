@@ -397,10 +397,13 @@ pub async fn render_notice(
         claimant_right: c.claimant_right.clone(),
         infringement_at: t.submitted_at.unwrap_or(t.created_at).get(),
     });
-    let respond_by = (t.channel == TakedownChannel::CeaseAndDesist).then(|| {
-        let cal = calendar::OfficeCalendar::standard();
-        calendar::local_date(cal.add_business_days(now, 5))
-    });
+    // Five office days, counting the closures an admin added (the stored calendar).
+    let respond_by = if t.channel == TakedownChannel::CeaseAndDesist {
+        let cal = calendar::store::load(&mut conn).await?;
+        Some(calendar::local_date(cal.add_business_days(now, 5)))
+    } else {
+        None
+    };
     let order = match t.order_id {
         None => None,
         Some(order_id) => {
