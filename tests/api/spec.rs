@@ -138,8 +138,8 @@ fn documented_enums_are_the_wire_values() {
         ("ReferralStatus", wire(ReferralStatus::ALL)),
         ("ConsentScope", wire(ConsentScope::ALL)),
         ("EvidenceKind", wire(EvidenceKind::ALL)),
-        ("Scope", wire(&Scope::ALL)),
-        ("Role", wire(&[Role::Caseworker, Role::Supervisor, Role::Admin])),
+        ("Scope", wire(Scope::ALL)),
+        ("Role", wire(Role::ALL)),
         (
             "ClosureKind",
             wire(&[ClosureKind::Statutory, ClosureKind::PublicService, ClosureKind::Custom]),

@@ -1,91 +1,31 @@
 //! Who may call us: staff roles, integration scopes, and the parsed values that make up a
 //! user. Invalid values cannot be constructed.
 
-use std::{fmt, str::FromStr};
+use std::fmt;
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::{error::FieldError, timestamp::Ts};
+use crate::{error::FieldError, string_enum, timestamp::Ts};
 
-/// A staff member's role (contract §2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Works the cases assigned to them (primary or collaborator).
-    Caseworker,
-    /// Sees all cases; assigns, reopens, reads audit and statistics.
-    Supervisor,
-    /// Runs the service (users, clients, keys, calendar); never sees case contents.
-    Admin,
-}
-
-impl Role {
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Caseworker => "caseworker",
-            Role::Supervisor => "supervisor",
-            Role::Admin => "admin",
-        }
+string_enum! {
+    /// A staff member's role (contract §2).
+    pub enum Role {
+        /// Works the cases assigned to them (primary or collaborator).
+        Caseworker = "caseworker",
+        /// Sees all cases; assigns, reopens, reads audit and statistics.
+        Supervisor = "supervisor",
+        /// Runs the service (users, clients, keys, calendar); never sees case contents.
+        Admin = "admin",
     }
 }
 
-impl FromStr for Role {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, ()> {
-        match s {
-            "caseworker" => Ok(Role::Caseworker),
-            "supervisor" => Ok(Role::Supervisor),
-            "admin" => Ok(Role::Admin),
-            _ => Err(()),
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// What an integration client may do. Integrations never reach case data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
-pub enum Scope {
-    #[serde(rename = "platforms:read")]
-    PlatformsRead,
-    #[serde(rename = "platforms:write")]
-    PlatformsWrite,
-    #[serde(rename = "stats:read")]
-    StatsRead,
-    #[serde(rename = "calendar:read")]
-    CalendarRead,
-}
-
-impl Scope {
-    pub const ALL: [Scope; 4] = [
-        Scope::PlatformsRead,
-        Scope::PlatformsWrite,
-        Scope::StatsRead,
-        Scope::CalendarRead,
-    ];
-
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scope::PlatformsRead => "platforms:read",
-            Scope::PlatformsWrite => "platforms:write",
-            Scope::StatsRead => "stats:read",
-            Scope::CalendarRead => "calendar:read",
-        }
-    }
-}
-
-impl FromStr for Scope {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, ()> {
-        Scope::ALL.into_iter().find(|x| x.as_str() == s).ok_or(())
+string_enum! {
+    /// What an integration client may do. Integrations never reach case data.
+    pub enum Scope {
+        PlatformsRead = "platforms:read",
+        PlatformsWrite = "platforms:write",
+        StatsRead = "stats:read",
+        CalendarRead = "calendar:read",
     }
 }
 
@@ -311,7 +251,7 @@ mod tests {
     #[test]
     fn scopes_round_trip() {
         for s in Scope::ALL {
-            assert_eq!(s.as_str().parse::<Scope>(), Ok(s));
+            assert_eq!(s.as_str().parse::<Scope>(), Ok(*s));
         }
         assert_eq!(
             parse_scopes(&["stats:read".into(), "bogus".into(), "stats:read".into()]),
