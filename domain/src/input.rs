@@ -4,7 +4,14 @@
 //! every rule and reports all field errors at once. Store functions accept only the
 //! validated types; [`Parsed`] is the proof they carry.
 
-use crate::error::{FieldError, Validation};
+use std::{collections::HashSet, hash::Hash};
+
+use jiff::Timestamp;
+
+use crate::{
+    error::{FieldError, Validation},
+    identity::Label,
+};
 
 /// Proof that a value came out of a `parse` in this crate: its field is private, so code
 /// outside the domain cannot build a validated type by hand.
@@ -23,6 +30,82 @@ impl Validation {
         value
     }
 
+    /// A required part parsed on its own (a nested object, a label): records `required`
+    /// when absent, else hands the value to `parse`, which records its own errors.
+    pub fn required_with<T, U>(
+        &mut self,
+        field: &str,
+        value: Option<T>,
+        parse: impl FnOnce(&mut Self, T) -> Option<U>,
+    ) -> Option<U> {
+        match value {
+            None => self.required(field, None),
+            Some(x) => parse(self, x),
+        }
+    }
+
+    /// A required one-line label (names, titles, sites): `required` when absent, else the
+    /// [`Label`] rules (trimmed, 1–200 characters, no control or bidi characters).
+    pub fn required_label(&mut self, field: &str, value: Option<&str>) -> Option<String> {
+        self.required_with(field, value, |v, s| {
+            v.check(Label::parse(field, s)).map(Label::into_string)
+        })
+    }
+
+    /// A list the contract requires to hold at least one item: `required` when absent,
+    /// `too_few` with `message` when empty.
+    pub fn non_empty<T>(&mut self, field: &str, value: Option<Vec<T>>, message: &str) -> Option<Vec<T>> {
+        match value {
+            Some(items) if items.is_empty() => {
+                self.push(FieldError::new(field, "too_few", message));
+                None
+            }
+            value => self.required(field, value),
+        }
+    }
+
+    /// Records `too_many` ("at most `max` `what`") when a list holds more than `max`
+    /// items; returns whether it fits.
+    pub fn at_most(&mut self, field: &str, len: usize, max: usize, what: &str) -> bool {
+        if len > max {
+            self.push(FieldError::new(field, "too_many", format!("at most {max} {what}")));
+        }
+        len <= max
+    }
+
+    /// Parses every item of a list with `parse`, handing it the item's path
+    /// (`field[i]`), so that each item's errors are recorded; `Some` only when every item
+    /// parsed.
+    pub fn each<T, U>(
+        &mut self,
+        field: &str,
+        items: impl IntoIterator<Item = T>,
+        mut parse: impl FnMut(&mut Self, &str, T) -> Option<U>,
+    ) -> Option<Vec<U>> {
+        let parsed: Vec<Option<U>> = items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| parse(self, &format!("{field}[{i}]"), item))
+            .collect();
+        parsed.into_iter().collect()
+    }
+
+    /// Records `in_future` with `message` when `at` is after `now`; returns whether `at`
+    /// is fine (an absent value is).
+    pub fn not_in_future(
+        &mut self,
+        field: &str,
+        at: impl Into<Option<Timestamp>>,
+        now: Timestamp,
+        message: &str,
+    ) -> bool {
+        let late = at.into().is_some_and(|at| at > now);
+        if late {
+            self.push(FieldError::new(field, "in_future", message));
+        }
+        !late
+    }
+
     /// Optional free text (line breaks and tabs allowed): trimmed; absent stays absent;
     /// empty after trimming is refused (omit the field instead); at most `max` characters.
     pub fn optional_text(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
@@ -35,7 +118,9 @@ impl Validation {
         self.optional(field, value, |s| crate::text::label(field, s, max))
     }
 
-    fn optional(
+    /// An optional text field checked by `parse`: absent stays absent; empty after
+    /// trimming is refused (`empty`: omit the field instead).
+    pub(crate) fn optional(
         &mut self,
         field: &str,
         value: Option<&str>,
@@ -76,6 +161,17 @@ impl Validation {
             crate::DomainError::Validation(vec![FieldError::new("", "invalid", "the request is incomplete")])
         })
     }
+}
+
+/// The positions of items equal to an earlier one, to report each repeat on its own path.
+#[must_use]
+pub fn duplicates<T: Eq + Hash + Copy>(items: impl IntoIterator<Item = T>) -> Vec<usize> {
+    let mut seen = HashSet::new();
+    items
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, x)| (!seen.insert(x)).then_some(i))
+        .collect()
 }
 
 #[cfg(test)]

@@ -42,7 +42,24 @@ fn control_error(field: &str, free: bool) -> FieldError {
     )
 }
 
-fn bounded(field: &str, s: &str, max: usize) -> Result<(), FieldError> {
+/// The one check behind [`label`] and [`free`]: refuses the characters that kind of text
+/// refuses (the message says whether line breaks are allowed), then trims and bounds.
+fn checked(field: &str, raw: &str, max: usize, free: bool) -> Result<String, FieldError> {
+    let refused = if free { refused_in_free_text } else { refused_in_label };
+    if raw.chars().any(refused) {
+        return Err(control_error(field, free));
+    }
+    trimmed(field, raw, max)
+}
+
+/// Trimmed, 1–`max` characters, with no character check. Only for the few fields that
+/// have never refused control characters (a platform's instructions and notes, takedown
+/// reasons); everything else goes through [`label`] or [`free`].
+///
+/// # Errors
+/// `required` or `too_long`, naming `field`.
+pub(crate) fn trimmed(field: &str, raw: &str, max: usize) -> Result<String, FieldError> {
+    let s = raw.trim();
     if s.is_empty() {
         return Err(FieldError::new(field, "required", "must not be empty"));
     }
@@ -53,7 +70,7 @@ fn bounded(field: &str, s: &str, max: usize) -> Result<(), FieldError> {
             format!("must be at most {max} characters"),
         ));
     }
-    Ok(())
+    Ok(s.to_owned())
 }
 
 /// A one-line label: trimmed, 1–`max` characters, no control or bidi characters.
@@ -61,12 +78,7 @@ fn bounded(field: &str, s: &str, max: usize) -> Result<(), FieldError> {
 /// # Errors
 /// `required`, `too_long` or `control_character`, naming `field`.
 pub fn label(field: &str, raw: &str, max: usize) -> Result<String, FieldError> {
-    if raw.chars().any(refused_in_label) {
-        return Err(control_error(field, false));
-    }
-    let s = raw.trim();
-    bounded(field, s, max)?;
-    Ok(s.to_owned())
+    checked(field, raw, max, false)
 }
 
 /// Free text: trimmed at both ends, 1–`max` characters, line breaks and tabs allowed.
@@ -74,12 +86,7 @@ pub fn label(field: &str, raw: &str, max: usize) -> Result<String, FieldError> {
 /// # Errors
 /// `required`, `too_long` or `control_character`, naming `field`.
 pub fn free(field: &str, raw: &str, max: usize) -> Result<String, FieldError> {
-    if raw.chars().any(refused_in_free_text) {
-        return Err(control_error(field, true));
-    }
-    let s = raw.trim();
-    bounded(field, s, max)?;
-    Ok(s.to_owned())
+    checked(field, raw, max, true)
 }
 
 /// Checks a value without changing it (identifiers, secrets, filters): `label` rules on

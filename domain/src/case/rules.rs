@@ -21,7 +21,7 @@ use crate::{
     DomainError,
     error::{FieldError, Validation},
     identity::{Email, Label, Role},
-    input::PARSED,
+    input::{PARSED, duplicates},
     timestamp::Ts,
     transitions::{self, Edge, TransitionError},
 };
@@ -51,11 +51,20 @@ pub fn phone_is_valid(s: &str) -> bool {
     allowed && plus_ok && (7..=15).contains(&digits)
 }
 
-/// A required short label (names, sites): trimmed, 1–200 characters, no control characters.
-fn label(v: &mut Validation, field: &str, value: Option<&str>) -> Option<String> {
-    match value {
-        None => v.required(field, None),
-        Some(s) => v.check(Label::parse(field, s)).map(|l| l.as_str().to_owned()),
+/// A phone number as given, trimmed (a client's, a platform contact's).
+///
+/// # Errors
+/// `invalid_phone` naming `field` unless [`phone_is_valid`].
+pub fn parse_phone(field: &str, raw: &str) -> Result<String, FieldError> {
+    let p = raw.trim();
+    if phone_is_valid(p) {
+        Ok(p.to_owned())
+    } else {
+        Err(FieldError::new(
+            field,
+            "invalid_phone",
+            "must be a phone number such as +1 604 555 0100",
+        ))
     }
 }
 
@@ -69,16 +78,10 @@ impl NewContact {
             .as_deref()
             .and_then(|e| v.check(Email::parse("client.contact.email", e)))
             .map(|e| e.as_str().to_owned());
-        let phone = self.phone.map(|p| p.trim().to_owned());
-        if let Some(p) = &phone
-            && !phone_is_valid(p)
-        {
-            v.push(FieldError::new(
-                "client.contact.phone",
-                "invalid_phone",
-                "must be a phone number such as +1 604 555 0100",
-            ));
-        }
+        let phone = self
+            .phone
+            .as_deref()
+            .and_then(|p| v.check(parse_phone("client.contact.phone", p)));
         let preferred_channel = v.required("client.contact.preferred_channel", self.preferred_channel);
         match preferred_channel {
             Some(PreferredChannel::Email) if self.email.is_none() => v.push(FieldError::new(
@@ -86,7 +89,7 @@ impl NewContact {
                 "required_for_channel",
                 "preferred_channel email needs an email address",
             )),
-            Some(PreferredChannel::Phone) if phone.is_none() => v.push(FieldError::new(
+            Some(PreferredChannel::Phone) if self.phone.is_none() => v.push(FieldError::new(
                 "client.contact.phone",
                 "required_for_channel",
                 "preferred_channel phone needs a phone number",
@@ -112,7 +115,7 @@ impl NewContact {
 impl NewClient {
     /// Every rule of the client record, all reported at once (fields prefixed `client.`).
     fn parse_into(self, v: &mut Validation) -> Option<Client> {
-        let name = label(v, "client.name", self.name.as_deref());
+        let name = v.required_label("client.name", self.name.as_deref());
         let preferred_name = v.optional_label(
             "client.preferred_name",
             self.preferred_name.as_deref(),
@@ -160,10 +163,7 @@ impl NewClient {
             )),
             _ => {}
         }
-        let contact = match self.contact {
-            None => v.required("client.contact", None),
-            Some(c) => c.parse_into(v),
-        };
+        let contact = v.required_with("client.contact", self.contact, |v, c| c.parse_into(v));
         Some(Client {
             name: name?,
             preferred_name,
@@ -184,16 +184,12 @@ impl NewCase {
     /// `Validation` listing every broken rule with its field.
     pub fn parse(self) -> Result<CaseDetails, DomainError> {
         let mut v = Validation::new();
-        let client = match self.client {
-            None => v.required("client", None),
-            Some(c) => c.parse_into(&mut v),
-        };
+        let client = v.required_with("client", self.client, |v, c| c.parse_into(v));
         let situation = v.required("situation", self.situation);
         let jurisdiction = v.required("jurisdiction", self.jurisdiction);
         let summary = v.optional_text("summary", self.summary.as_deref(), SUMMARY_MAX_CHARS);
         let supports_requested = self.supports_requested.unwrap_or_default();
-        let mut seen = HashSet::new();
-        if supports_requested.iter().any(|s| !seen.insert(*s)) {
+        if !duplicates(supports_requested.iter().copied()).is_empty() {
             v.push(FieldError::new(
                 "supports_requested",
                 "duplicate",
@@ -242,7 +238,7 @@ impl NewReferral {
         let mut v = Validation::new();
         let to = v.required("to", self.to);
         let other_name = match (to, self.other_name.as_deref().map(str::trim)) {
-            (Some(ReferralTo::Other), Some(n)) if !n.is_empty() => label(&mut v, "other_name", Some(n)),
+            (Some(ReferralTo::Other), Some(n)) if !n.is_empty() => v.required_label("other_name", Some(n)),
             (Some(ReferralTo::Other), _) => {
                 v.push(FieldError::new(
                     "other_name",
@@ -291,13 +287,7 @@ impl NewConsent {
         let mut v = Validation::new();
         let scope = v.required("scope", self.scope);
         let given_at = self.given_at.unwrap_or(now);
-        if given_at > now {
-            v.push(FieldError::new(
-                "given_at",
-                "in_future",
-                "consent cannot be given in the future",
-            ));
-        }
+        v.not_in_future("given_at", given_at, now, "consent cannot be given in the future");
         v.into_result(|| {
             Some(ConsentEntry {
                 scope: scope?,
@@ -348,17 +338,14 @@ impl NewEvidence {
             .as_deref()
             .filter(|s| !s.trim().is_empty())
             .and_then(|u| v.check(parse_url("url", u)));
-        let site = label(&mut v, "site", self.site.as_deref());
+        let site = v.required_label("site", self.site.as_deref());
         let captured_at = v.required("captured_at", self.captured_at);
-        if let Some(c) = captured_at
-            && c > now
-        {
-            v.push(FieldError::new(
-                "captured_at",
-                "in_future",
-                "evidence cannot be captured in the future",
-            ));
-        }
+        v.not_in_future(
+            "captured_at",
+            captured_at,
+            now,
+            "evidence cannot be captured in the future",
+        );
         if let (Some(p), Some(c)) = (self.posted_at, captured_at)
             && p > c
         {
@@ -651,7 +638,10 @@ impl Visibility {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::case::types::{CloseReason, Jurisdiction, Situation};
+    use crate::{
+        case::types::{CloseReason, Jurisdiction, Situation},
+        input::field_codes,
+    };
 
     fn client(group: AgeGroup, age: Option<u8>, g: GuardianInvolvement) -> Client {
         Client {
@@ -702,11 +692,7 @@ mod tests {
     }
 
     fn codes(c: &Client) -> Vec<(String, &'static str)> {
-        match parse_case(Some(wire(c))) {
-            Ok(_) => Vec::new(),
-            Err(DomainError::Validation(v)) => v.into_iter().map(|e| (e.field, e.code)).collect(),
-            Err(e) => panic!("{e}"),
-        }
+        field_codes(parse_case(Some(wire(c))))
     }
 
     #[test]
@@ -790,6 +776,7 @@ mod tests {
             ("555", false),
             ("604-555-CALL", false),
             ("1+604", false),
+            ("1+604 555 0100", false),
         ] {
             assert_eq!(phone_is_valid(phone), ok, "{phone}");
         }
@@ -915,15 +902,14 @@ mod tests {
     fn assignment_rules() {
         let (a, b, c) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
         let eligible: HashSet<Uuid> = [a, b].into();
-        let run = |primary, collaborators: Vec<Uuid>| match (CaseAssignment {
-            primary,
-            collaborators: Some(collaborators),
-        })
-        .parse(&eligible)
-        {
-            Ok(_) => Vec::new(),
-            Err(DomainError::Validation(v)) => v.into_iter().map(|e| (e.field, e.code)).collect(),
-            Err(e) => panic!("{e}"),
+        let run = |primary, collaborators: Vec<Uuid>| {
+            field_codes(
+                CaseAssignment {
+                    primary,
+                    collaborators: Some(collaborators),
+                }
+                .parse(&eligible),
+            )
         };
         assert!(run(Some(a), vec![b]).is_empty());
         assert_eq!(
@@ -954,11 +940,10 @@ mod tests {
                 sha256: sha.map(str::to_owned),
                 storage_location: None,
             };
-            match e.parse(now) {
-                Ok(_) => Vec::new(),
-                Err(DomainError::Validation(v)) => v.into_iter().map(|e| e.code).collect::<Vec<_>>(),
-                Err(e) => panic!("{e}"),
-            }
+            field_codes(e.parse(now))
+                .into_iter()
+                .map(|(_, code)| code)
+                .collect::<Vec<_>>()
         };
         assert!(
             run(

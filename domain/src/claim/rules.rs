@@ -1,8 +1,6 @@
 //! The rules of a claim: how a new claim and a transition are parsed (every broken rule
 //! reported at once), and the state machine as one table.
 
-use std::collections::HashSet;
-
 use jiff::{Timestamp, ToSpan};
 
 use super::{
@@ -13,7 +11,6 @@ use crate::{
     DomainError, calendar,
     case::{Jurisdiction, Situation},
     error::{FieldError, Validation},
-    identity::Label,
     input::PARSED,
     order::BindingStatus,
     penalty::{LegalParameter, LegalParameters},
@@ -92,12 +89,7 @@ pub struct ClaimFacts<'a> {
 impl NewRespondent {
     fn parse_into(self, v: &mut Validation, at: &str) -> Option<RespondentEntry> {
         let kind = v.required(&format!("{at}.kind"), self.kind);
-        let name = match self.name.as_deref() {
-            None => v.required(&format!("{at}.name"), None),
-            Some(s) => v
-                .check(Label::parse(&format!("{at}.name"), s))
-                .map(|l| l.as_str().to_owned()),
-        };
+        let name = v.required_label(&format!("{at}.name"), self.name.as_deref());
         let is_minor = v.required(&format!("{at}.is_minor"), self.is_minor);
         Some(RespondentEntry {
             kind: kind?,
@@ -144,43 +136,17 @@ impl NewClaim {
             self.tribunal_reference.as_deref(),
             REFERENCE_MAX_CHARS,
         );
-        if let Some(at) = self.filed_at
-            && at > f.now
-        {
-            v.push(FieldError::new(
-                "filed_at",
-                "in_future",
-                "a claim cannot be filed in the future",
-            ));
-        }
+        v.not_in_future(
+            "filed_at",
+            self.filed_at,
+            f.now,
+            "a claim cannot be filed in the future",
+        );
         let related = self.parse_related(&mut v, kind, f);
-        let respondents = match self.respondents {
-            None => v.required("respondents", None),
-            Some(rs) if rs.is_empty() => {
-                v.push(FieldError::new(
-                    "respondents",
-                    "too_few",
-                    "name at least one respondent",
-                ));
-                None
-            }
-            Some(rs) if rs.len() > MAX_RESPONDENTS => {
-                v.push(FieldError::new(
-                    "respondents",
-                    "too_many",
-                    format!("at most {MAX_RESPONDENTS} respondents per claim"),
-                ));
-                None
-            }
-            Some(rs) => {
-                let parsed: Vec<_> = rs
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, r)| r.parse_into(&mut v, &format!("respondents[{i}]")))
-                    .collect();
-                parsed.into_iter().collect::<Option<Vec<_>>>()
-            }
-        };
+        let respondents = v
+            .non_empty("respondents", self.respondents, "name at least one respondent")
+            .filter(|rs| v.at_most("respondents", rs.len(), MAX_RESPONDENTS, "respondents per claim"))
+            .and_then(|rs| v.each("respondents", rs, |v, at, r| r.parse_into(v, at)));
         match (kind, self.damages_claimed_cents) {
             (Some(k), Some(_)) if k != ClaimKind::Damages => v.push(FieldError::new(
                 "damages_claimed_cents",
@@ -304,9 +270,7 @@ impl ClaimTransition {
             _ => {}
         }
         let occurred_at = self.occurred_at.unwrap_or(now);
-        if occurred_at > now {
-            v.push(FieldError::new("occurred_at", "in_future", "must not be in the future"));
-        }
+        v.not_in_future("occurred_at", occurred_at, now, "must not be in the future");
         if let Some(p) = previous
             && Ts::new(occurred_at) < p
         {
@@ -326,17 +290,6 @@ impl ClaimTransition {
             })
         })
     }
-}
-
-/// Respondent ids named twice, for the order rules.
-#[must_use]
-pub fn duplicates<T: Eq + std::hash::Hash + Copy>(items: impl IntoIterator<Item = T>) -> Vec<usize> {
-    let mut seen = HashSet::new();
-    items
-        .into_iter()
-        .enumerate()
-        .filter_map(|(i, x)| (!seen.insert(x)).then_some(i))
-        .collect()
 }
 
 // ---------------------------------------------------------------------------------------

@@ -144,6 +144,11 @@ impl Label {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    #[must_use]
+    pub fn into_string(self) -> String {
+        self.0
+    }
 }
 
 /// A staff account as the rest of the service sees it (never the password hash).

@@ -4,14 +4,14 @@
 use jiff::Timestamp;
 
 use super::{
-    input::{NewCompliance, NewOrder, NewService},
+    input::{NewBinding, NewCompliance, NewOrder, NewService},
     types::{Binding, BindingEntry, BindingStatus, ComplianceEntry, ComplianceStatus, Order, OrderDraft, ServiceEntry},
 };
 use crate::{
     DomainError,
-    claim::{Claim, ClaimStatus, rules::duplicates},
+    claim::{Claim, ClaimStatus},
     error::{FieldError, Validation},
-    input::PARSED,
+    input::{PARSED, duplicates},
     timestamp::Ts,
     transitions::{self, Edge, TransitionError},
 };
@@ -43,42 +43,24 @@ impl NewOrder {
     pub fn parse(self, now: Timestamp, claim: Option<&Claim>) -> Result<OrderDraft, DomainError> {
         let mut v = Validation::new();
         let claim_id = v.required("claim_id", self.claim_id);
-        let order_reference = match self.order_reference.as_deref() {
-            None => v.required("order_reference", None),
-            Some(s) => v.required_text(
+        let order_reference = v.required_with("order_reference", self.order_reference.as_deref(), |v, s| {
+            v.required_text(
                 "order_reference",
                 Some(s),
                 REFERENCE_MAX_CHARS,
                 "give the tribunal's reference for the order",
-            ),
-        };
+            )
+        });
         let issued_at = v.required("issued_at", self.issued_at);
-        if let Some(i) = issued_at
-            && i > now
-        {
+        v.not_in_future("issued_at", issued_at, now, "an order cannot be issued in the future");
+        let terms = v.non_empty("terms", self.terms, "an order has at least one term");
+        for i in duplicates(terms.iter().flatten().copied()) {
             v.push(FieldError::new(
-                "issued_at",
-                "in_future",
-                "an order cannot be issued in the future",
+                format!("terms[{i}]"),
+                "duplicate",
+                "list each term once",
             ));
         }
-        let terms = match self.terms {
-            None => v.required("terms", None),
-            Some(t) if t.is_empty() => {
-                v.push(FieldError::new("terms", "too_few", "an order has at least one term"));
-                None
-            }
-            Some(t) => {
-                for i in duplicates(t.iter().copied()) {
-                    v.push(FieldError::new(
-                        format!("terms[{i}]"),
-                        "duplicate",
-                        "list each term once",
-                    ));
-                }
-                Some(t)
-            }
-        };
         let claim_ban = claim.is_some_and(|c| c.publication_ban);
         if self.publication_ban == Some(false) && claim_ban {
             v.push(FieldError::new(
@@ -87,60 +69,14 @@ impl NewOrder {
                 "the claim names a minor respondent, so the order keeps its publication ban",
             ));
         }
-        let bindings = match self.bindings {
-            None => v.required("bindings", None),
-            Some(b) if b.is_empty() => {
-                v.push(FieldError::new(
-                    "bindings",
-                    "too_few",
-                    "an order binds at least one respondent",
-                ));
-                None
-            }
-            Some(bs) => {
-                let dup = duplicates(bs.iter().map(|b| b.respondent_id));
-                let mut out = Vec::with_capacity(bs.len());
-                for (i, b) in bs.into_iter().enumerate() {
-                    let at = format!("bindings[{i}]");
-                    let respondent_id = v.required(&format!("{at}.respondent_id"), b.respondent_id);
-                    if let (Some(r), Some(c)) = (respondent_id, claim) {
-                        if !c.respondents.iter().any(|x| x.id == r) {
-                            v.push(FieldError::new(
-                                format!("{at}.respondent_id"),
-                                "not_a_respondent",
-                                "not a respondent of this order's claim",
-                            ));
-                        } else if dup.contains(&i) {
-                            v.push(FieldError::new(
-                                format!("{at}.respondent_id"),
-                                "duplicate",
-                                "bind each respondent once",
-                            ));
-                        }
-                    }
-                    let comply_by = v.required(&format!("{at}.comply_by"), b.comply_by);
-                    if let (Some(c), Some(i)) = (comply_by, issued_at)
-                        && c <= i
-                    {
-                        v.push(FieldError::new(
-                            format!("{at}.comply_by"),
-                            "not_after_issue",
-                            "the deadline to comply comes after the order is issued",
-                        ));
-                    }
-                    out.push(
-                        respondent_id
-                            .zip(comply_by)
-                            .map(|(respondent_id, comply_by)| BindingEntry {
-                                respondent_id,
-                                comply_by: Ts::new(comply_by),
-                                repeat_offence: b.repeat_offence.unwrap_or(false),
-                            }),
-                    );
-                }
-                out.into_iter().collect::<Option<Vec<_>>>()
-            }
-        };
+        let bindings = v
+            .non_empty("bindings", self.bindings, "an order binds at least one respondent")
+            .and_then(|bs| {
+                let repeated = duplicates(bs.iter().map(|b| b.respondent_id));
+                v.each("bindings", bs.into_iter().enumerate(), |v, at, (i, b)| {
+                    b.parse_into(v, at, issued_at, claim, repeated.contains(&i))
+                })
+            });
         v.into_result(|| {
             Some(OrderDraft {
                 claim_id: claim_id?,
@@ -155,6 +91,51 @@ impl NewOrder {
     }
 }
 
+impl NewBinding {
+    /// One binding, its fields under `at`: a respondent of `claim` (bound once: `repeated`
+    /// says an earlier binding names the same one), due after `issued_at`.
+    fn parse_into(
+        self,
+        v: &mut Validation,
+        at: &str,
+        issued_at: Option<Timestamp>,
+        claim: Option<&Claim>,
+        repeated: bool,
+    ) -> Option<BindingEntry> {
+        let respondent_id = v.required(&format!("{at}.respondent_id"), self.respondent_id);
+        if let (Some(r), Some(c)) = (respondent_id, claim) {
+            if !c.respondents.iter().any(|x| x.id == r) {
+                v.push(FieldError::new(
+                    format!("{at}.respondent_id"),
+                    "not_a_respondent",
+                    "not a respondent of this order's claim",
+                ));
+            } else if repeated {
+                v.push(FieldError::new(
+                    format!("{at}.respondent_id"),
+                    "duplicate",
+                    "bind each respondent once",
+                ));
+            }
+        }
+        let comply_by = v.required(&format!("{at}.comply_by"), self.comply_by);
+        if let (Some(c), Some(i)) = (comply_by, issued_at)
+            && c <= i
+        {
+            v.push(FieldError::new(
+                format!("{at}.comply_by"),
+                "not_after_issue",
+                "the deadline to comply comes after the order is issued",
+            ));
+        }
+        Some(BindingEntry {
+            respondent_id: respondent_id?,
+            comply_by: Ts::new(comply_by?),
+            repeat_offence: self.repeat_offence.unwrap_or(false),
+        })
+    }
+}
+
 impl NewService {
     /// `served_at` defaults to `now`; not after it, not before the order was issued.
     ///
@@ -163,9 +144,9 @@ impl NewService {
     pub fn parse(self, now: Timestamp, order: &Order) -> Result<ServiceEntry, DomainError> {
         let mut v = Validation::new();
         let served_at = self.served_at.unwrap_or(now);
-        if served_at > now {
-            v.push(FieldError::new("served_at", "in_future", "must not be in the future"));
-        } else if Ts::new(served_at) < order.issued_at {
+        if v.not_in_future("served_at", served_at, now, "must not be in the future")
+            && Ts::new(served_at) < order.issued_at
+        {
             v.push(FieldError::new(
                 "served_at",
                 "before_issue",
@@ -204,9 +185,9 @@ impl NewCompliance {
             ));
         }
         let checked_at = self.checked_at.unwrap_or(now);
-        if checked_at > now {
-            v.push(FieldError::new("checked_at", "in_future", "must not be in the future"));
-        } else if binding.served_at.is_some_and(|s| Ts::new(checked_at) < s) {
+        if v.not_in_future("checked_at", checked_at, now, "must not be in the future")
+            && binding.served_at.is_some_and(|s| Ts::new(checked_at) < s)
+        {
             v.push(FieldError::new(
                 "checked_at",
                 "before_service",

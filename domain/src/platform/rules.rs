@@ -3,9 +3,11 @@
 
 use super::types::{ChannelKind, NewPlatform, PlatformChannel, PlatformContact, PlatformSpec};
 use crate::{
+    case::rules::parse_phone,
     error::{DomainError, FieldError, Validation},
     identity::{Email, Label},
     takedown::url::HttpUrl,
+    text,
 };
 
 /// Follow-up delay bounds, in office days (contract §4).
@@ -17,38 +19,6 @@ pub const MAX_CHANNELS: usize = 20;
 pub const MAX_CONTACTS: usize = 20;
 pub const INSTRUCTIONS_MAX_CHARS: usize = 2_000;
 pub const NOTES_MAX_CHARS: usize = 10_000;
-
-fn required(v: &mut Validation, field: &str) {
-    v.push(FieldError::new(field, "required", "this field is required"));
-}
-
-/// Free text: trimmed, not empty, at most `max` characters.
-fn text(v: &mut Validation, field: &str, raw: &str, max: usize) -> Option<String> {
-    let s = raw.trim();
-    if s.is_empty() {
-        v.push(FieldError::new(field, "required", "must not be empty"));
-        None
-    } else if s.chars().count() > max {
-        v.push(FieldError::new(
-            field,
-            "too_long",
-            format!("must be at most {max} characters"),
-        ));
-        None
-    } else {
-        Some(s.to_owned())
-    }
-}
-
-/// Phone numbers: digits with `+`, spaces, dashes, dots, parentheses; 7–15 digits.
-fn phone_is_valid(s: &str) -> bool {
-    let digits = s.chars().filter(char::is_ascii_digit).count();
-    let allowed = s
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '.' | '(' | ')'));
-    let pluses = s.matches('+').count();
-    allowed && (pluses == 0 || (pluses == 1 && s.starts_with('+'))) && (7..=15).contains(&digits)
-}
 
 /// Checks a channel's address by its kind and returns it trimmed.
 fn channel_address(v: &mut Validation, field: &str, kind: ChannelKind, raw: &str) -> Option<String> {
@@ -73,18 +43,18 @@ fn channel_address(v: &mut Validation, field: &str, kind: ChannelKind, raw: &str
                 }
             }
         }
-        ChannelKind::InAppReport => v.check(Label::parse(field, raw)).map(|l| l.as_str().to_owned()),
+        ChannelKind::InAppReport => v.check(Label::parse(field, raw)).map(Label::into_string),
     }
 }
 
-fn channel(v: &mut Validation, i: usize, c: &PlatformChannel) -> Option<PlatformChannel> {
-    let address = channel_address(v, &format!("channels[{i}].address"), c.kind, &c.address);
-    let instructions = text(
-        v,
-        &format!("channels[{i}].instructions"),
+/// One channel, its fields under `at` (`channels[i]`).
+fn channel(v: &mut Validation, at: &str, c: &PlatformChannel) -> Option<PlatformChannel> {
+    let address = channel_address(v, &format!("{at}.address"), c.kind, &c.address);
+    let instructions = v.check(text::trimmed(
+        &format!("{at}.instructions"),
         &c.instructions,
         INSTRUCTIONS_MAX_CHARS,
-    );
+    ));
     Some(PlatformChannel {
         kind: c.kind,
         address: address?,
@@ -92,32 +62,24 @@ fn channel(v: &mut Validation, i: usize, c: &PlatformChannel) -> Option<Platform
     })
 }
 
-fn contact(v: &mut Validation, i: usize, c: &PlatformContact) -> Option<PlatformContact> {
-    let name = v.check(Label::parse(&format!("contacts[{i}].name"), &c.name));
-    let role = v.check(Label::parse(&format!("contacts[{i}].role"), &c.role));
-    let email = match &c.email {
-        None => Some(None),
-        Some(e) => v
-            .check(Email::parse(&format!("contacts[{i}].email"), e))
-            .map(|e| Some(e.as_str().to_owned())),
-    };
-    let phone = match c.phone.as_deref().map(str::trim) {
-        None => Some(None),
-        Some(p) if phone_is_valid(p) => Some(Some(p.to_owned())),
-        Some(_) => {
-            v.push(FieldError::new(
-                format!("contacts[{i}].phone"),
-                "invalid_phone",
-                "must be a phone number such as +1 604 555 0100",
-            ));
-            None
-        }
-    };
+/// One contact, its fields under `at` (`contacts[i]`).
+fn contact(v: &mut Validation, at: &str, c: &PlatformContact) -> Option<PlatformContact> {
+    let name = v.check(Label::parse(&format!("{at}.name"), &c.name));
+    let role = v.check(Label::parse(&format!("{at}.role"), &c.role));
+    let email = c
+        .email
+        .as_deref()
+        .and_then(|e| v.check(Email::parse(&format!("{at}.email"), e)))
+        .map(|e| e.as_str().to_owned());
+    let phone = c
+        .phone
+        .as_deref()
+        .and_then(|p| v.check(parse_phone(&format!("{at}.phone"), p)));
     Some(PlatformContact {
-        name: name?.as_str().to_owned(),
-        role: role?.as_str().to_owned(),
-        email: email?,
-        phone: phone?,
+        name: name?.into_string(),
+        role: role?.into_string(),
+        email,
+        phone,
     })
 }
 
@@ -129,40 +91,16 @@ impl NewPlatform {
     /// `DomainError::Validation` listing every problem found.
     pub fn parse(self) -> Result<PlatformSpec, DomainError> {
         let mut v = Validation::new();
-        let name = match &self.name {
-            None => {
-                required(&mut v, "name");
-                None
-            }
-            Some(n) => v.check(Label::parse("name", n)).map(|l| l.as_str().to_owned()),
-        };
-        if self.kind.is_none() {
-            required(&mut v, "kind");
-        }
-        let website = match &self.website {
-            None => {
-                required(&mut v, "website");
-                None
-            }
-            Some(w) => v.check(HttpUrl::parse("website", w)).map(HttpUrl::into_string),
-        };
-        if self.is_internet_intermediary.is_none() {
-            required(&mut v, "is_internet_intermediary");
-        }
+        let name = v.required_label("name", self.name.as_deref());
+        let kind = v.required("kind", self.kind);
+        let website = v.required_with("website", self.website.as_deref(), |v, w| {
+            v.check(HttpUrl::parse("website", w)).map(HttpUrl::into_string)
+        });
+        let is_internet_intermediary = v.required("is_internet_intermediary", self.is_internet_intermediary);
+        // Too many is reported, and the first MAX_CHANNELS are still checked.
         let raw_channels = self.channels.unwrap_or_default();
-        if raw_channels.len() > MAX_CHANNELS {
-            v.push(FieldError::new(
-                "channels",
-                "too_many",
-                format!("at most {MAX_CHANNELS} channels"),
-            ));
-        }
-        let channels: Vec<Option<PlatformChannel>> = raw_channels
-            .iter()
-            .take(MAX_CHANNELS)
-            .enumerate()
-            .map(|(i, c)| channel(&mut v, i, c))
-            .collect();
+        v.at_most("channels", raw_channels.len(), MAX_CHANNELS, "channels");
+        let channels = v.each("channels", raw_channels.iter().take(MAX_CHANNELS), channel);
         for (i, c) in raw_channels.iter().enumerate().take(MAX_CHANNELS) {
             let dup = raw_channels[..i]
                 .iter()
@@ -176,19 +114,8 @@ impl NewPlatform {
             }
         }
         let raw_contacts = self.contacts.unwrap_or_default();
-        if raw_contacts.len() > MAX_CONTACTS {
-            v.push(FieldError::new(
-                "contacts",
-                "too_many",
-                format!("at most {MAX_CONTACTS} contacts"),
-            ));
-        }
-        let contacts: Vec<Option<PlatformContact>> = raw_contacts
-            .iter()
-            .take(MAX_CONTACTS)
-            .enumerate()
-            .map(|(i, c)| contact(&mut v, i, c))
-            .collect();
+        v.at_most("contacts", raw_contacts.len(), MAX_CONTACTS, "contacts");
+        let contacts = v.each("contacts", raw_contacts.iter().take(MAX_CONTACTS), contact);
         let follow_up = match self.follow_up_business_days {
             None => Some(FOLLOW_UP_DAYS_DEFAULT),
             Some(n) => match u8::try_from(n) {
@@ -203,37 +130,23 @@ impl NewPlatform {
                 }
             },
         };
-        let notes = match &self.notes {
-            None => Some(None),
-            Some(n) => text(&mut v, "notes", n, NOTES_MAX_CHARS).map(Some),
-        };
-        v.finish()?;
-        let (Some(name), Some(kind), Some(website), Some(is_internet_intermediary), Some(follow_up), Some(notes)) = (
-            name,
-            self.kind,
-            website,
-            self.is_internet_intermediary,
-            follow_up,
-            notes,
-        ) else {
-            // finish() passed, so every required value is present.
-            return Err(DomainError::Validation(vec![FieldError::new(
-                "",
-                "invalid",
-                "the platform is incomplete",
-            )]));
-        };
-        Ok(PlatformSpec {
-            name,
-            kind,
-            website,
-            is_internet_intermediary,
-            stopncii_partner: self.stopncii_partner.unwrap_or(false),
-            channels: channels.into_iter().flatten().collect(),
-            contacts: contacts.into_iter().flatten().collect(),
-            follow_up_business_days: follow_up,
-            notes,
-            active: self.active.unwrap_or(true),
+        let notes = self
+            .notes
+            .as_deref()
+            .and_then(|n| v.check(text::trimmed("notes", n, NOTES_MAX_CHARS)));
+        v.into_result(|| {
+            Some(PlatformSpec {
+                name: name?,
+                kind: kind?,
+                website: website?,
+                is_internet_intermediary: is_internet_intermediary?,
+                stopncii_partner: self.stopncii_partner.unwrap_or(false),
+                channels: channels?,
+                contacts: contacts?,
+                follow_up_business_days: follow_up?,
+                notes,
+                active: self.active.unwrap_or(true),
+            })
         })
     }
 }
@@ -241,7 +154,7 @@ impl NewPlatform {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::platform::types::PlatformKind;
+    use crate::{input::field_codes, platform::types::PlatformKind};
 
     fn valid() -> NewPlatform {
         NewPlatform {
@@ -272,11 +185,7 @@ mod tests {
     }
 
     fn errors(p: NewPlatform) -> Vec<(String, &'static str)> {
-        match p.parse() {
-            Ok(_) => Vec::new(),
-            Err(DomainError::Validation(v)) => v.into_iter().map(|e| (e.field, e.code)).collect(),
-            Err(e) => panic!("unexpected {e:?}"),
-        }
+        field_codes(p.parse())
     }
 
     #[test]
@@ -417,18 +326,5 @@ mod tests {
             ..valid()
         };
         assert_eq!(errors(p), [("channels".to_owned(), "too_many")]);
-    }
-
-    #[test]
-    fn phones() {
-        for (p, ok) in [
-            ("+1 604 555 0100", true),
-            ("(604) 555-0100", true),
-            ("555", false),
-            ("604-555-CALL", false),
-            ("1+604 555 0100", false),
-        ] {
-            assert_eq!(phone_is_valid(p), ok, "{p}");
-        }
     }
 }

@@ -23,6 +23,9 @@ pub use crate::transitions::{TransitionError, occurred_at};
 use crate::{
     calendar::OfficeCalendar,
     error::{DomainError, FieldError, Validation},
+    identity::Label,
+    input::duplicates,
+    text,
     transitions::{self, Edge},
 };
 
@@ -32,31 +35,9 @@ pub const MAX_URLS: usize = 50;
 pub const MAX_EVIDENCE_IDS: usize = 200;
 pub const REASON_MAX_CHARS: usize = 2_000;
 
-fn required(v: &mut Validation, field: &str) {
-    v.push(FieldError::new(field, "required", "this field is required"));
-}
-
-fn reason(v: &mut Validation, field: &str, raw: Option<&str>) -> Option<Option<String>> {
-    match raw.map(str::trim) {
-        None => Some(None),
-        Some("") => {
-            v.push(FieldError::new(
-                field,
-                "empty",
-                "omit the field instead of sending it empty",
-            ));
-            None
-        }
-        Some(s) if s.chars().count() > REASON_MAX_CHARS => {
-            v.push(FieldError::new(
-                field,
-                "too_long",
-                format!("must be at most {REASON_MAX_CHARS} characters"),
-            ));
-            None
-        }
-        Some(s) => Some(Some(s.to_owned())),
-    }
+/// An optional reason: absent stays absent, empty is refused, at most 2,000 characters.
+fn reason(v: &mut Validation, field: &str, raw: Option<&str>) -> Option<String> {
+    v.optional(field, raw, |s| text::trimmed(field, s, REASON_MAX_CHARS))
 }
 
 /// Checks the URL list: 1–50, each an http(s) URL of at most 2048 characters, none the
@@ -70,12 +51,12 @@ fn urls(v: &mut Validation, raw: Option<&[String]>) -> Option<Vec<String>> {
         ));
         return None;
     };
-    if raw.len() > MAX_URLS {
-        v.push(FieldError::new(
-            "urls",
-            "too_many",
-            format!("at most {MAX_URLS} URLs per request; split the rest into another request"),
-        ));
+    if !v.at_most(
+        "urls",
+        raw.len(),
+        MAX_URLS,
+        "URLs per request; split the rest into another request",
+    ) {
         return None;
     }
     let mut seen: Vec<String> = Vec::with_capacity(raw.len());
@@ -107,27 +88,18 @@ fn urls(v: &mut Validation, raw: Option<&[String]>) -> Option<Vec<String>> {
 }
 
 fn evidence_ids(v: &mut Validation, raw: &[Uuid]) -> Option<Vec<Uuid>> {
-    if raw.len() > MAX_EVIDENCE_IDS {
-        v.push(FieldError::new(
-            "evidence_ids",
-            "too_many",
-            format!("at most {MAX_EVIDENCE_IDS} evidence items"),
-        ));
+    if !v.at_most("evidence_ids", raw.len(), MAX_EVIDENCE_IDS, "evidence items") {
         return None;
     }
-    let mut seen = HashSet::new();
-    let mut ok = true;
-    for (i, id) in raw.iter().enumerate() {
-        if !seen.insert(*id) {
-            v.push(FieldError::new(
-                format!("evidence_ids[{i}]"),
-                "duplicate",
-                "list each evidence item once",
-            ));
-            ok = false;
-        }
+    let repeated = duplicates(raw.iter().copied());
+    for i in &repeated {
+        v.push(FieldError::new(
+            format!("evidence_ids[{i}]"),
+            "duplicate",
+            "list each evidence item once",
+        ));
     }
-    ok.then(|| raw.to_vec())
+    repeated.is_empty().then(|| raw.to_vec())
 }
 
 impl NewTakedown {
@@ -143,21 +115,13 @@ impl NewTakedown {
     /// `DomainError::Validation` listing every problem found.
     pub fn parse(self) -> Result<TakedownSpec, DomainError> {
         let mut v = Validation::new();
-        for (field, missing) in [
-            ("case_id", self.case_id.is_none()),
-            ("platform_id", self.platform_id.is_none()),
-            ("channel", self.channel.is_none()),
-        ] {
-            if missing {
-                required(&mut v, field);
-            }
-        }
+        let case_id = v.required("case_id", self.case_id);
+        let platform_id = v.required("platform_id", self.platform_id);
+        let channel = v.required("channel", self.channel);
         let urls = urls(&mut v, self.urls.as_deref());
-        let evidence = evidence_ids(&mut v, self.evidence_ids.as_deref().unwrap_or_default());
+        let evidence_ids = evidence_ids(&mut v, self.evidence_ids.as_deref().unwrap_or_default());
         let waiver = reason(&mut v, "evidence_waiver_reason", self.evidence_waiver_reason.as_deref());
-        if self.legal_basis.is_none() {
-            required(&mut v, "legal_basis");
-        }
+        let legal_basis = v.required("legal_basis", self.legal_basis);
         if self.order_id.is_none() {
             if self.legal_basis == Some(LegalBasis::IipaOrder) {
                 v.push(FieldError::new(
@@ -199,27 +163,20 @@ impl NewTakedown {
         }
         let override_reason = reason(&mut v, "override_reason", self.override_reason.as_deref());
         let copyright = copyright(&mut v, self.channel, self.copyright);
-        v.finish()?;
-        let (Some(case_id), Some(platform_id), Some(channel), Some(urls), Some(evidence_ids), Some(waiver)) =
-            (self.case_id, self.platform_id, self.channel, urls, evidence, waiver)
-        else {
-            return Err(incomplete());
-        };
-        let (Some(legal_basis), Some(override_reason)) = (self.legal_basis, override_reason) else {
-            return Err(incomplete());
-        };
-        Ok(TakedownSpec {
-            case_id,
-            platform_id,
-            channel,
-            urls,
-            evidence_ids,
-            evidence_waiver_reason: waiver,
-            legal_basis,
-            order_id: self.order_id,
-            depicted_under_18: self.depicted_under_18,
-            override_reason,
-            copyright,
+        v.into_result(|| {
+            Some(TakedownSpec {
+                case_id: case_id?,
+                platform_id: platform_id?,
+                channel: channel?,
+                urls: urls?,
+                evidence_ids: evidence_ids?,
+                evidence_waiver_reason: waiver,
+                legal_basis: legal_basis?,
+                order_id: self.order_id,
+                depicted_under_18: self.depicted_under_18,
+                override_reason,
+                copyright,
+            })
         })
     }
 }
@@ -273,11 +230,6 @@ fn copyright(
             })
         }
     }
-}
-
-/// Unreachable once `Validation::finish` passed; kept as an error rather than a panic.
-fn incomplete() -> DomainError {
-    DomainError::Validation(vec![FieldError::new("", "invalid", "the request is incomplete")])
 }
 
 // ---------------------------------------------------------------------------------------
@@ -409,12 +361,11 @@ impl TakedownTransition {
         let mut v = Validation::new();
         let to = v.required("to", self.to);
         let note = v.optional_text("note", self.note.as_deref(), REASON_MAX_CHARS);
-        let platform_reference = match self.platform_reference.as_deref() {
-            None => None,
-            Some(r) => v
-                .check(crate::identity::Label::parse("platform_reference", r))
-                .map(|l| l.as_str().to_owned()),
-        };
+        let platform_reference = self
+            .platform_reference
+            .as_deref()
+            .and_then(|r| v.check(Label::parse("platform_reference", r)))
+            .map(Label::into_string);
         v.into_result(|| {
             Some(ParsedTransition {
                 request: TransitionRequest {

@@ -14,7 +14,6 @@ use crate::{
     DomainError,
     calendar::{MAX_BUSINESS_DAYS, OfficeCalendar},
     error::{FieldError, Validation},
-    identity::Label,
     input::PARSED,
     timestamp::Ts,
     transitions::{self, Edge, TransitionError},
@@ -35,10 +34,7 @@ impl NewTask {
         calendar: &OfficeCalendar,
     ) -> Result<TaskSpec, DomainError> {
         let mut v = Validation::new();
-        let title = match self.title.as_deref() {
-            None => v.required("title", None),
-            Some(s) => v.check(Label::parse("title", s)).map(|l| l.as_str().to_owned()),
-        };
+        let title = v.required_label("title", self.title.as_deref());
         let assignee = self.assignee.unwrap_or(me);
         if !assignable.contains(&assignee) {
             v.push(FieldError::new(
