@@ -37,6 +37,17 @@ pub struct Sender {
     pub signatory: String,
 }
 
+impl Sender {
+    /// The postal address as one line, its lines joined by commas (for a sentence).
+    fn postal_address_on_one_line(&self) -> String {
+        self.postal_address
+            .lines()
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 /// The particulars a copyright notice needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CopyrightDetails {
@@ -266,7 +277,7 @@ fn communication(input: &NoticeInput, c: &CopyrightDetails) -> String {
         None => format!(
             "care of {}, {}; email {}{phone}",
             s.name,
-            s.postal_address.lines().map(str::trim).collect::<Vec<_>>().join(", "),
+            s.postal_address_on_one_line(),
             s.email
         ),
     }
@@ -352,7 +363,7 @@ material promptly.\n",
         "3. Contact information of the complaining party: {}, through their agent {}, {}; email {}{}.",
         c.claimant_name,
         s.name,
-        s.postal_address.lines().map(str::trim).collect::<Vec<_>>().join(", "),
+        s.postal_address_on_one_line(),
         s.email,
         s.phone
             .as_deref()
