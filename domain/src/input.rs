@@ -174,6 +174,17 @@ pub fn duplicates<T: Eq + Hash + Copy>(items: impl IntoIterator<Item = T>) -> Ve
         .collect()
 }
 
+/// For tests of a `parse`: the `(field, code)` of every error it reported, none when it
+/// passed; any other error fails the test.
+#[cfg(test)]
+pub(crate) fn field_codes<T>(r: Result<T, crate::DomainError>) -> Vec<(String, &'static str)> {
+    match r {
+        Ok(_) => Vec::new(),
+        Err(crate::DomainError::Validation(v)) => v.into_iter().map(|e| (e.field, e.code)).collect(),
+        Err(e) => panic!("unexpected {e:?}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

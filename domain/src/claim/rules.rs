@@ -351,6 +351,7 @@ mod tests {
     use uuid::Uuid;
 
     use super::*;
+    use crate::input::field_codes;
     use crate::penalty::RespondentKind;
 
     fn law() -> LegalParameters {
@@ -395,18 +396,10 @@ mod tests {
         }
     }
 
-    fn codes(r: Result<ClaimDraft, DomainError>) -> Vec<(String, &'static str)> {
-        match r {
-            Ok(_) => Vec::new(),
-            Err(DomainError::Validation(v)) => v.into_iter().map(|e| (e.field, e.code)).collect(),
-            Err(e) => panic!("{e}"),
-        }
-    }
-
     #[test]
     fn every_missing_field_is_named() {
         let law = law();
-        let got = codes(
+        let got = field_codes(
             NewClaim {
                 respondents: Some(vec![NewRespondent::default()]),
                 ..NewClaim::default()
@@ -434,7 +427,7 @@ mod tests {
         f.situation = Situation::PossessedNotShared;
         f.jurisdiction = Jurisdiction::Qc;
         assert_eq!(
-            codes(claim(ClaimKind::ProtectionOrder).parse(&f)),
+            field_codes(claim(ClaimKind::ProtectionOrder).parse(&f)),
             [
                 ("case_id".to_owned(), "situation_not_covered"),
                 ("forum".to_owned(), "jurisdiction_mismatch")
@@ -450,7 +443,7 @@ mod tests {
             let mut c = claim(ClaimKind::Damages);
             c.damages_claimed_cents = Some(cents);
             c.filed_at = filed.map(t);
-            codes(c.parse(&f))
+            field_codes(c.parse(&f))
         };
         assert_eq!(
             damages(500_100, Some("2026-03-01T12:00:00-08:00")),
@@ -468,7 +461,7 @@ mod tests {
         let mut c = claim(ClaimKind::ProtectionOrder);
         c.damages_claimed_cents = Some(100);
         assert_eq!(
-            codes(c.parse(&f)),
+            field_codes(c.parse(&f)),
             [("damages_claimed_cents".to_owned(), "not_applicable")]
         );
         assert_eq!(cad(7_500_000), "CAD 75,000.00");
@@ -489,7 +482,7 @@ mod tests {
             c.related_order_id = Some(Uuid::now_v7());
             c.related_respondent_id = Some(Uuid::now_v7());
             c.filed_at = Some(t(filed));
-            codes(c.parse(&f))
+            field_codes(c.parse(&f))
         };
         assert!(run(Some(BindingStatus::NonCompliant), "2030-01-10T12:00:00-08:00").is_empty());
         assert_eq!(
@@ -506,7 +499,7 @@ mod tests {
         );
         let c = claim(ClaimKind::AdministrativePenalty);
         assert_eq!(
-            codes(c.parse(&facts(&law))),
+            field_codes(c.parse(&facts(&law))),
             [
                 ("related_order_id".to_owned(), "required"),
                 ("related_respondent_id".to_owned(), "required")

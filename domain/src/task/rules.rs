@@ -114,16 +114,10 @@ pub fn check_task_move(from: TaskStatus, to: TaskStatus) -> Result<(), Transitio
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::field_codes;
 
     fn now() -> Timestamp {
         "2026-11-23T17:00:00Z".parse().expect("instant")
-    }
-
-    fn codes(r: Result<TaskSpec, DomainError>) -> Vec<(String, &'static str)> {
-        match r {
-            Err(DomainError::Validation(v)) => v.into_iter().map(|e| (e.field, e.code)).collect(),
-            other => panic!("expected a validation error, got {other:?}"),
-        }
     }
 
     #[test]
@@ -131,7 +125,7 @@ mod tests {
         let me = Uuid::now_v7();
         let all = HashSet::from([me]);
         let cal = OfficeCalendar::standard();
-        let got = codes(NewTask::default().parse(me, &all, now(), &cal));
+        let got = field_codes(NewTask::default().parse(me, &all, now(), &cal));
         assert_eq!(
             got,
             [("title".to_owned(), "required"), ("due_at".to_owned(), "required")]
@@ -143,7 +137,7 @@ mod tests {
             assignee: Some(Uuid::nil()),
             ..NewTask::default()
         };
-        let got = codes(both.parse(me, &all, now(), &cal));
+        let got = field_codes(both.parse(me, &all, now(), &cal));
         assert_eq!(
             got,
             [

@@ -1,4 +1,5 @@
 use super::*;
+use crate::input::field_codes;
 
 fn t(s: &str) -> Timestamp {
     s.parse().unwrap()
@@ -20,11 +21,7 @@ fn valid() -> NewTakedown {
 }
 
 fn errors(n: NewTakedown) -> Vec<(String, &'static str)> {
-    match n.parse() {
-        Ok(_) => Vec::new(),
-        Err(DomainError::Validation(v)) => v.into_iter().map(|e| (e.field, e.code)).collect(),
-        Err(e) => panic!("unexpected {e:?}"),
-    }
+    field_codes(n.parse())
 }
 
 fn e(field: &str, code: &'static str) -> (String, &'static str) {
@@ -287,27 +284,24 @@ fn the_table_is_the_contract() {
 #[test]
 fn every_unmet_submission_guard_is_listed_at_once() {
     let fx = Fixture::new();
-    let mut f = fx.facts(&[]);
-    f.channel = TakedownChannel::Stopncii;
-    f.platform_contact_consent = false;
-    assert_eq!(
-        check(Draft, Submitted, &f),
-        Err(TransitionError::Unmet(vec![
-            "evidence_missing_for_url",
-            "platform_contact_consent_required",
-            "stopncii_adults_only",
-        ]))
-    );
-    f.channel = TakedownChannel::TakeItDown;
-    f.depicted_under_18 = Some(false);
-    assert_eq!(
-        check(Draft, Submitted, &f),
-        Err(TransitionError::Unmet(vec![
-            "evidence_missing_for_url",
-            "platform_contact_consent_required",
-            "take_it_down_minors_only",
-        ]))
-    );
+    for (channel, depicted_under_18, age_guard) in [
+        (TakedownChannel::Stopncii, None, "stopncii_adults_only"),
+        (TakedownChannel::TakeItDown, Some(false), "take_it_down_minors_only"),
+    ] {
+        let mut f = fx.facts(&[]);
+        f.channel = channel;
+        f.platform_contact_consent = false;
+        f.depicted_under_18 = depicted_under_18;
+        assert_eq!(
+            check(Draft, Submitted, &f),
+            Err(TransitionError::Unmet(vec![
+                "evidence_missing_for_url",
+                "platform_contact_consent_required",
+                age_guard,
+            ])),
+            "{channel}"
+        );
+    }
 }
 
 #[test]
