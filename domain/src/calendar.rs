@@ -166,13 +166,17 @@ pub struct Closure {
 }
 
 impl Closure {
-    /// An administrator-added closure.
-    pub fn custom(date: Date, name: impl Into<String>) -> Self {
+    fn new(date: Date, name: impl Into<String>, kind: ClosureKind) -> Self {
         Self {
             date,
             name: name.into(),
-            kind: ClosureKind::Custom,
+            kind,
         }
+    }
+
+    /// An administrator-added closure.
+    pub fn custom(date: Date, name: impl Into<String>) -> Self {
+        Self::new(date, name, ClosureKind::Custom)
     }
 }
 
@@ -228,11 +232,7 @@ fn compute_public_closures(year: i16) -> Vec<Closure> {
     let mut closed: Vec<Closure> = Vec::with_capacity(14);
     let mut push = |date: Option<Date>, name: &str, kind: ClosureKind| {
         if let Some(date) = date {
-            closed.push(Closure {
-                date,
-                name: name.to_owned(),
-                kind,
-            });
+            closed.push(Closure::new(date, name, kind));
         }
     };
 
@@ -285,11 +285,7 @@ fn compute_public_closures(year: i16) -> Vec<Closure> {
         if is_weekend(date) || closed.iter().any(|c| c.date == date) {
             moved.push((date, name, kind));
         } else {
-            closed.push(Closure {
-                date,
-                name: name.to_owned(),
-                kind,
-            });
+            closed.push(Closure::new(date, name, kind));
         }
     }
     for (date, name, kind) in moved {
@@ -299,11 +295,7 @@ fn compute_public_closures(year: i16) -> Vec<Closure> {
             let Ok(next) = day.tomorrow() else { break };
             day = next;
             if !is_weekend(day) && !closed.iter().any(|c| c.date == day) {
-                closed.push(Closure {
-                    date: day,
-                    name: format!("{name} (observed)"),
-                    kind,
-                });
+                closed.push(Closure::new(day, format!("{name} (observed)"), kind));
                 break;
             }
         }

@@ -285,11 +285,7 @@ fn public_closures_match_hand_computed_table() {
     for (year, expected) in EXPECTED {
         let expected: Vec<Closure> = expected
             .iter()
-            .map(|(date, name)| Closure {
-                date: d(date),
-                name: (*name).to_owned(),
-                kind: expected_kind(name),
-            })
+            .map(|(date, name)| Closure::new(d(date), *name, expected_kind(name)))
             .collect();
         assert_eq!(public_closures(*year), expected, "closures of {year}");
     }
@@ -398,11 +394,7 @@ fn office_days() {
     assert_eq!(cal.closure_on(d("2026-12-26")), None); // Saturday itself not listed
     assert_eq!(
         cal.closure_on(d("2026-12-28")),
-        Some(Closure {
-            date: d("2026-12-28"),
-            name: BOX_O.to_owned(),
-            kind: ClosureKind::PublicService,
-        })
+        Some(Closure::new(d("2026-12-28"), BOX_O, ClosureKind::PublicService))
     );
 }
 
@@ -422,11 +414,7 @@ fn custom_closures() {
     assert_eq!(
         cal.closures_between(d("2026-11-01"), d("2026-11-30")),
         vec![
-            Closure {
-                date: d("2026-11-11"),
-                name: REM.to_owned(),
-                kind: ClosureKind::Statutory,
-            },
+            Closure::new(d("2026-11-11"), REM, ClosureKind::Statutory),
             on_holiday,
             storm,
         ]
