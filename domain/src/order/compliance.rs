@@ -11,7 +11,7 @@ use jiff::{SignedDuration, Timestamp};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::store::{binding_exposure, mark_non_compliant};
+use super::store::{WORKER_ACTOR, binding_exposure, mark_non_compliant};
 use crate::{
     DomainError,
     calendar::OfficeCalendar,
@@ -25,8 +25,6 @@ use crate::{
 pub const ESCALATE_AFTER_OFFICE_DAYS: u32 = 2;
 /// How often a lasting breach is escalated again.
 pub const RE_ESCALATE_EVERY: SignedDuration = SignedDuration::from_hours(7 * 24);
-
-const ACTOR: &str = "system:worker";
 
 /// What a compliance check found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,7 +127,7 @@ pub async fn check(
         subject(binding_id),
         data,
     );
-    task::store::create(conn, &spec, ACTOR, now).await?;
+    task::store::create(conn, &spec, WORKER_ACTOR, now).await?;
     if !breached {
         return Ok(Check::NotServed);
     }
@@ -183,7 +181,7 @@ pub async fn escalate(
         subject(binding_id),
         data.clone(),
     );
-    let t = task::store::create(conn, &spec, ACTOR, now).await?;
+    let t = task::store::create(conn, &spec, WORKER_ACTOR, now).await?;
     notification::notify_supervisors(
         conn,
         NotificationKind::Escalation,
