@@ -32,7 +32,8 @@ pub const SUMMARY_MAX_CHARS: usize = 10_000;
 pub const DESCRIPTION_MAX_CHARS: usize = 10_000;
 pub const SHORT_TEXT_MAX_CHARS: usize = 2_000;
 pub const TAG_MAX_CHARS: usize = 100;
-pub const URL_MAX_CHARS: usize = 2_048;
+/// The one limit on URLs, shared with takedown requests.
+pub use crate::takedown::url::URL_MAX_CHARS;
 /// Ages beyond this are typing mistakes.
 pub const MAX_AGE: u8 = 120;
 /// adult = 19 and over, youth = 18 and under [IIPS].
