@@ -542,6 +542,50 @@ pub fn decode_cursor<P: DeserializeOwned>(
         .transpose()
 }
 
+/// The fields a PATCH body names, in the order every PATCH checks them: the body must be
+/// a JSON object (an RFC 7396 merge patch, 422 otherwise), and no key may name a field
+/// that `refuse` refuses (422, every refused field listed).
+pub fn patch_fields(
+    raw: &serde_json::Value,
+    refuse: impl Fn(&str) -> Option<FieldError>,
+) -> Result<Vec<&str>, ApiError> {
+    let patch = raw
+        .as_object()
+        .ok_or_else(|| ApiError::field("", "invalid_type", "the body must be a JSON object"))?;
+    let refused: Vec<FieldError> = patch.keys().filter_map(|k| refuse(k)).collect();
+    if !refused.is_empty() {
+        return Err(ApiError::Validation(refused));
+    }
+    Ok(patch.keys().map(String::as_str).collect())
+}
+
+/// A resource's editable fields `current` (shaped as the body that creates one) with the
+/// merge patch `patch` applied, parsed as such a body `N` (422 naming the field); and the
+/// JSON of `current`, to tell with [`changed_fields`] what the patch changed.
+pub fn apply_patch<N: DeserializeOwned>(
+    current: &impl Serialize,
+    patch: &serde_json::Value,
+) -> Result<(serde_json::Value, N), ApiError> {
+    let before = to_json(current)?;
+    let mut merged = before.clone();
+    merge_patch(&mut merged, patch);
+    Ok((before, parse_value(&merged)?))
+}
+
+/// The `fields` whose value differs between the JSON documents `before` and `after`.
+pub fn changed_fields<'f>(
+    fields: impl IntoIterator<Item = &'f str>,
+    before: &serde_json::Value,
+    after: &serde_json::Value,
+) -> Vec<&'f str> {
+    fields.into_iter().filter(|k| before.get(k) != after.get(k)).collect()
+}
+
+/// The JSON of a value the service serialises itself (a failure is a bug: 500).
+pub fn to_json(value: &impl Serialize) -> Result<serde_json::Value, ApiError> {
+    serde_json::to_value(value).map_err(|e| ApiError::Internal(e.into()))
+}
+
 /// Applies an RFC 7396 JSON merge patch: objects merge key by key, `null` removes a key,
 /// anything else replaces.
 pub fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
@@ -686,6 +730,24 @@ mod tests {
         let mut v = Validation::new();
         assert!(instant_filter(&mut v, "due_before", Some("2026-11-23T08:30:00")).is_none());
         assert!(v.finish().is_err());
+    }
+
+    #[test]
+    fn patches_name_their_fields_and_changes() {
+        let refuse = |k: &str| (k == "id").then(|| FieldError::new(k, "read_only", "set by the server"));
+        let patch = serde_json::json!({"a": 2, "b": null});
+        assert_eq!(patch_fields(&patch, refuse).unwrap(), ["a", "b"]);
+        let with_id = serde_json::json!({"id": 1, "a": 2});
+        let refused = patch_fields(&with_id, refuse);
+        assert!(matches!(refused, Err(ApiError::Validation(e)) if e.len() == 1 && e[0].field == "id"));
+        let not_an_object = serde_json::json!([1]);
+        assert!(matches!(
+            patch_fields(&not_an_object, refuse),
+            Err(ApiError::Validation(_))
+        ));
+        let (before, after) = apply_patch::<serde_json::Value>(&serde_json::json!({"a": 1, "b": 1}), &patch).unwrap();
+        assert_eq!(after, serde_json::json!({"a": 2}));
+        assert_eq!(changed_fields(["a", "b", "c"], &before, &after), ["a", "b"]);
     }
 
     #[test]

@@ -21,8 +21,8 @@ use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
     extract::{
-        JsonBody, ListQuery, Page, conditional_get, finish_created, merge_patch, parse_value, required_if_match,
-        with_etag,
+        JsonBody, ListQuery, Page, apply_patch, changed_fields, conditional_get, finish_created, patch_fields,
+        required_if_match, to_json, with_etag,
     },
     idempotency::{self, Begun},
     startup::AppState,
@@ -325,29 +325,16 @@ pub async fn update(
     let current = store::get(&mut tx, *id).await?.ok_or(ApiError::NotFound)?;
     let body = body?;
     let expected = required_if_match(&req)?;
-    let patch = body
-        .raw
-        .as_object()
-        .ok_or_else(|| ApiError::field("", "invalid_type", "the body must be a JSON object"))?;
-    let refused: Vec<FieldError> = patch
-        .keys()
-        .filter(|k| READ_ONLY.contains(&k.as_str()))
-        .map(|k| FieldError::new(k.clone(), "read_only", "set by the server"))
-        .collect();
-    if !refused.is_empty() {
-        return Err(ApiError::Validation(refused));
-    }
+    patch_fields(&body.raw, |k| {
+        READ_ONLY
+            .contains(&k)
+            .then(|| FieldError::new(k, "read_only", "set by the server"))
+    })?;
     expected.check(current.version)?;
-    let before = serde_json::to_value(current.to_new()).map_err(|e| ApiError::Internal(e.into()))?;
-    let mut merged = before.clone();
-    merge_patch(&mut merged, &body.raw);
-    let spec = parse_value::<NewPlatform>(&merged)?.parse()?;
-    let after = serde_json::to_value(spec.to_new()).map_err(|e| ApiError::Internal(e.into()))?;
-    let changed: Vec<&str> = ALL_FIELDS
-        .iter()
-        .copied()
-        .filter(|k| before.get(*k) != after.get(*k))
-        .collect();
+    let (before, patched) = apply_patch::<NewPlatform>(&current.to_new(), &body.raw)?;
+    let spec = patched.parse()?;
+    let after = to_json(&spec.to_new())?;
+    let changed = changed_fields(ALL_FIELDS.iter().copied(), &before, &after);
     if changed.is_empty() {
         return Ok(platform_response(current));
     }

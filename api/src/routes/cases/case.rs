@@ -18,8 +18,8 @@ use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
     extract::{
-        JsonBody, ListQuery, Page, conditional_get, finish_created, instant_filter, merge_patch, optional_if_match,
-        parse_value, required_if_match, user_or_me,
+        JsonBody, ListQuery, Page, apply_patch, changed_fields, conditional_get, finish_created, instant_filter,
+        optional_if_match, patch_fields, required_if_match, to_json, user_or_me,
     },
     idempotency::{self, Answer},
     startup::AppState,
@@ -253,32 +253,19 @@ pub async fn update(
     let seen = store::visible_for_update(&mut tx, principal.visibility(), *id).await?;
     let body = body?;
     let expected = required_if_match(&req)?;
-    let patch = body
-        .raw
-        .as_object()
-        .ok_or_else(|| ApiError::field("", "invalid_type", "the body must be a JSON object"))?;
-    let refused: Vec<FieldError> = patch
-        .keys()
-        .filter_map(|k| {
-            NOT_PATCHABLE
-                .iter()
-                .find(|(name, _)| name == k)
-                .map(|(name, why)| FieldError::new(*name, "not_patchable", *why))
-        })
-        .collect();
-    if !refused.is_empty() {
-        return Err(ApiError::Validation(refused));
-    }
+    let fields = patch_fields(&body.raw, |k| {
+        NOT_PATCHABLE
+            .iter()
+            .find(|(name, _)| *name == k)
+            .map(|(name, why)| FieldError::new(*name, "not_patchable", *why))
+    })?;
     expected.check(seen.case.version)?;
-    let before = serde_json::to_value(&seen.case.details).map_err(|e| ApiError::Internal(e.into()))?;
-    let mut merged = before.clone();
-    merge_patch(&mut merged, &body.raw);
-    let details = parse_value::<NewCase>(&merged)?.parse()?;
-    let after = serde_json::to_value(&details).map_err(|e| ApiError::Internal(e.into()))?;
-    let changed: Vec<String> = patch
-        .keys()
-        .filter(|k| before.get(k.as_str()) != after.get(k.as_str()))
-        .cloned()
+    let (before, patched) = apply_patch::<NewCase>(&seen.case.details, &body.raw)?;
+    let details = patched.parse()?;
+    let after = to_json(&details)?;
+    let changed: Vec<String> = changed_fields(fields, &before, &after)
+        .into_iter()
+        .map(str::to_owned)
         .collect();
     if changed.is_empty() {
         return Ok(case_response(seen.case));
