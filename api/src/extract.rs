@@ -608,13 +608,16 @@ pub fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
     }
 }
 
-/// A list filter naming a user (`?assignee=`): a user id, or `me` for the caller `me`.
-pub fn user_or_me(field: &str, raw: &str, me: Uuid) -> Result<Uuid, FieldError> {
-    match raw {
-        "me" => Ok(me),
-        id => id
-            .parse()
-            .map_err(|_| FieldError::new(field, "invalid_value", "a user id or `me`")),
+/// An optional list filter naming a user (`?assignee=`): a user id, or `me` for the
+/// caller `me`; `None` when absent, and when malformed, which is then recorded in `v` to
+/// be refused with the list's other filters.
+pub fn user_filter(v: &mut Validation, field: &str, raw: Option<&str>, me: Uuid) -> Option<Uuid> {
+    match raw? {
+        "me" => Some(me),
+        id => v.check(
+            id.parse()
+                .map_err(|_| FieldError::new(field, "invalid_value", "a user id or `me`")),
+        ),
     }
 }
 
@@ -715,10 +718,17 @@ mod tests {
     fn user_filters_take_an_id_or_me() {
         let me = Uuid::now_v7();
         let other = Uuid::now_v7();
-        assert_eq!(user_or_me("assignee", "me", me).unwrap(), me);
-        assert_eq!(user_or_me("assignee", &other.to_string(), me).unwrap(), other);
-        let e = user_or_me("assignee", "you", me).unwrap_err();
-        assert_eq!((e.field.as_str(), e.code), ("assignee", "invalid_value"));
+        let mut v = Validation::new();
+        assert_eq!(user_filter(&mut v, "assignee", None, me), None);
+        assert_eq!(user_filter(&mut v, "assignee", Some("me"), me), Some(me));
+        assert_eq!(
+            user_filter(&mut v, "assignee", Some(&other.to_string()), me),
+            Some(other)
+        );
+        assert!(v.finish().is_ok());
+        let mut v = Validation::new();
+        assert_eq!(user_filter(&mut v, "assignee", Some("you"), me), None);
+        assert!(v.finish().is_err());
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::{
     error::{ApiError, ApiResult},
     extract::{
         JsonBody, ListQuery, Page, conditional_get, finish_changed, finish_created, instant_filter, optional_if_match,
-        user_or_me,
+        user_filter,
     },
     idempotency,
     startup::AppState,
@@ -162,10 +162,7 @@ pub async fn list(
     let me = principal.case_actor()?;
     let ListQuery { filter: q, page } = q?;
     let mut v = Validation::new();
-    let assignee = q
-        .assignee
-        .as_deref()
-        .and_then(|s| v.check(user_or_me("assignee", s, me.id)));
+    let assignee = user_filter(&mut v, "assignee", q.assignee.as_deref(), me.id);
     let due_before = instant_filter(&mut v, "due_before", q.due_before.as_deref());
     v.finish()?;
     let filter = TaskFilter {

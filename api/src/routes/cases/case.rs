@@ -19,7 +19,7 @@ use crate::{
     error::{ApiError, ApiResult},
     extract::{
         JsonBody, ListQuery, Page, apply_patch, changed_fields, conditional_get, finish_created, instant_filter,
-        optional_if_match, patch_fields, required_if_match, to_json, user_or_me,
+        optional_if_match, patch_fields, required_if_match, to_json, user_filter,
     },
     idempotency::{self, Answer},
     startup::AppState,
@@ -106,10 +106,7 @@ pub async fn list(
     let me = principal.case_actor()?;
     let ListQuery { filter: q, page } = q?;
     let mut v = Validation::new();
-    let assigned_to = q
-        .assigned_to
-        .as_deref()
-        .and_then(|s| v.check(user_or_me("assigned_to", s, me.id)));
+    let assigned_to = user_filter(&mut v, "assigned_to", q.assigned_to.as_deref(), me.id);
     let updated_after = instant_filter(&mut v, "updated_after", q.updated_after.as_deref());
     v.finish()?;
     let filter = CaseFilter {
