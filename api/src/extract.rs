@@ -1,5 +1,7 @@
 //! Request parsing shared by every resource: JSON bodies that are strict about media type,
-//! size and unknown fields; list paging; conditional-request headers.
+//! size and unknown fields; list queries, filters and paging; merge patches;
+//! conditional-request headers; and the answers every resource shapes alike (a page, a
+//! resource with its ETag, a 304, an idempotent create or change).
 
 use std::{future::Future, pin::Pin};
 
