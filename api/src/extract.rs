@@ -1,15 +1,27 @@
 //! Request parsing shared by every resource: JSON bodies that are strict about media type,
-//! size and unknown fields; list paging; conditional-request headers.
+//! size and unknown fields; list queries, filters and paging; merge patches;
+//! conditional-request headers; and the answers every resource shapes alike (a page, a
+//! resource with its ETag, a 304, an idempotent create or change).
 
 use std::{future::Future, pin::Pin};
 
-use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::header, web};
-use casework_domain::FieldError;
+use actix_web::{
+    FromRequest, HttpMessage, HttpRequest, HttpResponse,
+    dev::Payload,
+    http::{StatusCode, header},
+    web,
+};
+use casework_domain::{Clock, FieldError, Ts, Validation};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
-use utoipa::{IntoParams, ToSchema};
+use sqlx::PgConnection;
+use utoipa::{
+    IntoParams, ToSchema,
+    openapi::path::{Parameter, ParameterIn},
+};
+use uuid::Uuid;
 
-use crate::error::ApiError;
+use crate::{error::ApiError, idempotency::Work, startup::AppState};
 
 /// Request bodies are limited to 256 KiB (contract §1).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -213,12 +225,129 @@ impl PageQuery {
             )),
         }
     }
+
+    /// The page asked for, its size checked (422): see [`PageRequest::answer`].
+    pub fn checked(self) -> Result<PageRequest, ApiError> {
+        Ok(PageRequest {
+            limit: self.limit()?,
+            cursor: self.cursor,
+        })
+    }
+}
+
+/// A page of a list being asked for: its size, checked, and the cursor of the previous
+/// page, checked only by [`PageRequest::answer`] (after the list's own filters).
+#[derive(Debug)]
+pub struct PageRequest {
+    limit: i64,
+    cursor: Option<String>,
+}
+
+impl PageRequest {
+    /// Answers this page of the list `kind`: checks the cursor (422 when forged or from
+    /// another list), has `fetch` read the rows after the cursor's position (one more than
+    /// the page holds), and responds with the page as `O`, with the cursor of its last
+    /// row's `position` when more follow (see [`Pager`]).
+    pub async fn answer<O, R, P, E>(
+        self,
+        state: &AppState,
+        kind: impl Into<String>,
+        fetch: impl AsyncFnOnce(&mut PgConnection, Option<P>, i64) -> Result<Vec<R>, E>,
+        position: impl Fn(&R) -> P,
+    ) -> Result<HttpResponse, ApiError>
+    where
+        O: From<R> + Serialize,
+        P: Serialize + DeserializeOwned,
+        ApiError: From<E>,
+    {
+        let (pager, after) = Pager::open::<P>(state, kind, self.limit, self.cursor.as_deref()).await?;
+        let mut conn = state.db.acquire().await?;
+        let rows = fetch(&mut conn, after, self.limit + 1).await?;
+        Ok(pager.respond::<R, O, P>(rows, position))
+    }
+}
+
+/// The query string of a list: its own filters `F`, and the page asked for
+/// (`?limit=&cursor=`, see [`PageQuery`]), so no list repeats those two. Like
+/// [`QueryParams`], take it as `Result<ListQuery<F>, ApiError>` and apply `?` once the
+/// caller is known: a malformed query is 400, then a page size out of range 422. `F` must
+/// not deny unknown fields (it is parsed from the whole query, `limit` and `cursor`
+/// included). In the spec its parameters are those of `F` followed by `limit` and `cursor`.
+#[derive(Debug)]
+pub struct ListQuery<F> {
+    pub filter: F,
+    pub page: PageRequest,
+}
+
+impl<F: DeserializeOwned> FromRequest for ListQuery<F> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let query = req.query_string();
+        std::future::ready(parse_query::<F>(query).and_then(|filter| {
+            Ok(ListQuery {
+                filter,
+                page: parse_query::<PageQuery>(query)?.checked()?,
+            })
+        }))
+    }
+}
+
+impl<F: IntoParams> IntoParams for ListQuery<F> {
+    fn into_params(parameter_in_provider: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let mut params = F::into_params(&parameter_in_provider);
+        params.extend(PageQuery::into_params(parameter_in_provider));
+        params
+    }
 }
 
 /// Strong ETag for a resource version.
 #[must_use]
 pub fn etag(version: i64) -> String {
     format!("\"v{version}\"")
+}
+
+/// A versioned resource as the answer: `status`, its ETag, and `body` as JSON.
+pub fn with_etag<O: Serialize>(status: StatusCode, version: i64, body: O) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header(("ETag", etag(version)))
+        .json(body)
+}
+
+/// The answer to a GET of a versioned resource: `304 Not Modified` when `If-None-Match`
+/// already names its ETag, else `200 OK` with the ETag and `body`.
+pub fn conditional_get<O: Serialize>(req: &HttpRequest, version: i64, body: O) -> HttpResponse {
+    let tag = etag(version);
+    if if_none_match_hits(req, &tag) {
+        return HttpResponse::NotModified().insert_header(("ETag", tag)).finish();
+    }
+    with_etag(StatusCode::OK, version, body)
+}
+
+/// Ends an idempotent create (see [`Work::finish`]): `201 Created` with the new resource's
+/// ETag and `Location`, stored under the key together with the effect.
+pub async fn finish_created<O: Serialize>(
+    work: Work,
+    clock: &Clock,
+    version: i64,
+    location: String,
+    body: &O,
+) -> Result<HttpResponse, ApiError> {
+    let headers = [("ETag", etag(version)), ("Location", location)];
+    work.finish(StatusCode::CREATED, &headers, body, None, clock).await
+}
+
+/// Ends an idempotent change of a resource (see [`Work::finish`]): `200 OK` with its new
+/// ETag, stored under the key together with the effect.
+pub async fn finish_changed<O: Serialize>(
+    work: Work,
+    clock: &Clock,
+    version: i64,
+    body: &O,
+) -> Result<HttpResponse, ApiError> {
+    work.finish(StatusCode::OK, &[("ETag", etag(version))], body, None, clock)
+        .await
 }
 
 /// What `If-Match` asks for: a version we issued, or `*` (any current version, RFC 9110
@@ -348,12 +477,15 @@ impl<T: DeserializeOwned> FromRequest for QueryParams<T> {
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(
-            web::Query::<T>::from_query(req.query_string())
-                .map(|q| QueryParams(q.into_inner()))
-                .map_err(|e| ApiError::BadRequest(format!("invalid query string: {e}"))),
-        )
+        std::future::ready(parse_query(req.query_string()).map(QueryParams))
     }
+}
+
+/// Parses a query string into `T` (400 when malformed).
+fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    web::Query::<T>::from_query(query)
+        .map(web::Query::into_inner)
+        .map_err(|e| ApiError::BadRequest(format!("invalid query string: {e}")))
 }
 
 impl<T> std::ops::Deref for QueryParams<T> {
@@ -412,6 +544,50 @@ pub fn decode_cursor<P: DeserializeOwned>(
         .transpose()
 }
 
+/// The fields a PATCH body names, in the order every PATCH checks them: the body must be
+/// a JSON object (an RFC 7396 merge patch, 422 otherwise), and no key may name a field
+/// that `refuse` refuses (422, every refused field listed).
+pub fn patch_fields(
+    raw: &serde_json::Value,
+    refuse: impl Fn(&str) -> Option<FieldError>,
+) -> Result<Vec<&str>, ApiError> {
+    let patch = raw
+        .as_object()
+        .ok_or_else(|| ApiError::field("", "invalid_type", "the body must be a JSON object"))?;
+    let refused: Vec<FieldError> = patch.keys().filter_map(|k| refuse(k)).collect();
+    if !refused.is_empty() {
+        return Err(ApiError::Validation(refused));
+    }
+    Ok(patch.keys().map(String::as_str).collect())
+}
+
+/// A resource's editable fields `current` (shaped as the body that creates one) with the
+/// merge patch `patch` applied, parsed as such a body `N` (422 naming the field); and the
+/// JSON of `current`, to tell with [`changed_fields`] what the patch changed.
+pub fn apply_patch<N: DeserializeOwned>(
+    current: &impl Serialize,
+    patch: &serde_json::Value,
+) -> Result<(serde_json::Value, N), ApiError> {
+    let before = to_json(current)?;
+    let mut merged = before.clone();
+    merge_patch(&mut merged, patch);
+    Ok((before, parse_value(&merged)?))
+}
+
+/// The `fields` whose value differs between the JSON documents `before` and `after`.
+pub fn changed_fields<'f>(
+    fields: impl IntoIterator<Item = &'f str>,
+    before: &serde_json::Value,
+    after: &serde_json::Value,
+) -> Vec<&'f str> {
+    fields.into_iter().filter(|k| before.get(k) != after.get(k)).collect()
+}
+
+/// The JSON of a value the service serialises itself (a failure is a bug: 500).
+pub fn to_json(value: &impl Serialize) -> Result<serde_json::Value, ApiError> {
+    serde_json::to_value(value).map_err(|e| ApiError::Internal(e.into()))
+}
+
 /// Applies an RFC 7396 JSON merge patch: objects merge key by key, `null` removes a key,
 /// anything else replaces.
 pub fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
@@ -432,6 +608,26 @@ pub fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
             }
         }
     }
+}
+
+/// An optional list filter naming a user (`?assignee=`): a user id, or `me` for the
+/// caller `me`; `None` when absent, and when malformed, which is then recorded in `v` to
+/// be refused with the list's other filters.
+pub fn user_filter(v: &mut Validation, field: &str, raw: Option<&str>, me: Uuid) -> Option<Uuid> {
+    match raw? {
+        "me" => Some(me),
+        id => v.check(
+            id.parse()
+                .map_err(|_| FieldError::new(field, "invalid_value", "a user id or `me`")),
+        ),
+    }
+}
+
+/// An optional instant filter of a list (`?due_before=`, see [`parse_instant`]): `None`
+/// when absent, and when malformed, which is then recorded in `v` to be refused with the
+/// list's other filters.
+pub fn instant_filter(v: &mut Validation, field: &str, raw: Option<&str>) -> Option<Ts> {
+    raw.and_then(|s| v.check(parse_instant(field, s))).map(Ts::new)
 }
 
 /// Parses an optional RFC 3339 instant from a query string; one without an offset is
@@ -487,6 +683,83 @@ mod tests {
         assert_eq!(fields, ["client.name", "esc\\u{1b}", "note", "urls[2]"]);
         assert!(control_characters(&serde_json::json!("a\u{0}")).len() == 1);
         assert!(control_characters(&serde_json::json!({"a": [1, true, null]})).is_empty());
+    }
+
+    #[derive(Debug, Deserialize, IntoParams)]
+    #[into_params(parameter_in = Query)]
+    struct Filter {
+        flag: Option<bool>,
+    }
+
+    fn list_query(query: &str) -> Result<ListQuery<Filter>, ApiError> {
+        let req = actix_web::test::TestRequest::get()
+            .uri(&format!("/v1/things?{query}"))
+            .to_http_request();
+        ListQuery::<Filter>::from_request(&req, &mut Payload::None).into_inner()
+    }
+
+    #[test]
+    fn list_queries_hold_their_filters_and_the_page() {
+        let q = list_query("flag=true&limit=7&cursor=abc&other=1").unwrap();
+        assert_eq!(q.filter.flag, Some(true));
+        assert_eq!((q.page.limit, q.page.cursor.as_deref()), (7, Some("abc")));
+        assert_eq!(list_query("").unwrap().page.limit, 50);
+        assert!(matches!(list_query("flag=maybe"), Err(ApiError::BadRequest(_))));
+        assert!(matches!(list_query("limit=abc"), Err(ApiError::BadRequest(_))));
+        assert!(matches!(list_query("limit=0"), Err(ApiError::Validation(_))));
+        // A malformed query is 400 even when the page size is also out of range.
+        assert!(matches!(list_query("limit=0&flag=maybe"), Err(ApiError::BadRequest(_))));
+        let names: Vec<String> = ListQuery::<Filter>::into_params(|| None)
+            .into_iter()
+            .map(|p| p.name)
+            .collect();
+        assert_eq!(names, ["flag", "limit", "cursor"]);
+    }
+
+    #[test]
+    fn user_filters_take_an_id_or_me() {
+        let me = Uuid::now_v7();
+        let other = Uuid::now_v7();
+        let mut v = Validation::new();
+        assert_eq!(user_filter(&mut v, "assignee", None, me), None);
+        assert_eq!(user_filter(&mut v, "assignee", Some("me"), me), Some(me));
+        assert_eq!(
+            user_filter(&mut v, "assignee", Some(&other.to_string()), me),
+            Some(other)
+        );
+        assert!(v.finish().is_ok());
+        let mut v = Validation::new();
+        assert_eq!(user_filter(&mut v, "assignee", Some("you"), me), None);
+        assert!(v.finish().is_err());
+    }
+
+    #[test]
+    fn instant_filters_collect_their_errors() {
+        let mut v = Validation::new();
+        assert!(instant_filter(&mut v, "due_before", None).is_none());
+        assert!(instant_filter(&mut v, "due_before", Some("2026-11-23T08:30:00-08:00")).is_some());
+        assert!(v.finish().is_ok());
+        let mut v = Validation::new();
+        assert!(instant_filter(&mut v, "due_before", Some("2026-11-23T08:30:00")).is_none());
+        assert!(v.finish().is_err());
+    }
+
+    #[test]
+    fn patches_name_their_fields_and_changes() {
+        let refuse = |k: &str| (k == "id").then(|| FieldError::new(k, "read_only", "set by the server"));
+        let patch = serde_json::json!({"a": 2, "b": null});
+        assert_eq!(patch_fields(&patch, refuse).unwrap(), ["a", "b"]);
+        let with_id = serde_json::json!({"id": 1, "a": 2});
+        let refused = patch_fields(&with_id, refuse);
+        assert!(matches!(refused, Err(ApiError::Validation(e)) if e.len() == 1 && e[0].field == "id"));
+        let not_an_object = serde_json::json!([1]);
+        assert!(matches!(
+            patch_fields(&not_an_object, refuse),
+            Err(ApiError::Validation(_))
+        ));
+        let (before, after) = apply_patch::<serde_json::Value>(&serde_json::json!({"a": 1, "b": 1}), &patch).unwrap();
+        assert_eq!(after, serde_json::json!({"a": 2}));
+        assert_eq!(changed_fields(["a", "b", "c"], &before, &after), ["a", "b"]);
     }
 
     #[test]

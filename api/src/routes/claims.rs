@@ -3,7 +3,7 @@
 //! may call (401/403), whether the caller sees the claim or case (404), then the query,
 //! headers and body (400/412/422), then the `Idempotency-Key`, then the effect.
 
-use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use casework_domain::{
     case::store as cases,
     claim::{
@@ -21,7 +21,7 @@ use uuid::Uuid;
 use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
-    extract::{JsonBody, Page, PageQuery, Pager, QueryParams, etag, if_none_match_hits, optional_if_match},
+    extract::{JsonBody, ListQuery, Page, conditional_get, finish_changed, finish_created, optional_if_match},
     idempotency,
     startup::AppState,
 };
@@ -109,10 +109,6 @@ impl From<Claim> for ClaimOut {
     }
 }
 
-fn claim_headers(c: &Claim) -> [(&'static str, String); 2] {
-    [("ETag", etag(c.version)), ("Location", format!("/v1/claims/{}", c.id))]
-}
-
 /// Open a claim for a case you see.
 ///
 /// Rules, every broken one listed in the 422: the case's situation is `shared` or
@@ -185,15 +181,8 @@ pub async fn create(
         return Ok(replay);
     }
     let claim = claims::create(&mut work.tx, &draft, seen.by, state.clock.ts()).await?;
-    let headers = claim_headers(&claim);
-    work.finish(
-        StatusCode::CREATED,
-        &headers,
-        &ClaimOut::from(claim),
-        None,
-        &state.clock,
-    )
-    .await
+    let location = format!("/v1/claims/{}", claim.id);
+    finish_created(work, &state.clock, claim.version, location, &ClaimOut::from(claim)).await
 }
 
 /// Facts for parsing a body that names no case: only the missing fields are reported.
@@ -214,11 +203,6 @@ pub struct ClaimListQuery {
     pub status: Option<ClaimStatus>,
     pub forum: Option<Forum>,
     pub kind: Option<ClaimKind>,
-    /// Page size, 1–200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
-    pub cursor: Option<String>,
 }
 
 const CLAIM_CURSOR: &str = "claims";
@@ -226,7 +210,7 @@ const CLAIM_CURSOR: &str = "claims";
 /// Claims of the cases you see, newest first.
 #[utoipa::path(
     operation_id = "list_claims", tag = "claims", security(("bearer" = [])),
-    params(ClaimListQuery),
+    params(ListQuery<ClaimListQuery>),
     responses(
         (status = 200, description = "A page of claims", body = Page<ClaimOut>),
         (status = 403, description = "Admins and integrations do not work cases", body = crate::error::Problem, content_type = PROBLEM),
@@ -235,26 +219,25 @@ const CLAIM_CURSOR: &str = "claims";
 #[get("/v1/claims")]
 pub async fn list(
     principal: Principal,
-    q: Result<QueryParams<ClaimListQuery>, ApiError>,
+    q: Result<ListQuery<ClaimListQuery>, ApiError>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     principal.case_actor()?;
-    let q = q?;
-    let limit = PageQuery {
-        limit: q.limit,
-        cursor: None,
-    }
-    .limit()?;
-    let (pager, before) = Pager::open::<Uuid>(&state, CLAIM_CURSOR, limit, q.cursor.as_deref()).await?;
+    let ListQuery { filter: q, page } = q?;
     let filter = ClaimFilter {
         case_id: q.case_id,
         status: q.status,
         forum: q.forum,
         kind: q.kind,
     };
-    let mut conn = state.db.acquire().await?;
-    let rows = claims::list(&mut conn, principal.visibility(), &filter, before, limit + 1).await?;
-    Ok(pager.respond::<_, ClaimOut, _>(rows, |c| c.id))
+    let vis = principal.visibility();
+    page.answer::<ClaimOut, _, _, _>(
+        &state,
+        CLAIM_CURSOR,
+        async |conn, before, n| claims::list(conn, vis, &filter, before, n).await,
+        |c| c.id,
+    )
+    .await
 }
 
 /// One claim.
@@ -276,13 +259,7 @@ pub async fn get(
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.db.acquire().await?;
     let claim = claims::visible(&mut conn, principal.visibility(), *id).await?.claim;
-    let tag = etag(claim.version);
-    if if_none_match_hits(&req, &tag) {
-        return Ok(HttpResponse::NotModified().insert_header(("ETag", tag)).finish());
-    }
-    Ok(HttpResponse::Ok()
-        .insert_header(("ETag", tag))
-        .json(ClaimOut::from(claim)))
+    Ok(conditional_get(&req, claim.version, ClaimOut::from(claim)))
 }
 
 /// Move a claim through its lifecycle.
@@ -339,12 +316,5 @@ pub async fn transition(
     };
     rules::check_transition(&m, &facts)?;
     let moved = claims::transition(tx, &seen, &m, state.clock.ts()).await?;
-    work.finish(
-        StatusCode::OK,
-        &[("ETag", etag(moved.version))],
-        &ClaimOut::from(moved),
-        None,
-        &state.clock,
-    )
-    .await
+    finish_changed(work, &state.clock, moved.version, &ClaimOut::from(moved)).await
 }

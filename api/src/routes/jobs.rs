@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
-    extract::{Page, PageQuery, Pager, QueryParams},
+    extract::{ListQuery, Page},
     idempotency,
     startup::AppState,
 };
@@ -64,11 +64,6 @@ pub struct JobListQuery {
     /// One of `reminder`, `takedown_follow_up`, `order_compliance`, `casework::housekeeping`.
     pub queue: Option<String>,
     pub status: Option<JobStatus>,
-    /// Page size, 1–200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
-    pub cursor: Option<String>,
 }
 
 const JOB_CURSOR: &str = "jobs";
@@ -78,7 +73,7 @@ const JOB_CURSOR: &str = "jobs";
     operation_id = "list_jobs",
     tag = "jobs",
     security(("bearer" = [])),
-    params(JobListQuery),
+    params(ListQuery<JobListQuery>),
     responses(
         (status = 200, description = "A page of jobs", body = Page<JobOut>),
         (status = 403, description = "Admins and supervisors only", body = crate::error::Problem, content_type = PROBLEM),
@@ -87,16 +82,11 @@ const JOB_CURSOR: &str = "jobs";
 #[get("/v1/jobs")]
 pub async fn list(
     principal: Principal,
-    q: Result<QueryParams<JobListQuery>, ApiError>,
+    q: Result<ListQuery<JobListQuery>, ApiError>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     principal.require_role(&[Role::Admin, Role::Supervisor])?;
-    let q = q?;
-    let limit = PageQuery {
-        limit: q.limit,
-        cursor: None,
-    }
-    .limit()?;
+    let ListQuery { filter: q, page } = q?;
     let mut v = Validation::new();
     if let Some(queue) = q.queue.as_deref()
         && !QUEUES.contains(&queue)
@@ -108,10 +98,15 @@ pub async fn list(
         ));
     }
     v.finish()?;
-    let (pager, before) = Pager::open::<String>(&state, JOB_CURSOR, limit, q.cursor.as_deref()).await?;
-    let mut conn = state.db.acquire().await?;
-    let rows = admin::list(&mut conn, q.queue.as_deref(), q.status, before.as_deref(), limit + 1).await?;
-    Ok(pager.respond::<_, JobOut, _>(rows, |j| j.id.clone()))
+    page.answer::<JobOut, _, _, _>(
+        &state,
+        JOB_CURSOR,
+        async |conn, before: Option<String>, n| {
+            admin::list(conn, q.queue.as_deref(), q.status, before.as_deref(), n).await
+        },
+        |j| j.id.clone(),
+    )
+    .await
 }
 
 async fn act(

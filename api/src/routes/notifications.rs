@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
-    extract::{Page, PageQuery, Pager, QueryParams},
+    extract::{ListQuery, Page},
     idempotency,
     startup::AppState,
 };
@@ -53,11 +53,6 @@ impl From<Notification> for NotificationOut {
 pub struct NotificationListQuery {
     /// `true`: only unread; `false`: only read; absent: all.
     pub unread: Option<bool>,
-    /// Page size, 1–200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
-    pub cursor: Option<String>,
 }
 
 /// Your notifications, newest first.
@@ -65,7 +60,7 @@ pub struct NotificationListQuery {
     operation_id = "list_notifications",
     tag = "notifications",
     security(("bearer" = [])),
-    params(NotificationListQuery),
+    params(ListQuery<NotificationListQuery>),
     responses(
         (status = 200, description = "A page of notifications", body = Page<NotificationOut>),
         (status = 403, description = "Integrations have no notifications", body = crate::error::Problem, content_type = PROBLEM),
@@ -74,22 +69,20 @@ pub struct NotificationListQuery {
 #[get("/v1/notifications")]
 pub async fn list(
     principal: Principal,
-    q: Result<QueryParams<NotificationListQuery>, ApiError>,
+    q: Result<ListQuery<NotificationListQuery>, ApiError>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let me = principal.user_id().ok_or(ApiError::Forbidden)?;
-    let q = q?;
-    let limit = PageQuery {
-        limit: q.limit,
-        cursor: None,
-    }
-    .limit()?;
+    let ListQuery { filter: q, page } = q?;
     // The cursor names its owner, so one cannot page through someone else's list.
-    let (pager, before) =
-        Pager::open::<Uuid>(&state, format!("notifications:{me}"), limit, q.cursor.as_deref()).await?;
-    let mut conn = state.db.acquire().await?;
-    let rows = notification::list(&mut conn, me, q.unread, before, limit + 1).await?;
-    Ok(pager.respond::<_, NotificationOut, _>(rows, |n| n.id))
+    let kind = format!("notifications:{me}");
+    page.answer::<NotificationOut, _, _, _>(
+        &state,
+        kind,
+        async |conn, before, n| notification::list(conn, me, q.unread, before, n).await,
+        |n| n.id,
+    )
+    .await
 }
 
 /// Mark one of your notifications read (reading it again changes nothing).

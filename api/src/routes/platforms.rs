@@ -21,8 +21,8 @@ use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
     extract::{
-        JsonBody, Page, PageQuery, Pager, QueryParams, etag, if_none_match_hits, merge_patch, parse_value,
-        required_if_match,
+        JsonBody, ListQuery, Page, apply_patch, changed_fields, conditional_get, finish_created, patch_fields,
+        required_if_match, to_json, with_etag,
     },
     idempotency::{self, Begun},
     startup::AppState,
@@ -97,10 +97,9 @@ impl From<Platform> for PlatformView {
     }
 }
 
-fn platform_response(status: StatusCode, p: Platform) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header(("ETag", etag(p.version)))
-        .json(PlatformView::from(p))
+/// `200 OK` with a platform and its ETag.
+fn platform_response(p: Platform) -> HttpResponse {
+    with_etag(StatusCode::OK, p.version, PlatformView::from(p))
 }
 
 /// Add a platform to the directory (admins, `platforms:write`).
@@ -147,16 +146,13 @@ pub async fn create(
         now,
     )
     .await?;
-    let headers = [
-        ("ETag", etag(platform.version)),
-        ("Location", format!("/v1/platforms/{}", platform.id)),
-    ];
-    work.finish(
-        StatusCode::CREATED,
-        &headers,
-        &PlatformView::from(platform),
-        None,
+    let location = format!("/v1/platforms/{}", platform.id);
+    finish_created(
+        work,
         &state.clock,
+        platform.version,
+        location,
+        &PlatformView::from(platform),
     )
     .await
 }
@@ -169,11 +165,6 @@ pub struct PlatformListQuery {
     pub name: Option<String>,
     /// Only active (`true`) or only retired (`false`) platforms; both when absent.
     pub active: Option<bool>,
-    /// Page size, 1–200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
-    pub cursor: Option<String>,
 }
 
 const CURSOR_KIND: &str = "platforms";
@@ -183,7 +174,7 @@ const CURSOR_KIND: &str = "platforms";
     operation_id = "list_platforms",
     tag = "platforms",
     security(("bearer" = [])),
-    params(PlatformListQuery),
+    params(ListQuery<PlatformListQuery>),
     responses(
         (status = 200, description = "A page of platforms", body = Page<PlatformView>),
         (status = 403, description = "Integration client without platforms:read", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -192,31 +183,29 @@ const CURSOR_KIND: &str = "platforms";
 #[get("/v1/platforms")]
 pub async fn list(
     principal: Principal,
-    q: Result<QueryParams<PlatformListQuery>, ApiError>,
+    q: Result<ListQuery<PlatformListQuery>, ApiError>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     require_reader(&principal)?;
-    let q = q?.0;
-    let limit = PageQuery {
-        limit: q.limit,
-        cursor: None,
-    }
-    .limit()?;
+    let ListQuery { filter: q, page } = q?;
     let mut v = Validation::new();
     let name_contains = match q.name.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(n) => v.check(Label::parse("name", n)).map(|l| l.as_str().to_owned()),
     };
     v.finish()?;
-    let (pager, after) = Pager::open::<PlatformPosition>(&state, CURSOR_KIND, limit, q.cursor.as_deref()).await?;
     let filter = PlatformFilter {
         kind: q.kind,
         name_contains,
         active: q.active,
     };
-    let mut conn = state.db.acquire().await?;
-    let rows = store::list(&mut conn, &filter, after.as_ref(), limit + 1).await?;
-    Ok(pager.respond::<_, PlatformView, _>(rows, store::position))
+    page.answer::<PlatformView, _, _, _>(
+        &state,
+        CURSOR_KIND,
+        async |conn, after: Option<PlatformPosition>, n| store::list(conn, &filter, after.as_ref(), n).await,
+        store::position,
+    )
+    .await
 }
 
 /// How a platform answers takedown requests: requests by current status, and the median
@@ -277,11 +266,7 @@ pub async fn get(
     require_reader(&principal)?;
     let mut conn = state.db.acquire().await?;
     let platform = store::get(&mut conn, *id).await?.ok_or(ApiError::NotFound)?;
-    let tag = etag(platform.version);
-    if if_none_match_hits(&req, &tag) {
-        return Ok(HttpResponse::NotModified().insert_header(("ETag", tag)).finish());
-    }
-    Ok(platform_response(StatusCode::OK, platform))
+    Ok(conditional_get(&req, platform.version, PlatformView::from(platform)))
 }
 
 /// The shape of a platform PATCH (documentation of the merge patch; every field optional).
@@ -340,31 +325,18 @@ pub async fn update(
     let current = store::get(&mut tx, *id).await?.ok_or(ApiError::NotFound)?;
     let body = body?;
     let expected = required_if_match(&req)?;
-    let patch = body
-        .raw
-        .as_object()
-        .ok_or_else(|| ApiError::field("", "invalid_type", "the body must be a JSON object"))?;
-    let refused: Vec<FieldError> = patch
-        .keys()
-        .filter(|k| READ_ONLY.contains(&k.as_str()))
-        .map(|k| FieldError::new(k.clone(), "read_only", "set by the server"))
-        .collect();
-    if !refused.is_empty() {
-        return Err(ApiError::Validation(refused));
-    }
+    patch_fields(&body.raw, |k| {
+        READ_ONLY
+            .contains(&k)
+            .then(|| FieldError::new(k, "read_only", "set by the server"))
+    })?;
     expected.check(current.version)?;
-    let before = serde_json::to_value(current.to_new()).map_err(|e| ApiError::Internal(e.into()))?;
-    let mut merged = before.clone();
-    merge_patch(&mut merged, &body.raw);
-    let spec = parse_value::<NewPlatform>(&merged)?.parse()?;
-    let after = serde_json::to_value(spec.to_new()).map_err(|e| ApiError::Internal(e.into()))?;
-    let changed: Vec<&str> = ALL_FIELDS
-        .iter()
-        .copied()
-        .filter(|k| before.get(*k) != after.get(*k))
-        .collect();
+    let (before, patched) = apply_patch::<NewPlatform>(&current.to_new(), &body.raw)?;
+    let spec = patched.parse()?;
+    let after = to_json(&spec.to_new())?;
+    let changed = changed_fields(ALL_FIELDS.iter().copied(), &before, &after);
     if changed.is_empty() {
-        return Ok(platform_response(StatusCode::OK, current));
+        return Ok(platform_response(current));
     }
     let now = state.clock.ts();
     let updated = store::update(&mut tx, current.id, &spec, current.version, now).await?;
@@ -378,7 +350,7 @@ pub async fn update(
     )
     .await?;
     tx.commit().await?;
-    Ok(platform_response(StatusCode::OK, updated))
+    Ok(platform_response(updated))
 }
 
 /// Every editable field, for recording which ones a PATCH changed.

@@ -3,7 +3,7 @@
 //! case; every path answers in the case order (role, visibility, then query, headers,
 //! body, key, effect).
 
-use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use casework_domain::{
     Ts, Validation, calendar,
     case::{self, Visibility},
@@ -24,9 +24,7 @@ use uuid::Uuid;
 use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
-    extract::{
-        JsonBody, Page, PageQuery, Pager, QueryParams, etag, if_none_match_hits, optional_if_match, parse_instant,
-    },
+    extract::{JsonBody, ListQuery, Page, conditional_get, finish_created, instant_filter, optional_if_match},
     idempotency::{self, Answer},
     startup::AppState,
 };
@@ -104,12 +102,6 @@ impl From<Takedown> for TakedownOut {
     }
 }
 
-fn takedown_response(status: StatusCode, t: Takedown) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header(("ETag", etag(t.version)))
-        .json(TakedownOut::from(t))
-}
-
 /// Draft a takedown request on a case you work.
 ///
 /// URLs (1–50, http or https, at most 2048 characters) must be distinct once normalised:
@@ -150,12 +142,8 @@ pub async fn create(
         return Ok(replay);
     }
     let t = store::create(&mut work.tx, &spec, me, state.clock.ts()).await?;
-    let headers = [
-        ("ETag", etag(t.version)),
-        ("Location", format!("/v1/takedown-requests/{}", t.id)),
-    ];
-    work.finish(StatusCode::CREATED, &headers, &TakedownOut::from(t), None, &state.clock)
-        .await
+    let location = format!("/v1/takedown-requests/{}", t.id);
+    finish_created(work, &state.clock, t.version, location, &TakedownOut::from(t)).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -167,11 +155,6 @@ pub struct TakedownListQuery {
     /// Only requests whose follow-up falls due before this RFC 3339 instant (with offset).
     #[param(value_type = Option<String>, format = DateTime)]
     pub follow_up_due_before: Option<String>,
-    /// Page size, 1–200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
-    pub cursor: Option<String>,
 }
 
 const CURSOR: &str = "takedowns";
@@ -181,7 +164,7 @@ const CURSOR: &str = "takedowns";
     operation_id = "list_takedown_requests",
     tag = "takedowns",
     security(("bearer" = [])),
-    params(TakedownListQuery),
+    params(ListQuery<TakedownListQuery>),
     responses(
         (status = 200, description = "A page of requests", body = Page<TakedownOut>),
         (status = 403, description = "Admins and integrations do not work cases", body = crate::error::Problem, content_type = PROBLEM),
@@ -190,32 +173,28 @@ const CURSOR: &str = "takedowns";
 #[get("/v1/takedown-requests")]
 pub async fn list(
     principal: Principal,
-    q: Result<QueryParams<TakedownListQuery>, ApiError>,
+    q: Result<ListQuery<TakedownListQuery>, ApiError>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     principal.case_actor()?;
-    let q = q?.0;
-    let limit = PageQuery {
-        limit: q.limit,
-        cursor: None,
-    }
-    .limit()?;
+    let ListQuery { filter: q, page } = q?;
     let mut v = Validation::new();
-    let due_before = q
-        .follow_up_due_before
-        .as_deref()
-        .and_then(|s| v.check(parse_instant("follow_up_due_before", s)));
+    let due_before = instant_filter(&mut v, "follow_up_due_before", q.follow_up_due_before.as_deref());
     v.finish()?;
-    let (pager, before) = Pager::open::<Uuid>(&state, CURSOR, limit, q.cursor.as_deref()).await?;
     let filter = TakedownFilter {
         case_id: q.case_id,
         platform_id: q.platform_id,
         status: q.status,
-        follow_up_due_before: due_before.map(Ts::new),
+        follow_up_due_before: due_before,
     };
-    let mut conn = state.db.acquire().await?;
-    let rows = store::list(&mut conn, principal.visibility(), &filter, before, limit + 1).await?;
-    Ok(pager.respond::<_, TakedownOut, _>(rows, |t| t.id))
+    let vis = principal.visibility();
+    page.answer::<TakedownOut, _, _, _>(
+        &state,
+        CURSOR,
+        async |conn, before, n| store::list(conn, vis, &filter, before, n).await,
+        |t| t.id,
+    )
+    .await
 }
 
 /// One takedown request.
@@ -239,11 +218,7 @@ pub async fn get(
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.db.acquire().await?;
     let t = store::visible(&mut conn, principal.visibility(), *id).await?.takedown;
-    let tag = etag(t.version);
-    if if_none_match_hits(&req, &tag) {
-        return Ok(HttpResponse::NotModified().insert_header(("ETag", tag)).finish());
-    }
-    Ok(takedown_response(StatusCode::OK, t))
+    Ok(conditional_get(&req, t.version, TakedownOut::from(t)))
 }
 
 /// Move a takedown request through its lifecycle.

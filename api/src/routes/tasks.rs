@@ -2,9 +2,9 @@
 //! answers in one order: who may call (401/403), whether the caller sees the task (404),
 //! then query, headers and body (400/412/422), then the `Idempotency-Key`, then the effect.
 
-use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use casework_domain::{
-    FieldError, Validation, calendar,
+    Validation, calendar,
     case::store::{self as case_store, cases},
     task::{
         NewTask, Subject, Task, TaskFilter, TaskKind, TaskStatus, rules,
@@ -19,7 +19,8 @@ use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
     extract::{
-        JsonBody, Page, PageQuery, Pager, QueryParams, etag, if_none_match_hits, optional_if_match, parse_instant,
+        JsonBody, ListQuery, Page, conditional_get, finish_changed, finish_created, instant_filter, optional_if_match,
+        user_filter,
     },
     idempotency,
     startup::AppState,
@@ -77,10 +78,6 @@ impl From<Task> for TaskOut {
     }
 }
 
-fn task_headers(t: &Task) -> [(&'static str, String); 2] {
-    [("ETag", etag(t.version)), ("Location", format!("/v1/tasks/{}", t.id))]
-}
-
 /// Create a custom task (a reminder is scheduled at `due_at`, delivered in office hours).
 ///
 /// Exactly one of `due_at` and `due_in_business_days`; the assignee defaults to you. A
@@ -125,9 +122,8 @@ pub async fn create(
         return Ok(replay);
     }
     let task = store::create(&mut work.tx, &spec, &case_store::actor(me.id), state.clock.ts()).await?;
-    let headers = task_headers(&task);
-    work.finish(StatusCode::CREATED, &headers, &TaskOut::from(task), None, &state.clock)
-        .await
+    let location = format!("/v1/tasks/{}", task.id);
+    finish_created(work, &state.clock, task.version, location, &TaskOut::from(task)).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -140,11 +136,6 @@ pub struct TaskListQuery {
     /// Only tasks due before this RFC 3339 instant (with offset).
     #[param(value_type = Option<String>, format = DateTime)]
     pub due_before: Option<String>,
-    /// Page size, 1–200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
-    pub cursor: Option<String>,
 }
 
 const TASK_CURSOR: &str = "tasks";
@@ -156,7 +147,7 @@ const TASK_CURSOR: &str = "tasks";
     operation_id = "list_tasks",
     tag = "tasks",
     security(("bearer" = [])),
-    params(TaskListQuery),
+    params(ListQuery<TaskListQuery>),
     responses(
         (status = 200, description = "A page of tasks", body = Page<TaskOut>),
         (status = 403, description = "Admins and integrations do not work tasks", body = crate::error::Problem, content_type = PROBLEM),
@@ -165,40 +156,29 @@ const TASK_CURSOR: &str = "tasks";
 #[get("/v1/tasks")]
 pub async fn list(
     principal: Principal,
-    q: Result<QueryParams<TaskListQuery>, ApiError>,
+    q: Result<ListQuery<TaskListQuery>, ApiError>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let me = principal.case_actor()?;
-    let q = q?;
-    let limit = PageQuery {
-        limit: q.limit,
-        cursor: None,
-    }
-    .limit()?;
+    let ListQuery { filter: q, page } = q?;
     let mut v = Validation::new();
-    let assignee = match q.assignee.as_deref() {
-        None => None,
-        Some("me") => Some(me.id),
-        Some(s) => v.check(
-            s.parse::<Uuid>()
-                .map_err(|_| FieldError::new("assignee", "invalid_value", "a user id or `me`")),
-        ),
-    };
-    let due_before = q
-        .due_before
-        .as_deref()
-        .and_then(|s| v.check(parse_instant("due_before", s)));
+    let assignee = user_filter(&mut v, "assignee", q.assignee.as_deref(), me.id);
+    let due_before = instant_filter(&mut v, "due_before", q.due_before.as_deref());
     v.finish()?;
-    let (pager, after) = Pager::open::<Uuid>(&state, TASK_CURSOR, limit, q.cursor.as_deref()).await?;
     let filter = TaskFilter {
         assignee,
         status: q.status,
         case_id: q.case_id,
-        due_before: due_before.map(casework_domain::Ts::new),
+        due_before,
     };
-    let mut conn = state.db.acquire().await?;
-    let rows = store::list(&mut conn, principal.visibility(), &filter, after, limit + 1).await?;
-    Ok(pager.respond::<_, TaskOut, _>(rows, |t| t.id))
+    let vis = principal.visibility();
+    page.answer::<TaskOut, _, _, _>(
+        &state,
+        TASK_CURSOR,
+        async |conn, after, n| store::list(conn, vis, &filter, after, n).await,
+        |t| t.id,
+    )
+    .await
 }
 
 /// One task.
@@ -222,13 +202,7 @@ pub async fn get(
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.db.acquire().await?;
     let task = visible(&mut conn, principal.visibility(), *id).await?;
-    let tag = etag(task.version);
-    if if_none_match_hits(&req, &tag) {
-        return Ok(HttpResponse::NotModified().insert_header(("ETag", tag)).finish());
-    }
-    Ok(HttpResponse::Ok()
-        .insert_header(("ETag", tag))
-        .json(TaskOut::from(task)))
+    Ok(conditional_get(&req, task.version, TaskOut::from(task)))
 }
 
 /// Moves a task the caller sees to `to` (open → done | cancelled).
@@ -254,14 +228,7 @@ async fn close(
     }
     rules::check_task_move(task.status, to)?;
     let closed = store::close(&mut work.tx, &task, to, &case_store::actor(by.id), state.clock.ts()).await?;
-    work.finish(
-        StatusCode::OK,
-        &[("ETag", etag(closed.version))],
-        &TaskOut::from(closed),
-        None,
-        &state.clock,
-    )
-    .await
+    finish_changed(work, &state.clock, closed.version, &TaskOut::from(closed)).await
 }
 
 /// Complete an open task; its pending reminder is cancelled.

@@ -1,6 +1,6 @@
 //! The case itself: open, list, read, change details, move through the lifecycle, assign.
 
-use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, patch, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, put, web};
 use casework_domain::{
     FieldError, Validation,
     case::{
@@ -18,19 +18,12 @@ use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
     extract::{
-        JsonBody, Page, PageQuery, Pager, QueryParams, etag, if_none_match_hits, merge_patch, optional_if_match,
-        parse_instant, parse_value, required_if_match,
+        JsonBody, ListQuery, Page, apply_patch, changed_fields, conditional_get, finish_created, instant_filter,
+        optional_if_match, patch_fields, required_if_match, to_json, user_filter,
     },
     idempotency::{self, Answer},
     startup::AppState,
 };
-
-fn case_headers(case: &casework_domain::case::Case) -> [(&'static str, String); 2] {
-    [
-        ("ETag", etag(case.version)),
-        ("Location", format!("/v1/cases/{}", case.id)),
-    ]
-}
 
 const PROBLEM: &str = "application/problem+json";
 
@@ -68,9 +61,8 @@ pub async fn create(
         return Ok(replay);
     }
     let case = cases::create(&mut work.tx, &details, me, state.clock.ts()).await?;
-    let headers = case_headers(&case);
-    work.finish(StatusCode::CREATED, &headers, &CaseOut::from(case), None, &state.clock)
-        .await
+    let location = format!("/v1/cases/{}", case.id);
+    finish_created(work, &state.clock, case.version, location, &CaseOut::from(case)).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -88,11 +80,6 @@ pub struct CaseListQuery {
     /// Only cases changed after this RFC 3339 instant (with offset).
     #[param(value_type = Option<String>, format = DateTime)]
     pub updated_after: Option<String>,
-    /// Page size, 1–200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
-    pub cursor: Option<String>,
 }
 
 const CASE_CURSOR: &str = "cases";
@@ -104,7 +91,7 @@ const CASE_CURSOR: &str = "cases";
     operation_id = "list_cases",
     tag = "cases",
     security(("bearer" = [])),
-    params(CaseListQuery),
+    params(ListQuery<CaseListQuery>),
     responses(
         (status = 200, description = "A page of cases", body = Page<CaseOut>),
         (status = 403, description = "Admins and integrations do not work cases", body = crate::error::Problem, content_type = PROBLEM),
@@ -113,43 +100,32 @@ const CASE_CURSOR: &str = "cases";
 #[get("/v1/cases")]
 pub async fn list(
     principal: Principal,
-    q: Result<QueryParams<CaseListQuery>, ApiError>,
+    q: Result<ListQuery<CaseListQuery>, ApiError>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let me = principal.case_actor()?;
-    let q = q?;
-    let limit = PageQuery {
-        limit: q.limit,
-        cursor: None,
-    }
-    .limit()?;
+    let ListQuery { filter: q, page } = q?;
     let mut v = Validation::new();
-    let assigned_to = match q.assigned_to.as_deref() {
-        None => None,
-        Some("me") => Some(me.id),
-        Some(s) => v.check(
-            s.parse::<Uuid>()
-                .map_err(|_| FieldError::new("assigned_to", "invalid_value", "a user id or `me`")),
-        ),
-    };
-    let updated_after = q
-        .updated_after
-        .as_deref()
-        .and_then(|s| v.check(parse_instant("updated_after", s)));
+    let assigned_to = user_filter(&mut v, "assigned_to", q.assigned_to.as_deref(), me.id);
+    let updated_after = instant_filter(&mut v, "updated_after", q.updated_after.as_deref());
     v.finish()?;
-    let (pager, before) = Pager::open::<Uuid>(&state, CASE_CURSOR, limit, q.cursor.as_deref()).await?;
     let filter = CaseFilter {
         status: q.status,
         assigned_to,
         priority: q.priority,
         jurisdiction: q.jurisdiction,
         age_group: q.age_group,
-        reference: q.reference.clone(),
-        updated_after: updated_after.map(casework_domain::Ts::new),
+        reference: q.reference,
+        updated_after,
     };
-    let mut conn = state.db.acquire().await?;
-    let rows = cases::list(&mut conn, principal.visibility(), &filter, before, limit + 1).await?;
-    Ok(pager.respond::<_, CaseOut, _>(rows, |c| c.id))
+    let vis = principal.visibility();
+    page.answer::<CaseOut, _, _, _>(
+        &state,
+        CASE_CURSOR,
+        async |conn, before, n| cases::list(conn, vis, &filter, before, n).await,
+        |c| c.id,
+    )
+    .await
 }
 
 /// One case.
@@ -172,11 +148,7 @@ pub async fn get(
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.db.acquire().await?;
     let case = store::visible(&mut conn, principal.visibility(), *id).await?.case;
-    let tag = etag(case.version);
-    if if_none_match_hits(&req, &tag) {
-        return Ok(HttpResponse::NotModified().insert_header(("ETag", tag)).finish());
-    }
-    Ok(case_response(StatusCode::OK, case))
+    Ok(conditional_get(&req, case.version, CaseOut::from(case)))
 }
 
 /// The shape of a case PATCH (documentation of the merge patch; every field optional).
@@ -278,39 +250,26 @@ pub async fn update(
     let seen = store::visible_for_update(&mut tx, principal.visibility(), *id).await?;
     let body = body?;
     let expected = required_if_match(&req)?;
-    let patch = body
-        .raw
-        .as_object()
-        .ok_or_else(|| ApiError::field("", "invalid_type", "the body must be a JSON object"))?;
-    let refused: Vec<FieldError> = patch
-        .keys()
-        .filter_map(|k| {
-            NOT_PATCHABLE
-                .iter()
-                .find(|(name, _)| name == k)
-                .map(|(name, why)| FieldError::new(*name, "not_patchable", *why))
-        })
-        .collect();
-    if !refused.is_empty() {
-        return Err(ApiError::Validation(refused));
-    }
+    let fields = patch_fields(&body.raw, |k| {
+        NOT_PATCHABLE
+            .iter()
+            .find(|(name, _)| *name == k)
+            .map(|(name, why)| FieldError::new(*name, "not_patchable", *why))
+    })?;
     expected.check(seen.case.version)?;
-    let before = serde_json::to_value(&seen.case.details).map_err(|e| ApiError::Internal(e.into()))?;
-    let mut merged = before.clone();
-    merge_patch(&mut merged, &body.raw);
-    let details = parse_value::<NewCase>(&merged)?.parse()?;
-    let after = serde_json::to_value(&details).map_err(|e| ApiError::Internal(e.into()))?;
-    let changed: Vec<String> = patch
-        .keys()
-        .filter(|k| before.get(k.as_str()) != after.get(k.as_str()))
-        .cloned()
+    let (before, patched) = apply_patch::<NewCase>(&seen.case.details, &body.raw)?;
+    let details = patched.parse()?;
+    let after = to_json(&details)?;
+    let changed: Vec<String> = changed_fields(fields, &before, &after)
+        .into_iter()
+        .map(str::to_owned)
         .collect();
     if changed.is_empty() {
-        return Ok(case_response(StatusCode::OK, seen.case));
+        return Ok(case_response(seen.case));
     }
     let updated = cases::update_details(&mut tx, &seen, &details, &changed, state.clock.ts()).await?;
     tx.commit().await?;
-    Ok(case_response(StatusCode::OK, updated))
+    Ok(case_response(updated))
 }
 
 /// Move a case through its lifecycle.
@@ -410,5 +369,5 @@ pub async fn assign(
     }
     let updated = cases::set_assignment(&mut tx, &seen, &assignment, state.clock.ts()).await?;
     tx.commit().await?;
-    Ok(case_response(StatusCode::OK, updated))
+    Ok(case_response(updated))
 }

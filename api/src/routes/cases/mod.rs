@@ -23,7 +23,7 @@ use uuid::Uuid;
 use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
-    extract::{JsonBody, PageQuery, Pager, QueryParams, etag},
+    extract::{JsonBody, PageQuery, Pager, QueryParams, with_etag},
     idempotency::{self, Answer},
     startup::AppState,
 };
@@ -89,12 +89,9 @@ impl From<Case> for CaseOut {
     }
 }
 
-/// A case with its ETag.
-fn case_response(status: StatusCode, case: Case) -> HttpResponse {
-    let tag = etag(case.version);
-    HttpResponse::build(status)
-        .insert_header(("ETag", tag))
-        .json(CaseOut::from(case))
+/// `200 OK` with a case and its ETag.
+fn case_response(case: Case) -> HttpResponse {
+    with_etag(StatusCode::OK, case.version, CaseOut::from(case))
 }
 
 /// One page of the list `list` of case `id`, in the order every case path follows: the

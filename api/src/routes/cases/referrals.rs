@@ -1,6 +1,6 @@
 //! Referrals of a case to other organisations, and their status moves.
 
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, patch, post, web};
 use casework_domain::case::{
     NewReferral, Referral, ReferralPatch, ReferralStatus, ReferralTo, rules,
     store::{self, referrals},
@@ -13,7 +13,7 @@ use super::{add_record, records_page};
 use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
-    extract::{JsonBody, Page, PageQuery, QueryParams, etag, required_if_match},
+    extract::{JsonBody, Page, PageQuery, QueryParams, etag, required_if_match, with_etag},
     startup::AppState,
 };
 
@@ -129,7 +129,5 @@ pub async fn update(
     rules::check_referral_move(r.status, to)?;
     let updated = referrals::set_status(&mut tx, &r, to, seen.by.id, state.clock.ts()).await?;
     tx.commit().await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("ETag", etag(updated.version)))
-        .json(ReferralOut::from(updated)))
+    Ok(with_etag(StatusCode::OK, updated.version, ReferralOut::from(updated)))
 }

@@ -1,69 +1,50 @@
 //! Service of an order on each bound respondent, and compliance checks. Both change the
 //! binding through the one binding table (`order::rules::BINDING_TRANSITIONS`).
 
-use actix_web::{HttpRequest, HttpResponse, http::StatusCode, post, web};
+use actix_web::{HttpRequest, HttpResponse, post, web};
 use casework_domain::order::{
-    BindingStatus, NewCompliance, NewService,
+    Binding, BindingStatus, NewCompliance, NewService, Order,
     rules::{BindingFacts, check_binding_move},
     store::{self as orders, SeenOrder},
 };
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::OrderOut;
 use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
-    extract::{JsonBody, etag},
-    idempotency::{self, Work},
+    extract::{JsonBody, finish_changed},
+    idempotency,
     startup::AppState,
 };
 
 const PROBLEM: &str = "application/problem+json";
 
-/// A write to a binding of an order the caller sees.
-enum BindingWrite<T> {
-    Go { work: Work, seen: Box<SeenOrder>, body: T },
-    Replay(HttpResponse),
-}
-
-/// Starts a write to a binding in the cases' order: the order must be visible and hold the
-/// binding (404 before anything in the request is looked at), then the body must parse
-/// (`parse` sees the order), then the `Idempotency-Key` is claimed — so a replay is only
-/// answered to someone who still sees the case.
+/// A write to a binding of an order the caller sees, in the cases' order: the order must
+/// be visible and hold the binding (404 before anything in the request is looked at),
+/// then the body must parse (`parse` sees the order and the binding), then the
+/// `Idempotency-Key` is claimed — so a replay is only answered to someone who still sees
+/// the case — then `act` changes the binding. The answer is the order, with its ETag.
 async fn binding_write<B, T>(
     state: &AppState,
     req: &HttpRequest,
     principal: &Principal,
     (order_id, binding_id): (Uuid, Uuid),
     body: Result<JsonBody<B>, ApiError>,
-    parse: impl FnOnce(B, &SeenOrder) -> Result<T, ApiError>,
-) -> ApiResult<BindingWrite<T>> {
+    parse: impl FnOnce(B, &SeenOrder, &Binding) -> Result<T, ApiError>,
+    act: impl AsyncFnOnce(&mut PgConnection, &SeenOrder, &Binding, T) -> Result<Order, ApiError>,
+) -> ApiResult<HttpResponse> {
     let mut work = idempotency::open(state).await?;
     let seen = orders::visible_for_update(&mut work.tx, principal.visibility(), order_id).await?;
-    if seen.order.binding(binding_id).is_none() {
-        return Err(ApiError::NotFound);
-    }
+    let binding = seen.order.binding(binding_id).ok_or(ApiError::NotFound)?;
     let body = body?;
-    let value = parse(body.value, &seen)?;
+    let value = parse(body.value, &seen, binding)?;
     if let Some(replay) = work.claim(req, principal, &body.raw, &state.clock).await? {
-        return Ok(BindingWrite::Replay(replay));
+        return Ok(replay);
     }
-    Ok(BindingWrite::Go {
-        work,
-        seen: Box::new(seen),
-        body: value,
-    })
-}
-
-async fn finish(work: Work, order: casework_domain::order::Order, state: &AppState) -> ApiResult<HttpResponse> {
-    work.finish(
-        StatusCode::OK,
-        &[("ETag", etag(order.version))],
-        &OrderOut::from(order),
-        None,
-        &state.clock,
-    )
-    .await
+    let order = act(&mut work.tx, &seen, binding, value).await?;
+    finish_changed(work, &state.clock, order.version, &OrderOut::from(order)).await
 }
 
 /// Record that the order was served on the bound respondent.
@@ -91,26 +72,26 @@ pub async fn serve(
     body: Result<JsonBody<NewService>, ApiError>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let (order_id, binding_id) = path.into_inner();
     let now = state.clock.now();
-    let write = binding_write(&state, &req, &principal, (order_id, binding_id), body, |b, seen| {
-        Ok(b.parse(now, &seen.order)?)
-    })
-    .await?;
-    let (mut work, seen, entry) = match write {
-        BindingWrite::Replay(res) => return Ok(res),
-        BindingWrite::Go { work, seen, body } => (work, seen, body),
-    };
-    let binding = seen.order.binding(binding_id).ok_or(ApiError::NotFound)?;
-    let consent = orders::consent_to_serve(&mut work.tx, seen.order.case_id, binding, entry.served_at).await?;
-    let facts = BindingFacts {
-        consent_to_serve: consent,
-        at: entry.served_at,
-        comply_by: binding.comply_by,
-    };
-    check_binding_move(binding.status, BindingStatus::Served, facts)?;
-    let order = orders::serve(&mut work.tx, &seen, binding, &entry, state.clock.ts()).await?;
-    finish(work, order, &state).await
+    binding_write(
+        &state,
+        &req,
+        &principal,
+        path.into_inner(),
+        body,
+        |b, seen, _| Ok(b.parse(now, &seen.order)?),
+        async |tx, seen, binding, entry| {
+            let consent = orders::consent_to_serve(tx, seen.order.case_id, binding, entry.served_at).await?;
+            let facts = BindingFacts {
+                consent_to_serve: consent,
+                at: entry.served_at,
+                comply_by: binding.comply_by,
+            };
+            check_binding_move(binding.status, BindingStatus::Served, facts)?;
+            Ok(orders::serve(tx, seen, binding, &entry, state.clock.ts()).await?)
+        },
+    )
+    .await
 }
 
 /// Record a compliance check on the bound respondent.
@@ -140,24 +121,23 @@ pub async fn compliance(
     body: Result<JsonBody<NewCompliance>, ApiError>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let (order_id, binding_id) = path.into_inner();
     let now = state.clock.now();
-    let write = binding_write(&state, &req, &principal, (order_id, binding_id), body, |b, seen| {
-        let binding = seen.order.binding(binding_id).ok_or(ApiError::NotFound)?;
-        Ok(b.parse(now, binding)?)
-    })
-    .await?;
-    let (mut work, seen, entry) = match write {
-        BindingWrite::Replay(res) => return Ok(res),
-        BindingWrite::Go { work, seen, body } => (work, seen, body),
-    };
-    let binding = seen.order.binding(binding_id).ok_or(ApiError::NotFound)?;
-    let facts = BindingFacts {
-        consent_to_serve: true,
-        at: entry.checked_at,
-        comply_by: binding.comply_by,
-    };
-    check_binding_move(binding.status, entry.status.binding_status(), facts)?;
-    let order = orders::record_compliance(&mut work.tx, &seen, binding, &entry, state.clock.ts()).await?;
-    finish(work, order, &state).await
+    binding_write(
+        &state,
+        &req,
+        &principal,
+        path.into_inner(),
+        body,
+        |b, _, binding| Ok(b.parse(now, binding)?),
+        async |tx, seen, binding, entry| {
+            let facts = BindingFacts {
+                consent_to_serve: true,
+                at: entry.checked_at,
+                comply_by: binding.comply_by,
+            };
+            check_binding_move(binding.status, entry.status.binding_status(), facts)?;
+            Ok(orders::record_compliance(tx, seen, binding, &entry, state.clock.ts()).await?)
+        },
+    )
+    .await
 }

@@ -6,7 +6,6 @@ pub mod bindings;
 pub mod exposure;
 pub mod order;
 
-use actix_web::HttpResponse;
 use casework_domain::{
     Ts,
     order::{Binding, BindingStatus, Order, OrderTerm, ServiceChannel},
@@ -15,8 +14,6 @@ use casework_domain::{
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-use crate::extract::etag;
 
 /// One respondent bound by an order.
 #[derive(Debug, Serialize, ToSchema)]
@@ -100,10 +97,4 @@ impl From<Order> for OrderOut {
             version: o.version,
         }
     }
-}
-
-fn order_response(order: Order) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header(("ETag", etag(order.version)))
-        .json(OrderOut::from(order))
 }

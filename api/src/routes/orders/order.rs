@@ -1,6 +1,6 @@
 //! The order itself: record one on a granted claim, list, read.
 
-use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use casework_domain::{
     claim::store as claims,
     order::{
@@ -13,11 +13,11 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::{OrderOut, order_response};
+use super::OrderOut;
 use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
-    extract::{JsonBody, Page, PageQuery, Pager, QueryParams, etag, if_none_match_hits},
+    extract::{JsonBody, ListQuery, Page, conditional_get, finish_created},
     idempotency,
     startup::AppState,
 };
@@ -67,18 +67,8 @@ pub async fn create(
         return Ok(replay);
     }
     let order = orders::create(&mut work.tx, &seen.claim, &draft, seen.by, state.clock.ts()).await?;
-    let headers = [
-        ("ETag", etag(order.version)),
-        ("Location", format!("/v1/orders/{}", order.id)),
-    ];
-    work.finish(
-        StatusCode::CREATED,
-        &headers,
-        &OrderOut::from(order),
-        None,
-        &state.clock,
-    )
-    .await
+    let location = format!("/v1/orders/{}", order.id);
+    finish_created(work, &state.clock, order.version, location, &OrderOut::from(order)).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -88,11 +78,6 @@ pub struct OrderListQuery {
     pub claim_id: Option<Uuid>,
     /// Orders with at least one binding in this status.
     pub binding_status: Option<BindingStatus>,
-    /// Page size, 1–200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
-    pub cursor: Option<String>,
 }
 
 const ORDER_CURSOR: &str = "orders";
@@ -100,7 +85,7 @@ const ORDER_CURSOR: &str = "orders";
 /// Orders of the cases you see, newest first.
 #[utoipa::path(
     operation_id = "list_orders", tag = "orders", security(("bearer" = [])),
-    params(OrderListQuery),
+    params(ListQuery<OrderListQuery>),
     responses(
         (status = 200, description = "A page of orders", body = Page<OrderOut>),
         (status = 403, description = "Admins and integrations do not work cases", body = crate::error::Problem, content_type = PROBLEM),
@@ -109,25 +94,24 @@ const ORDER_CURSOR: &str = "orders";
 #[get("/v1/orders")]
 pub async fn list(
     principal: Principal,
-    q: Result<QueryParams<OrderListQuery>, ApiError>,
+    q: Result<ListQuery<OrderListQuery>, ApiError>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     principal.case_actor()?;
-    let q = q?;
-    let limit = PageQuery {
-        limit: q.limit,
-        cursor: None,
-    }
-    .limit()?;
-    let (pager, before) = Pager::open::<Uuid>(&state, ORDER_CURSOR, limit, q.cursor.as_deref()).await?;
+    let ListQuery { filter: q, page } = q?;
     let filter = OrderFilter {
         case_id: q.case_id,
         claim_id: q.claim_id,
         binding_status: q.binding_status,
     };
-    let mut conn = state.db.acquire().await?;
-    let rows = orders::list(&mut conn, principal.visibility(), &filter, before, limit + 1).await?;
-    Ok(pager.respond::<_, OrderOut, _>(rows, |o| o.id))
+    let vis = principal.visibility();
+    page.answer::<OrderOut, _, _, _>(
+        &state,
+        ORDER_CURSOR,
+        async |conn, before, n| orders::list(conn, vis, &filter, before, n).await,
+        |o| o.id,
+    )
+    .await
 }
 
 /// One order, with its bindings.
@@ -149,9 +133,5 @@ pub async fn get(
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.db.acquire().await?;
     let order = orders::visible(&mut conn, principal.visibility(), *id).await?.order;
-    let tag = etag(order.version);
-    if if_none_match_hits(&req, &tag) {
-        return Ok(HttpResponse::NotModified().insert_header(("ETag", tag)).finish());
-    }
-    Ok(order_response(order))
+    Ok(conditional_get(&req, order.version, OrderOut::from(order)))
 }
