@@ -15,6 +15,7 @@ use crate::{
     },
     enums::from_column,
     error::{DomainError, FieldError, Validation},
+    store::{self, Visible},
     timestamp::Ts,
 };
 
@@ -82,29 +83,53 @@ impl TakedownRow {
     }
 }
 
-/// The one place that reads takedown rows: those among `ids` whose case `vis` sees,
-/// newest first.
-async fn read(conn: &mut PgConnection, vis: Visibility, ids: &[Uuid]) -> Result<Vec<Takedown>, sqlx::Error> {
-    if vis == Visibility::Nothing || ids.is_empty() {
-        return Ok(Vec::new());
+impl Visible for Takedown {
+    type Seen = SeenTakedown;
+
+    fn seen(self, by: Actor) -> SeenTakedown {
+        SeenTakedown { takedown: self, by }
     }
-    let (all, viewer) = vis.sql_params();
-    let rows = sqlx::query_as!(
-        TakedownRow,
-        r#"SELECT t.id, t.case_id, t.platform_id, t.channel, t.urls, t.evidence_ids, t.evidence_waiver_reason_sealed,
-                  t.legal_basis, t.order_id, t.depicted_under_18, t.override_reason_sealed, t.copyright_sealed,
-                  t.status, t.status_changed_at, t.submitted_at, t.platform_reference, t.follow_up_due_at,
-                  t.follow_up_count, t.resolved_at, t.created_by, t.created_at, t.updated_at, t.version
-           FROM takedown_requests t
-           WHERE t.id = ANY($1) AND case_visible(t.case_id, $2, $3)
-           ORDER BY t.id DESC"#,
-        ids,
-        all,
-        viewer
-    )
-    .fetch_all(conn)
-    .await?;
-    rows.into_iter().map(TakedownRow::into_takedown).collect()
+
+    /// The one place that reads takedown rows (and their column list).
+    async fn fetch(
+        conn: &mut PgConnection,
+        all: bool,
+        viewer: Option<Uuid>,
+        ids: &[Uuid],
+    ) -> Result<Vec<Takedown>, sqlx::Error> {
+        let rows = sqlx::query_as!(
+            TakedownRow,
+            r#"SELECT t.id, t.case_id, t.platform_id, t.channel, t.urls, t.evidence_ids, t.evidence_waiver_reason_sealed,
+                      t.legal_basis, t.order_id, t.depicted_under_18, t.override_reason_sealed, t.copyright_sealed,
+                      t.status, t.status_changed_at, t.submitted_at, t.platform_reference, t.follow_up_due_at,
+                      t.follow_up_count, t.resolved_at, t.created_by, t.created_at, t.updated_at, t.version
+               FROM takedown_requests t
+               WHERE t.id = ANY($1) AND case_visible(t.case_id, $2, $3)
+               ORDER BY t.id DESC"#,
+            ids,
+            all,
+            viewer
+        )
+        .fetch_all(conn)
+        .await?;
+        rows.into_iter().map(TakedownRow::into_takedown).collect()
+    }
+
+    async fn lock(
+        conn: &mut PgConnection,
+        all: bool,
+        viewer: Option<Uuid>,
+        id: Uuid,
+    ) -> Result<Option<Uuid>, sqlx::Error> {
+        sqlx::query_scalar!(
+            "SELECT t.id FROM takedown_requests t WHERE t.id = $1 AND case_visible(t.case_id, $2, $3) FOR UPDATE OF t",
+            id,
+            all,
+            viewer
+        )
+        .fetch_optional(conn)
+        .await
+    }
 }
 
 /// A takedown request read through its case's visibility rule, with who saw it.
@@ -120,9 +145,7 @@ pub struct SeenTakedown {
 /// `NotFound` when unknown or not visible (indistinguishable).
 #[tracing::instrument(skip_all, fields(takedown.id = %id))]
 pub async fn visible(conn: &mut PgConnection, vis: Visibility, id: Uuid) -> Result<SeenTakedown, DomainError> {
-    let by = vis.actor().ok_or(DomainError::NotFound)?;
-    let takedown = read(conn, vis, &[id]).await?.pop().ok_or(DomainError::NotFound)?;
-    Ok(SeenTakedown { takedown, by })
+    store::visible::<Takedown>(conn, vis, id).await
 }
 
 /// Like [`visible`], with the request row locked until the transaction ends.
@@ -135,19 +158,7 @@ pub async fn visible_for_update(
     vis: Visibility,
     id: Uuid,
 ) -> Result<SeenTakedown, DomainError> {
-    let (all, viewer) = vis.sql_params();
-    let by = vis.actor().ok_or(DomainError::NotFound)?;
-    sqlx::query_scalar!(
-        "SELECT t.id FROM takedown_requests t WHERE t.id = $1 AND case_visible(t.case_id, $2, $3) FOR UPDATE OF t",
-        id,
-        all,
-        viewer
-    )
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or(DomainError::NotFound)?;
-    let takedown = read(conn, vis, &[id]).await?.pop().ok_or(DomainError::NotFound)?;
-    Ok(SeenTakedown { takedown, by })
+    store::visible_for_update::<Takedown>(conn, vis, id).await
 }
 
 /// Drafts a request on a case the caller saw. The platform must be in the directory and
@@ -235,10 +246,7 @@ pub async fn create(conn: &mut PgConnection, spec: &TakedownSpec, by: Actor, now
         "takedown_id": id, "platform_id": spec.platform_id(), "channel": spec.channel(), "status": "draft",
     });
     add_event(conn, spec.case_id(), "takedown.created", &actor(by.id), detail, now).await?;
-    read(conn, Visibility::All(by), &[id])
-        .await?
-        .pop()
-        .ok_or(DomainError::NotFound)
+    store::reread(conn, id, by).await
 }
 
 /// List filters (contract §5).
@@ -259,32 +267,30 @@ pub async fn list(
     before: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<Takedown>, sqlx::Error> {
-    if vis == Visibility::Nothing {
-        return Ok(Vec::new());
-    }
-    let (all, viewer) = vis.sql_params();
-    let ids = sqlx::query_scalar!(
-        r#"SELECT t.id FROM takedown_requests t
-           WHERE case_visible(t.case_id, $1, $2)
-             AND ($3::uuid IS NULL OR t.case_id = $3)
-             AND ($4::uuid IS NULL OR t.platform_id = $4)
-             AND ($5::text IS NULL OR t.status = $5)
-             AND ($6::timestamptz IS NULL OR t.follow_up_due_at < $6)
-             AND ($7::uuid IS NULL OR t.id < $7)
-           ORDER BY t.id DESC
-           LIMIT $8"#,
-        all,
-        viewer,
-        f.case_id,
-        f.platform_id,
-        f.status.map(TakedownStatus::as_str),
-        f.follow_up_due_before,
-        before,
-        limit
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    read(conn, vis, &ids).await
+    store::page(conn, vis, async |conn, all, viewer| {
+        sqlx::query_scalar!(
+            r#"SELECT t.id FROM takedown_requests t
+               WHERE case_visible(t.case_id, $1, $2)
+                 AND ($3::uuid IS NULL OR t.case_id = $3)
+                 AND ($4::uuid IS NULL OR t.platform_id = $4)
+                 AND ($5::text IS NULL OR t.status = $5)
+                 AND ($6::timestamptz IS NULL OR t.follow_up_due_at < $6)
+                 AND ($7::uuid IS NULL OR t.id < $7)
+               ORDER BY t.id DESC
+               LIMIT $8"#,
+            all,
+            viewer,
+            f.case_id,
+            f.platform_id,
+            f.status.map(TakedownStatus::as_str),
+            f.follow_up_due_before,
+            before,
+            limit
+        )
+        .fetch_all(conn)
+        .await
+    })
+    .await
 }
 
 /// What the submission guards look at, gathered in the transaction that moves the request.
@@ -448,10 +454,7 @@ pub async fn apply(
         now,
     )
     .await?;
-    read(conn, Visibility::All(seen.by), &[t.id])
-        .await?
-        .pop()
-        .ok_or(DomainError::NotFound)
+    store::reread(conn, t.id, seen.by).await
 }
 
 /// Requests of the case still `submitted` or `acknowledged` (the closing guard).

@@ -9,10 +9,11 @@ use uuid::Uuid;
 use super::types::{Subject, Task, TaskFilter, TaskKind, TaskSpec, TaskStatus};
 use crate::{
     calendar::OfficeCalendar,
-    case::{Visibility, store::add_event},
+    case::{Actor, Visibility, store::add_event},
     enums::from_column,
     error::DomainError,
     jobs::{self, DeliverReminder},
+    store::{self, Visible},
     timestamp::Ts,
 };
 
@@ -121,13 +122,57 @@ async fn add_reminder(conn: &mut PgConnection, task: &Task, at: Ts, now: Ts) -> 
     Ok(reminder_id)
 }
 
+/// Supervisors see every task, caseworkers their own and those of cases they see.
+impl Visible for Task {
+    type Seen = Task;
+
+    fn seen(self, _by: Actor) -> Task {
+        self
+    }
+
+    async fn fetch(
+        conn: &mut PgConnection,
+        all: bool,
+        viewer: Option<Uuid>,
+        ids: &[Uuid],
+    ) -> Result<Vec<Task>, sqlx::Error> {
+        let rows = sqlx::query_as!(
+            TaskRow,
+            r#"SELECT id, kind, title, case_id, assignee, status, due_at, subject_kind, subject_id, data,
+                      created_by, created_at, updated_at, closed_at, version
+               FROM tasks t
+               WHERE t.id = ANY($1)
+                 AND ($2 OR t.assignee = $3 OR (t.case_id IS NOT NULL AND case_visible(t.case_id, false, $3)))
+               ORDER BY t.id DESC"#,
+            ids,
+            all,
+            viewer
+        )
+        .fetch_all(conn)
+        .await?;
+        rows.into_iter().map(TaskRow::into_task).collect()
+    }
+
+    /// Locks the task whoever sees it: the read after the lock applies the rule.
+    async fn lock(
+        conn: &mut PgConnection,
+        _all: bool,
+        _viewer: Option<Uuid>,
+        id: Uuid,
+    ) -> Result<Option<Uuid>, sqlx::Error> {
+        sqlx::query_scalar!("SELECT id FROM tasks WHERE id = $1 FOR UPDATE", id)
+            .fetch_optional(conn)
+            .await
+    }
+}
+
 /// The task, if `vis` sees it.
 ///
 /// # Errors
 /// `NotFound` when unknown or not visible (indistinguishable).
 #[tracing::instrument(skip_all, fields(task.id = %id))]
 pub async fn visible(conn: &mut PgConnection, vis: Visibility, id: Uuid) -> Result<Task, DomainError> {
-    read(conn, vis, id, false).await
+    store::visible::<Task>(conn, vis, id).await
 }
 
 /// Like [`visible`], with the row locked until the transaction ends.
@@ -136,33 +181,7 @@ pub async fn visible(conn: &mut PgConnection, vis: Visibility, id: Uuid) -> Resu
 /// `NotFound` when unknown or not visible (indistinguishable).
 #[tracing::instrument(skip_all, fields(task.id = %id))]
 pub async fn visible_for_update(conn: &mut PgConnection, vis: Visibility, id: Uuid) -> Result<Task, DomainError> {
-    read(conn, vis, id, true).await
-}
-
-async fn read(conn: &mut PgConnection, vis: Visibility, id: Uuid, lock: bool) -> Result<Task, DomainError> {
-    if vis == Visibility::Nothing {
-        return Err(DomainError::NotFound);
-    }
-    let (all, viewer) = vis.sql_params();
-    if lock {
-        sqlx::query_scalar!("SELECT id FROM tasks WHERE id = $1 FOR UPDATE", id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    }
-    let row = sqlx::query_as!(
-        TaskRow,
-        r#"SELECT id, kind, title, case_id, assignee, status, due_at, subject_kind, subject_id, data,
-                  created_by, created_at, updated_at, closed_at, version
-           FROM tasks t
-           WHERE t.id = $1
-             AND ($2 OR t.assignee = $3 OR (t.case_id IS NOT NULL AND case_visible(t.case_id, false, $3)))"#,
-        id,
-        all,
-        viewer
-    )
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.ok_or(DomainError::NotFound)?.into_task()?)
+    store::visible_for_update::<Task>(conn, vis, id).await
 }
 
 /// Visible tasks matching `f`, oldest first by id (UUID v7), after `after`.
@@ -174,10 +193,9 @@ pub async fn list(
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<Task>, sqlx::Error> {
-    if vis == Visibility::Nothing {
+    let Some((all, viewer)) = store::sql_params(vis) else {
         return Ok(Vec::new());
-    }
-    let (all, viewer) = vis.sql_params();
+    };
     let rows = sqlx::query_as!(
         TaskRow,
         r#"SELECT id, kind, title, case_id, assignee, status, due_at, subject_kind, subject_id, data,
