@@ -31,10 +31,6 @@ impl JobStatus {
             JobStatus::Killed => "Killed",
         }
     }
-
-    fn from_apalis(s: &str) -> Result<Self, sqlx::Error> {
-        crate::enums::from_column("apalis.jobs.status", &s.to_ascii_lowercase())
-    }
 }
 
 /// A job as the admin view shows it (never its payload).
@@ -50,32 +46,6 @@ pub struct JobRecord {
     pub done_at: Option<Ts>,
 }
 
-struct Row {
-    id: String,
-    job_type: String,
-    status: String,
-    run_at: Ts,
-    attempts: i32,
-    max_attempts: i32,
-    last_error: Option<String>,
-    done_at: Option<Ts>,
-}
-
-impl Row {
-    fn into_record(self) -> Result<JobRecord, sqlx::Error> {
-        Ok(JobRecord {
-            status: JobStatus::from_apalis(&self.status)?,
-            id: self.id,
-            queue: self.job_type,
-            run_at: self.run_at,
-            attempts: self.attempts,
-            max_attempts: self.max_attempts,
-            last_error: self.last_error,
-            done_at: self.done_at,
-        })
-    }
-}
-
 /// Jobs, newest first (ids are ULIDs, ordered by creation), before `before`.
 ///
 /// # Errors
@@ -88,10 +58,10 @@ pub async fn list(
     before: Option<&str>,
     limit: i64,
 ) -> Result<Vec<JobRecord>, sqlx::Error> {
-    let rows = sqlx::query_as!(
-        Row,
-        r#"SELECT id, job_type, status, run_at AS "run_at!", attempts, max_attempts,
-                  last_result ->> 'Err' AS last_error, done_at
+    sqlx::query_as!(
+        JobRecord,
+        r#"SELECT id, job_type AS queue, lower(status) AS "status!: JobStatus", run_at AS "run_at!", attempts,
+                  max_attempts, last_result ->> 'Err' AS last_error, done_at
            FROM apalis.jobs
            WHERE ($1::text IS NULL OR job_type = $1)
              AND ($2::text IS NULL OR status = $2)
@@ -103,21 +73,20 @@ pub async fn list(
         limit
     )
     .fetch_all(conn)
-    .await?;
-    rows.into_iter().map(Row::into_record).collect()
+    .await
 }
 
 async fn one(conn: &mut PgConnection, id: &str) -> Result<JobRecord, DomainError> {
-    let row = sqlx::query_as!(
-        Row,
-        r#"SELECT id, job_type, status, run_at AS "run_at!", attempts, max_attempts,
-                  last_result ->> 'Err' AS last_error, done_at
+    sqlx::query_as!(
+        JobRecord,
+        r#"SELECT id, job_type AS queue, lower(status) AS "status!: JobStatus", run_at AS "run_at!", attempts,
+                  max_attempts, last_result ->> 'Err' AS last_error, done_at
            FROM apalis.jobs WHERE id = $1"#,
         id
     )
     .fetch_optional(conn)
-    .await?;
-    Ok(row.ok_or(DomainError::NotFound)?.into_record()?)
+    .await?
+    .ok_or(DomainError::NotFound)
 }
 
 /// Runs a failed or cancelled job again now, with a fresh set of attempts.

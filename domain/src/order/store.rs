@@ -597,8 +597,9 @@ pub struct DueBinding {
 /// [`mark_non_compliant`].)
 #[tracing::instrument(skip_all)]
 pub async fn due_bindings(conn: &mut PgConnection, at: Ts, limit: i64) -> Result<Vec<DueBinding>, sqlx::Error> {
-    let rows = sqlx::query!(
-        r#"SELECT b.id, b.order_id, o.case_id, b.comply_by AS "comply_by: Ts"
+    sqlx::query_as!(
+        DueBinding,
+        r#"SELECT b.id AS binding_id, b.order_id, o.case_id, b.comply_by AS "comply_by: Ts"
            FROM order_bindings b JOIN orders o ON o.id = b.order_id
            WHERE b.status = 'served' AND b.comply_by <= $1
            ORDER BY b.comply_by, b.id LIMIT $2"#,
@@ -606,16 +607,7 @@ pub async fn due_bindings(conn: &mut PgConnection, at: Ts, limit: i64) -> Result
         limit
     )
     .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| DueBinding {
-            binding_id: r.id,
-            order_id: r.order_id,
-            case_id: r.case_id,
-            comply_by: r.comply_by,
-        })
-        .collect())
+    .await
 }
 
 /// For the worker: at the deadline, a binding not confirmed complied becomes
