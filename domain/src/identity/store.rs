@@ -546,12 +546,14 @@ pub async fn email_taken(conn: &mut PgConnection, email: &str) -> Result<bool, s
 // ---------------------------------------------------------------------------------------
 // Integration clients
 
-/// An `api_clients` row as read (its scopes still the stored strings: a scope this build
-/// no longer knows is dropped, see [`parse_scopes`]).
+/// An `api_clients` row as read: its scopes still the stored strings (a scope this build
+/// no longer knows is dropped, see [`parse_scopes`]), and the secret's hash, which only
+/// [`authenticate_client`] looks at and the [`ApiClient`] never carries.
 struct ClientRow {
     id: Uuid,
     name: String,
     client_id: String,
+    secret_hash: Vec<u8>,
     scopes: Vec<String>,
     created_at: Ts,
     revoked_at: Option<Ts>,
@@ -595,7 +597,7 @@ pub async fn insert_api_client(
         ClientRow,
         r#"INSERT INTO api_clients (id, name, client_id, secret_hash, scopes, created_by, created_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7)
-           RETURNING id, name, client_id, scopes, created_at, revoked_at"#,
+           RETURNING id, name, client_id, secret_hash, scopes, created_at, revoked_at"#,
         Uuid::now_v7(),
         name,
         client_id,
@@ -623,7 +625,7 @@ pub async fn list_api_clients(
 ) -> Result<Vec<ApiClient>, sqlx::Error> {
     let rows = sqlx::query_as!(
         ClientRow,
-        r#"SELECT id, name, client_id, scopes, created_at, revoked_at
+        r#"SELECT id, name, client_id, secret_hash, scopes, created_at, revoked_at
            FROM api_clients WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2"#,
         after,
         limit
@@ -658,7 +660,8 @@ pub async fn authenticate_client(
     client_id: &str,
     secret: &str,
 ) -> Result<Option<ApiClient>, sqlx::Error> {
-    let r = sqlx::query!(
+    let r = sqlx::query_as!(
+        ClientRow,
         r#"SELECT id, name, client_id, secret_hash, scopes, created_at, revoked_at
            FROM api_clients WHERE client_id = $1 AND revoked_at IS NULL"#,
         client_id
@@ -667,14 +670,7 @@ pub async fn authenticate_client(
     .await?;
     let presented = crypto::sha256(secret.as_bytes());
     Ok(r.filter(|r| crypto::constant_time_eq(&r.secret_hash, &presented))
-        .map(|r| ApiClient {
-            id: r.id,
-            name: r.name,
-            client_id: r.client_id,
-            scopes: parse_scopes(&r.scopes),
-            created_at: r.created_at,
-            revoked_at: r.revoked_at,
-        }))
+        .map(ApiClient::from))
 }
 
 /// Scopes of a client that is still registered and not revoked.
