@@ -4,9 +4,10 @@
 //! the caller sees them (`case_visible` on the record's case, or the task rule). Each of
 //! them implements [`Visible`] with its own checked queries (its columns, and its lock);
 //! the rest (the 404 for an unseen or unknown record, who saw it, the lock before the
-//! read, reading back what was just written, a list page) is written once here.
+//! read, reading back what was just written, a list page) is written once here, with the
+//! check of an optimistic update ([`updated`]).
 
-use sqlx::PgConnection;
+use sqlx::{PgConnection, postgres::PgQueryResult};
 use uuid::Uuid;
 
 use crate::{
@@ -14,8 +15,15 @@ use crate::{
     error::DomainError,
 };
 
-/// A record that callers read only through a visibility rule. `all` and `viewer` are the
-/// parameters of `case_visible(case, see_all, viewer)` ([`Visibility::sql_params`]).
+/// The parameters of `case_visible(case, see_all, viewer)` for a caller who sees anything
+/// at all ([`Visibility::sql_params`]), bound as `v.see_all, v.viewer`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SqlVisibility {
+    pub see_all: bool,
+    pub viewer: Option<Uuid>,
+}
+
+/// A record that callers read only through a visibility rule.
 pub(crate) trait Visible: Sized {
     /// What [`visible`] hands back: the record with the caller who saw it, so a handler
     /// never has to recover who acts after the 404 check.
@@ -23,30 +31,21 @@ pub(crate) trait Visible: Sized {
 
     fn seen(self, by: Actor) -> Self::Seen;
 
-    /// The records among `ids` that `all`/`viewer` sees, newest first (the one query that
-    /// reads this record's columns).
-    async fn fetch(
-        conn: &mut PgConnection,
-        all: bool,
-        viewer: Option<Uuid>,
-        ids: &[Uuid],
-    ) -> Result<Vec<Self>, sqlx::Error>;
+    /// The records among `ids` that `v` sees, newest first (the one query that reads this
+    /// record's columns).
+    async fn fetch(conn: &mut PgConnection, v: SqlVisibility, ids: &[Uuid]) -> Result<Vec<Self>, sqlx::Error>;
 
-    /// Locks the row `id` (`FOR UPDATE`) until the transaction ends, when `all`/`viewer`
-    /// sees it; `None` when it is unknown or not visible. ([`visible_for_update`] reads the
-    /// record through [`Visible::fetch`] after the lock in any case.)
-    async fn lock(
-        conn: &mut PgConnection,
-        all: bool,
-        viewer: Option<Uuid>,
-        id: Uuid,
-    ) -> Result<Option<Uuid>, sqlx::Error>;
+    /// Locks the row `id` (`FOR UPDATE`) until the transaction ends, when `v` sees it;
+    /// `None` when it is unknown or not visible. ([`visible_for_update`] reads the record
+    /// through [`Visible::fetch`] after the lock in any case.)
+    async fn lock(conn: &mut PgConnection, v: SqlVisibility, id: Uuid) -> Result<Option<Uuid>, sqlx::Error>;
 }
 
 /// The `case_visible` parameters of `vis`; `None` when it sees nothing at all (a list is
 /// then empty and a read is a 404, without asking the database).
-pub(crate) fn sql_params(vis: Visibility) -> Option<(bool, Option<Uuid>)> {
-    (vis != Visibility::Nothing).then(|| vis.sql_params())
+pub(crate) fn sql_params(vis: Visibility) -> Option<SqlVisibility> {
+    let (see_all, viewer) = vis.sql_params();
+    (vis != Visibility::Nothing).then_some(SqlVisibility { see_all, viewer })
 }
 
 /// The records among `ids` that `vis` sees, newest first.
@@ -56,7 +55,7 @@ pub(crate) async fn read<T: Visible>(
     ids: &[Uuid],
 ) -> Result<Vec<T>, sqlx::Error> {
     match sql_params(vis) {
-        Some((all, viewer)) if !ids.is_empty() => T::fetch(conn, all, viewer, ids).await,
+        Some(v) if !ids.is_empty() => T::fetch(conn, v, ids).await,
         _ => Ok(Vec::new()),
     }
 }
@@ -85,8 +84,8 @@ pub(crate) async fn visible_for_update<T: Visible>(
     vis: Visibility,
     id: Uuid,
 ) -> Result<T::Seen, DomainError> {
-    let (all, viewer) = sql_params(vis).ok_or(DomainError::NotFound)?;
-    T::lock(conn, all, viewer, id).await?.ok_or(DomainError::NotFound)?;
+    let v = sql_params(vis).ok_or(DomainError::NotFound)?;
+    T::lock(conn, v, id).await?.ok_or(DomainError::NotFound)?;
     visible::<T>(conn, vis, id).await
 }
 
@@ -106,11 +105,23 @@ pub(crate) async fn reread<T: Visible>(conn: &mut PgConnection, id: Uuid, by: Ac
 pub(crate) async fn page<T: Visible>(
     conn: &mut PgConnection,
     vis: Visibility,
-    page_ids: impl AsyncFnOnce(&mut PgConnection, bool, Option<Uuid>) -> Result<Vec<Uuid>, sqlx::Error>,
+    page_ids: impl AsyncFnOnce(&mut PgConnection, SqlVisibility) -> Result<Vec<Uuid>, sqlx::Error>,
 ) -> Result<Vec<T>, sqlx::Error> {
-    let Some((all, viewer)) = sql_params(vis) else {
+    let Some(v) = sql_params(vis) else {
         return Ok(Vec::new());
     };
-    let ids = page_ids(conn, all, viewer).await?;
+    let ids = page_ids(conn, v).await?;
     read(conn, vis, &ids).await
+}
+
+/// The check after an optimistic update (`... WHERE id = $1 AND version = $n`, or a status
+/// the caller read): no row matched means the record changed since it was read.
+///
+/// # Errors
+/// `Stale` when the update changed no row.
+pub(crate) fn updated(done: &PgQueryResult) -> Result<(), DomainError> {
+    if done.rows_affected() == 0 {
+        return Err(DomainError::Stale);
+    }
+    Ok(())
 }

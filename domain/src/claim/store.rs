@@ -12,7 +12,7 @@ use crate::{
     },
     enums::from_column,
     error::DomainError,
-    store::{self, Visible},
+    store::{self, SqlVisibility, Visible},
     timestamp::Ts,
 };
 
@@ -78,12 +78,7 @@ impl Visible for Claim {
     }
 
     /// The one place that reads claim rows, with their respondents.
-    async fn fetch(
-        conn: &mut PgConnection,
-        all: bool,
-        viewer: Option<Uuid>,
-        ids: &[Uuid],
-    ) -> Result<Vec<Claim>, sqlx::Error> {
+    async fn fetch(conn: &mut PgConnection, v: SqlVisibility, ids: &[Uuid]) -> Result<Vec<Claim>, sqlx::Error> {
         let rows = sqlx::query_as!(
             ClaimRow,
             r#"SELECT cl.id, cl.case_id, cl.forum, cl.kind, cl.tribunal_reference, cl.filed_at, cl.related_order_id,
@@ -92,8 +87,8 @@ impl Visible for Claim {
                FROM claims cl WHERE cl.id = ANY($1) AND case_visible(cl.case_id, $2, $3)
                ORDER BY cl.id DESC"#,
             ids,
-            all,
-            viewer
+            v.see_all,
+            v.viewer
         )
         .fetch_all(&mut *conn)
         .await?;
@@ -125,17 +120,12 @@ impl Visible for Claim {
         Ok(out)
     }
 
-    async fn lock(
-        conn: &mut PgConnection,
-        all: bool,
-        viewer: Option<Uuid>,
-        id: Uuid,
-    ) -> Result<Option<Uuid>, sqlx::Error> {
+    async fn lock(conn: &mut PgConnection, v: SqlVisibility, id: Uuid) -> Result<Option<Uuid>, sqlx::Error> {
         sqlx::query_scalar!(
             "SELECT cl.id FROM claims cl WHERE cl.id = $1 AND case_visible(cl.case_id, $2, $3) FOR UPDATE OF cl",
             id,
-            all,
-            viewer
+            v.see_all,
+            v.viewer
         )
         .fetch_optional(conn)
         .await
@@ -264,7 +254,7 @@ pub async fn list(
     before: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<Claim>, sqlx::Error> {
-    store::page(conn, vis, async |conn, all, viewer| {
+    store::page(conn, vis, async |conn, v| {
         sqlx::query_scalar!(
             r#"SELECT cl.id FROM claims cl
                WHERE case_visible(cl.case_id, $1, $2)
@@ -275,8 +265,8 @@ pub async fn list(
                  AND ($7::uuid IS NULL OR cl.id < $7)
                ORDER BY cl.id DESC
                LIMIT $8"#,
-            all,
-            viewer,
+            v.see_all,
+            v.viewer,
             f.case_id,
             f.status.map(ClaimStatus::as_str),
             f.forum.map(Forum::as_str),
@@ -307,7 +297,7 @@ pub async fn transition(
         (ClaimStatus::Filed, None) => Some(m.occurred_at),
         (_, f) => f,
     };
-    let n = sqlx::query!(
+    let done = sqlx::query!(
         r#"UPDATE claims SET status = $2, outcome = COALESCE($3, outcome), filed_at = $4, status_changed_at = $5,
                              updated_at = $6, version = version + 1
            WHERE id = $1 AND version = $7"#,
@@ -320,11 +310,8 @@ pub async fn transition(
         c.version
     )
     .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if n == 0 {
-        return Err(DomainError::Stale);
-    }
+    .await?;
+    store::updated(&done)?;
     sqlx::query!(
         r#"INSERT INTO claim_transitions (id, claim_id, from_status, to_status, outcome, occurred_at, note_sealed,
                                           recorded_by, created_at)

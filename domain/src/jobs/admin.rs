@@ -104,14 +104,7 @@ pub async fn retry(conn: &mut PgConnection, id: &str) -> Result<JobRecord, Domai
     .execute(&mut *conn)
     .await?
     .rows_affected();
-    let job = one(conn, id).await?;
-    if n == 0 {
-        return Err(DomainError::Conflict(format!(
-            "only failed or cancelled jobs can be retried; this one is {}",
-            job.status
-        )));
-    }
-    Ok(job)
+    after_action(conn, id, n, "only failed or cancelled jobs can be retried").await
 }
 
 /// Cancels a job that has not run to completion (pending, or failed and waiting to retry).
@@ -121,12 +114,15 @@ pub async fn retry(conn: &mut PgConnection, id: &str) -> Result<JobRecord, Domai
 #[tracing::instrument(skip_all, fields(job.id = %id))]
 pub async fn cancel(conn: &mut PgConnection, id: &str) -> Result<JobRecord, DomainError> {
     let n = super::neutralise(conn, &[id.to_owned()]).await?;
+    after_action(conn, id, n, "only pending or failed jobs can be cancelled").await
+}
+
+/// The job after an admin's action that changed `n` rows: `NotFound` when there is no
+/// such job; when nothing changed, a conflict saying `rule` and the state the job is in.
+async fn after_action(conn: &mut PgConnection, id: &str, n: u64, rule: &str) -> Result<JobRecord, DomainError> {
     let job = one(conn, id).await?;
     if n == 0 {
-        return Err(DomainError::Conflict(format!(
-            "only pending or failed jobs can be cancelled; this one is {}",
-            job.status
-        )));
+        return Err(DomainError::Conflict(format!("{rule}; this one is {}", job.status)));
     }
     Ok(job)
 }

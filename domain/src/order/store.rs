@@ -18,7 +18,7 @@ use crate::{
     enums::from_column,
     error::DomainError,
     penalty::{self, BindingFacts, Exposure, LegalParameters, MissingParameter, PenaltyJurisdiction, RespondentKind},
-    store::{self, Visible},
+    store::{self, SqlVisibility, Visible},
     timestamp::Ts,
 };
 
@@ -90,12 +90,7 @@ impl Visible for Order {
     }
 
     /// The one place that reads order rows, with their bindings.
-    async fn fetch(
-        conn: &mut PgConnection,
-        all: bool,
-        viewer: Option<Uuid>,
-        ids: &[Uuid],
-    ) -> Result<Vec<Order>, sqlx::Error> {
+    async fn fetch(conn: &mut PgConnection, v: SqlVisibility, ids: &[Uuid]) -> Result<Vec<Order>, sqlx::Error> {
         let rows = sqlx::query_as!(
             OrderRow,
             r#"SELECT o.id, o.case_id, o.claim_id, cl.forum, o.order_reference, o.issued_at, o.terms, o.publication_ban,
@@ -104,8 +99,8 @@ impl Visible for Order {
                WHERE o.id = ANY($1) AND case_visible(o.case_id, $2, $3)
                ORDER BY o.id DESC"#,
             ids,
-            all,
-            viewer
+            v.see_all,
+            v.viewer
         )
         .fetch_all(&mut *conn)
         .await?;
@@ -150,17 +145,12 @@ impl Visible for Order {
             .collect()
     }
 
-    async fn lock(
-        conn: &mut PgConnection,
-        all: bool,
-        viewer: Option<Uuid>,
-        id: Uuid,
-    ) -> Result<Option<Uuid>, sqlx::Error> {
+    async fn lock(conn: &mut PgConnection, v: SqlVisibility, id: Uuid) -> Result<Option<Uuid>, sqlx::Error> {
         sqlx::query_scalar!(
             "SELECT o.id FROM orders o WHERE o.id = $1 AND case_visible(o.case_id, $2, $3) FOR UPDATE OF o",
             id,
-            all,
-            viewer
+            v.see_all,
+            v.viewer
         )
         .fetch_optional(conn)
         .await
@@ -271,7 +261,7 @@ pub async fn list(
     before: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<Order>, sqlx::Error> {
-    store::page(conn, vis, async |conn, all, viewer| {
+    store::page(conn, vis, async |conn, v| {
         sqlx::query_scalar!(
             r#"SELECT o.id FROM orders o
                WHERE case_visible(o.case_id, $1, $2)
@@ -281,8 +271,8 @@ pub async fn list(
                  AND ($6::uuid IS NULL OR o.id < $6)
                ORDER BY o.id DESC
                LIMIT $7"#,
-            all,
-            viewer,
+            v.see_all,
+            v.viewer,
             f.case_id,
             f.claim_id,
             f.binding_status.map(BindingStatus::as_str),
@@ -330,7 +320,7 @@ async fn set_binding(
     now: Ts,
     change: BindingChange<'_>,
 ) -> Result<(), DomainError> {
-    let n = sqlx::query!(
+    let done = sqlx::query!(
         r#"UPDATE order_bindings SET status = $3,
                   served_at = COALESCE($4, served_at), service_channel = COALESCE($5, service_channel),
                   complied_at = COALESCE($6, complied_at), non_compliant_at = COALESCE($7, non_compliant_at),
@@ -347,11 +337,8 @@ async fn set_binding(
         b.status.as_str()
     )
     .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if n == 0 {
-        return Err(DomainError::Stale);
-    }
+    .await?;
+    store::updated(&done)?;
     sqlx::query!(
         "UPDATE orders SET updated_at = $2, version = version + 1 WHERE id = $1",
         seen.order.id,

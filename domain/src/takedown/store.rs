@@ -15,7 +15,7 @@ use crate::{
     },
     enums::from_column,
     error::{DomainError, FieldError, Validation},
-    store::{self, Visible},
+    store::{self, SqlVisibility, Visible},
     timestamp::Ts,
 };
 
@@ -91,12 +91,7 @@ impl Visible for Takedown {
     }
 
     /// The one place that reads takedown rows (and their column list).
-    async fn fetch(
-        conn: &mut PgConnection,
-        all: bool,
-        viewer: Option<Uuid>,
-        ids: &[Uuid],
-    ) -> Result<Vec<Takedown>, sqlx::Error> {
+    async fn fetch(conn: &mut PgConnection, v: SqlVisibility, ids: &[Uuid]) -> Result<Vec<Takedown>, sqlx::Error> {
         let rows = sqlx::query_as!(
             TakedownRow,
             r#"SELECT t.id, t.case_id, t.platform_id, t.channel, t.urls, t.evidence_ids, t.evidence_waiver_reason_sealed,
@@ -107,25 +102,20 @@ impl Visible for Takedown {
                WHERE t.id = ANY($1) AND case_visible(t.case_id, $2, $3)
                ORDER BY t.id DESC"#,
             ids,
-            all,
-            viewer
+            v.see_all,
+            v.viewer
         )
         .fetch_all(conn)
         .await?;
         rows.into_iter().map(TakedownRow::into_takedown).collect()
     }
 
-    async fn lock(
-        conn: &mut PgConnection,
-        all: bool,
-        viewer: Option<Uuid>,
-        id: Uuid,
-    ) -> Result<Option<Uuid>, sqlx::Error> {
+    async fn lock(conn: &mut PgConnection, v: SqlVisibility, id: Uuid) -> Result<Option<Uuid>, sqlx::Error> {
         sqlx::query_scalar!(
             "SELECT t.id FROM takedown_requests t WHERE t.id = $1 AND case_visible(t.case_id, $2, $3) FOR UPDATE OF t",
             id,
-            all,
-            viewer
+            v.see_all,
+            v.viewer
         )
         .fetch_optional(conn)
         .await
@@ -267,7 +257,7 @@ pub async fn list(
     before: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<Takedown>, sqlx::Error> {
-    store::page(conn, vis, async |conn, all, viewer| {
+    store::page(conn, vis, async |conn, v| {
         sqlx::query_scalar!(
             r#"SELECT t.id FROM takedown_requests t
                WHERE case_visible(t.case_id, $1, $2)
@@ -278,8 +268,8 @@ pub async fn list(
                  AND ($7::uuid IS NULL OR t.id < $7)
                ORDER BY t.id DESC
                LIMIT $8"#,
-            all,
-            viewer,
+            v.see_all,
+            v.viewer,
             f.case_id,
             f.platform_id,
             f.status.map(TakedownStatus::as_str),
@@ -396,7 +386,7 @@ pub async fn apply(
 ) -> Result<Takedown, DomainError> {
     let t = &seen.takedown;
     let at = Ts::new(m.at);
-    let n = sqlx::query!(
+    let done = sqlx::query!(
         r#"UPDATE takedown_requests
            SET status = $2, status_changed_at = $3,
                submitted_at = COALESCE($4, submitted_at),
@@ -417,11 +407,8 @@ pub async fn apply(
         t.version
     )
     .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if n == 0 {
-        return Err(DomainError::Stale);
-    }
+    .await?;
+    store::updated(&done)?;
     sqlx::query!(
         r#"INSERT INTO takedown_transitions (id, takedown_id, from_status, to_status, occurred_at, note_sealed,
                                             platform_reference, recorded_by, recorded_at)

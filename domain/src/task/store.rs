@@ -13,7 +13,7 @@ use crate::{
     enums::from_column,
     error::DomainError,
     jobs::{self, DeliverReminder},
-    store::{self, Visible},
+    store::{self, SqlVisibility, Visible},
     timestamp::Ts,
 };
 
@@ -130,12 +130,7 @@ impl Visible for Task {
         self
     }
 
-    async fn fetch(
-        conn: &mut PgConnection,
-        all: bool,
-        viewer: Option<Uuid>,
-        ids: &[Uuid],
-    ) -> Result<Vec<Task>, sqlx::Error> {
+    async fn fetch(conn: &mut PgConnection, v: SqlVisibility, ids: &[Uuid]) -> Result<Vec<Task>, sqlx::Error> {
         let rows = sqlx::query_as!(
             TaskRow,
             r#"SELECT id, kind, title, case_id, assignee, status, due_at, subject_kind, subject_id, data,
@@ -145,8 +140,8 @@ impl Visible for Task {
                  AND ($2 OR t.assignee = $3 OR (t.case_id IS NOT NULL AND case_visible(t.case_id, false, $3)))
                ORDER BY t.id DESC"#,
             ids,
-            all,
-            viewer
+            v.see_all,
+            v.viewer
         )
         .fetch_all(conn)
         .await?;
@@ -154,12 +149,7 @@ impl Visible for Task {
     }
 
     /// Locks the task whoever sees it: the read after the lock applies the rule.
-    async fn lock(
-        conn: &mut PgConnection,
-        _all: bool,
-        _viewer: Option<Uuid>,
-        id: Uuid,
-    ) -> Result<Option<Uuid>, sqlx::Error> {
+    async fn lock(conn: &mut PgConnection, _v: SqlVisibility, id: Uuid) -> Result<Option<Uuid>, sqlx::Error> {
         sqlx::query_scalar!("SELECT id FROM tasks WHERE id = $1 FOR UPDATE", id)
             .fetch_optional(conn)
             .await
@@ -193,7 +183,7 @@ pub async fn list(
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<Task>, sqlx::Error> {
-    let Some((all, viewer)) = store::sql_params(vis) else {
+    let Some(v) = store::sql_params(vis) else {
         return Ok(Vec::new());
     };
     let rows = sqlx::query_as!(
@@ -209,8 +199,8 @@ pub async fn list(
              AND ($7::uuid IS NULL OR t.id > $7)
            ORDER BY t.id
            LIMIT $8"#,
-        all,
-        viewer,
+        v.see_all,
+        v.viewer,
         f.assignee,
         f.status.map(TaskStatus::as_str),
         f.case_id,

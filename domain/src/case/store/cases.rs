@@ -19,7 +19,7 @@ use crate::{
     enums::from_column,
     error::DomainError,
     input::PARSED,
-    store::{self, Visible},
+    store::{self, SqlVisibility, Visible},
     timestamp::Ts,
 };
 
@@ -91,12 +91,7 @@ impl Visible for Case {
     }
 
     /// The one place that reads case rows (and their column list).
-    async fn fetch(
-        conn: &mut PgConnection,
-        all: bool,
-        viewer: Option<Uuid>,
-        ids: &[Uuid],
-    ) -> Result<Vec<Case>, sqlx::Error> {
+    async fn fetch(conn: &mut PgConnection, v: SqlVisibility, ids: &[Uuid]) -> Result<Vec<Case>, sqlx::Error> {
         let rows = sqlx::query_as!(
             CaseRow,
             r#"SELECT c.id, c.reference, c.status, c.client_sealed, c.situation, c.jurisdiction, c.sextortion,
@@ -106,25 +101,20 @@ impl Visible for Case {
                FROM cases c WHERE c.id = ANY($1) AND case_visible(c.id, $2, $3)
                ORDER BY c.id DESC"#,
             ids,
-            all,
-            viewer
+            v.see_all,
+            v.viewer
         )
         .fetch_all(conn)
         .await?;
         rows.into_iter().map(CaseRow::into_case).collect()
     }
 
-    async fn lock(
-        conn: &mut PgConnection,
-        all: bool,
-        viewer: Option<Uuid>,
-        id: Uuid,
-    ) -> Result<Option<Uuid>, sqlx::Error> {
+    async fn lock(conn: &mut PgConnection, v: SqlVisibility, id: Uuid) -> Result<Option<Uuid>, sqlx::Error> {
         sqlx::query_scalar!(
             "SELECT c.id FROM cases c WHERE c.id = $1 AND case_visible(c.id, $2, $3) FOR UPDATE OF c",
             id,
-            all,
-            viewer
+            v.see_all,
+            v.viewer
         )
         .fetch_optional(conn)
         .await
@@ -232,7 +222,7 @@ pub async fn list(
     before: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<Case>, sqlx::Error> {
-    store::page(conn, vis, async |conn, all, viewer| {
+    store::page(conn, vis, async |conn, v| {
         sqlx::query_scalar!(
             r#"SELECT c.id FROM cases c
                WHERE case_visible(c.id, $1, $2)
@@ -246,8 +236,8 @@ pub async fn list(
                  AND ($10::uuid IS NULL OR c.id < $10)
                ORDER BY c.id DESC
                LIMIT $11"#,
-            all,
-            viewer,
+            v.see_all,
+            v.viewer,
             f.status.map(CaseStatus::as_str),
             f.assigned_to,
             f.priority.map(Priority::as_str),
@@ -278,7 +268,7 @@ pub async fn update_details(
     now: Ts,
 ) -> Result<Case, DomainError> {
     let case = &seen.case;
-    let n = sqlx::query!(
+    let done = sqlx::query!(
         r#"UPDATE cases SET client_sealed = $2, age_group = $3, situation = $4, jurisdiction = $5, sextortion = $6,
                             altered_image = $7, supports_requested = $8, priority = $9, summary_sealed = $10,
                             updated_at = $11, version = version + 1
@@ -297,11 +287,8 @@ pub async fn update_details(
         case.version
     )
     .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if n == 0 {
-        return Err(DomainError::Stale);
-    }
+    .await?;
+    store::updated(&done)?;
     let detail = serde_json::json!({"fields": changed});
     add_event(conn, case.id, "case.updated", &actor(seen.by.id), detail, now).await?;
     store::reread(conn, case.id, seen.by).await
@@ -321,7 +308,7 @@ pub async fn set_status(
 ) -> Result<Case, DomainError> {
     let case = &seen.case;
     let closing = req.to == CaseStatus::Closed;
-    let n = sqlx::query!(
+    let done = sqlx::query!(
         r#"UPDATE cases SET status = $2,
                             closed_at = CASE WHEN $3::boolean THEN $4::timestamptz ELSE NULL END,
                             close_reason = CASE WHEN $3::boolean THEN $5::text ELSE NULL END,
@@ -335,11 +322,8 @@ pub async fn set_status(
         case.version
     )
     .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if n == 0 {
-        return Err(DomainError::Stale);
-    }
+    .await?;
+    store::updated(&done)?;
     let detail = serde_json::json!({
         "from": case.status, "to": req.to, "close_reason": req.close_reason, "forced": req.force,
     });
@@ -376,7 +360,7 @@ pub async fn set_assignment(
     now: Ts,
 ) -> Result<Case, DomainError> {
     let case = &seen.case;
-    let n = sqlx::query!(
+    let done = sqlx::query!(
         "UPDATE cases SET assigned_to = $2, updated_at = $3, version = version + 1 WHERE id = $1 AND version = $4",
         case.id,
         a.primary,
@@ -384,11 +368,8 @@ pub async fn set_assignment(
         case.version
     )
     .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if n == 0 {
-        return Err(DomainError::Stale);
-    }
+    .await?;
+    store::updated(&done)?;
     sqlx::query!("DELETE FROM case_collaborators WHERE case_id = $1", case.id)
         .execute(&mut *conn)
         .await?;
