@@ -10,8 +10,8 @@ use crate::{
         Actor, Visibility, protect,
         store::{actor, add_event},
     },
-    enums::from_column,
     error::DomainError,
+    penalty::RespondentKind,
     store::{self, SqlVisibility, Visible},
     timestamp::Ts,
 };
@@ -19,15 +19,15 @@ use crate::{
 struct ClaimRow {
     id: Uuid,
     case_id: Uuid,
-    forum: String,
-    kind: String,
+    forum: Forum,
+    kind: ClaimKind,
     tribunal_reference: Option<String>,
     filed_at: Option<Ts>,
     related_order_id: Option<Uuid>,
     related_respondent_id: Option<Uuid>,
     damages_claimed_cents: Option<i64>,
-    status: String,
-    outcome: Option<String>,
+    status: ClaimStatus,
+    outcome: Option<Outcome>,
     publication_ban: bool,
     status_changed_at: Option<Ts>,
     created_by: Uuid,
@@ -37,12 +37,12 @@ struct ClaimRow {
 }
 
 impl ClaimRow {
-    fn into_claim(self, respondents: Vec<Respondent>) -> Result<Claim, sqlx::Error> {
-        Ok(Claim {
+    fn into_claim(self, respondents: Vec<Respondent>) -> Claim {
+        Claim {
             id: self.id,
             case_id: self.case_id,
-            forum: from_column::<Forum>("claims.forum", &self.forum)?,
-            kind: from_column::<ClaimKind>("claims.kind", &self.kind)?,
+            forum: self.forum,
+            kind: self.kind,
             tribunal_reference: self.tribunal_reference,
             filed_at: self.filed_at,
             respondents,
@@ -54,19 +54,15 @@ impl ClaimRow {
                     respondent_id,
                 }),
             damages_claimed_cents: self.damages_claimed_cents,
-            status: from_column::<ClaimStatus>("claims.status", &self.status)?,
-            outcome: self
-                .outcome
-                .as_deref()
-                .map(|o| from_column::<Outcome>("claims.outcome", o))
-                .transpose()?,
+            status: self.status,
+            outcome: self.outcome,
             publication_ban: self.publication_ban,
             status_changed_at: self.status_changed_at,
             created_by: self.created_by,
             created_at: self.created_at,
             updated_at: self.updated_at,
             version: self.version,
-        })
+        }
     }
 }
 
@@ -81,8 +77,9 @@ impl Visible for Claim {
     async fn fetch(conn: &mut PgConnection, v: SqlVisibility, ids: &[Uuid]) -> Result<Vec<Claim>, sqlx::Error> {
         let rows = sqlx::query_as!(
             ClaimRow,
-            r#"SELECT cl.id, cl.case_id, cl.forum, cl.kind, cl.tribunal_reference, cl.filed_at, cl.related_order_id,
-                      cl.related_respondent_id, cl.damages_claimed_cents, cl.status, cl.outcome, cl.publication_ban,
+            r#"SELECT cl.id, cl.case_id, cl.forum AS "forum: Forum", cl.kind AS "kind: ClaimKind",
+                      cl.tribunal_reference, cl.filed_at, cl.related_order_id, cl.related_respondent_id, cl.damages_claimed_cents,
+                      cl.status AS "status: ClaimStatus", cl.outcome AS "outcome: Outcome", cl.publication_ban,
                       cl.status_changed_at, cl.created_by, cl.created_at, cl.updated_at, cl.version
                FROM claims cl WHERE cl.id = ANY($1) AND case_visible(cl.case_id, $2, $3)
                ORDER BY cl.id DESC"#,
@@ -94,7 +91,8 @@ impl Visible for Claim {
         .await?;
         let claim_ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
         let resp = sqlx::query!(
-            r#"SELECT id, claim_id, kind, name_sealed, platform_id, is_minor FROM claim_respondents
+            r#"SELECT id, claim_id, kind AS "kind: RespondentKind", name_sealed, platform_id, is_minor
+               FROM claim_respondents
                WHERE claim_id = ANY($1) ORDER BY claim_id, position"#,
             &claim_ids
         )
@@ -108,14 +106,14 @@ impl Visible for Claim {
                 .map(|r| {
                     Ok(Respondent {
                         id: r.id,
-                        kind: from_column("claim_respondents.kind", &r.kind)?,
+                        kind: r.kind,
                         name: protect::open(&r.name_sealed)?,
                         platform_id: r.platform_id,
                         is_minor: r.is_minor,
                     })
                 })
                 .collect::<Result<Vec<_>, sqlx::Error>>()?;
-            out.push(row.into_claim(respondents)?);
+            out.push(row.into_claim(respondents));
         }
         Ok(out)
     }

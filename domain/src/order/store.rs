@@ -15,7 +15,6 @@ use crate::{
         store::{actor, add_event},
     },
     claim::{Claim, Forum, RelatedBinding, rules::NamedBinding},
-    enums::from_column,
     error::DomainError,
     penalty::{self, BindingFacts, Exposure, LegalParameters, MissingParameter, PenaltyJurisdiction, RespondentKind},
     store::{self, SqlVisibility, Visible},
@@ -29,10 +28,10 @@ struct OrderRow {
     id: Uuid,
     case_id: Uuid,
     claim_id: Uuid,
-    forum: String,
+    forum: Forum,
     order_reference: String,
     issued_at: Ts,
-    terms: Vec<String>,
+    terms: Vec<OrderTerm>,
     publication_ban: bool,
     created_by: Uuid,
     created_at: Ts,
@@ -44,14 +43,14 @@ struct BindingRow {
     id: Uuid,
     order_id: Uuid,
     respondent_id: Uuid,
-    respondent_kind: String,
+    respondent_kind: RespondentKind,
     name_sealed: Vec<u8>,
     platform_id: Option<Uuid>,
     comply_by: Ts,
-    status: String,
+    status: BindingStatus,
     repeat_offence: bool,
     served_at: Option<Ts>,
-    service_channel: Option<String>,
+    service_channel: Option<ServiceChannel>,
     complied_at: Option<Ts>,
     non_compliant_at: Option<Ts>,
     updated_at: Ts,
@@ -63,18 +62,14 @@ impl BindingRow {
             id: self.id,
             order_id: self.order_id,
             respondent_id: self.respondent_id,
-            respondent_kind: from_column("claim_respondents.kind", &self.respondent_kind)?,
+            respondent_kind: self.respondent_kind,
             respondent_name: protect::open(&self.name_sealed)?,
             respondent_platform_id: self.platform_id,
             comply_by: self.comply_by,
-            status: from_column("order_bindings.status", &self.status)?,
+            status: self.status,
             repeat_offence: self.repeat_offence,
             served_at: self.served_at,
-            service_channel: self
-                .service_channel
-                .as_deref()
-                .map(|c| from_column::<ServiceChannel>("order_bindings.service_channel", c))
-                .transpose()?,
+            service_channel: self.service_channel,
             complied_at: self.complied_at,
             non_compliant_at: self.non_compliant_at,
             updated_at: self.updated_at,
@@ -93,8 +88,9 @@ impl Visible for Order {
     async fn fetch(conn: &mut PgConnection, v: SqlVisibility, ids: &[Uuid]) -> Result<Vec<Order>, sqlx::Error> {
         let rows = sqlx::query_as!(
             OrderRow,
-            r#"SELECT o.id, o.case_id, o.claim_id, cl.forum, o.order_reference, o.issued_at, o.terms, o.publication_ban,
-                      o.created_by, o.created_at, o.updated_at, o.version
+            r#"SELECT o.id, o.case_id, o.claim_id, cl.forum AS "forum: Forum", o.order_reference, o.issued_at,
+                      o.terms AS "terms: Vec<OrderTerm>", o.publication_ban, o.created_by, o.created_at, o.updated_at,
+                      o.version
                FROM orders o JOIN claims cl ON cl.id = o.claim_id
                WHERE o.id = ANY($1) AND case_visible(o.case_id, $2, $3)
                ORDER BY o.id DESC"#,
@@ -107,9 +103,10 @@ impl Visible for Order {
         let order_ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
         let bindings = sqlx::query_as!(
             BindingRow,
-            r#"SELECT b.id, b.order_id, b.respondent_id, r.kind AS respondent_kind, r.name_sealed, r.platform_id,
-                      b.comply_by, b.status, b.repeat_offence, b.served_at, b.service_channel, b.complied_at,
-                      b.non_compliant_at, b.updated_at
+            r#"SELECT b.id, b.order_id, b.respondent_id, r.kind AS "respondent_kind: RespondentKind", r.name_sealed,
+                      r.platform_id, b.comply_by, b.status AS "status: BindingStatus", b.repeat_offence, b.served_at,
+                      b.service_channel AS "service_channel: ServiceChannel", b.complied_at, b.non_compliant_at,
+                      b.updated_at
                FROM order_bindings b JOIN claim_respondents r ON r.id = b.respondent_id
                WHERE b.order_id = ANY($1) ORDER BY b.order_id, b.position"#,
             &order_ids
@@ -119,30 +116,24 @@ impl Visible for Order {
         .into_iter()
         .map(BindingRow::into_binding)
         .collect::<Result<Vec<_>, _>>()?;
-        rows.into_iter()
-            .map(|r| {
-                let forum = from_column::<Forum>("claims.forum", &r.forum)?;
-                Ok(Order {
-                    id: r.id,
-                    case_id: r.case_id,
-                    claim_id: r.claim_id,
-                    jurisdiction: forum.penalty_jurisdiction(),
-                    order_reference: r.order_reference,
-                    issued_at: r.issued_at,
-                    terms: r
-                        .terms
-                        .iter()
-                        .map(|t| from_column::<OrderTerm>("orders.terms", t))
-                        .collect::<Result<_, _>>()?,
-                    publication_ban: r.publication_ban,
-                    bindings: bindings.iter().filter(|b| b.order_id == r.id).cloned().collect(),
-                    created_by: r.created_by,
-                    created_at: r.created_at,
-                    updated_at: r.updated_at,
-                    version: r.version,
-                })
+        Ok(rows
+            .into_iter()
+            .map(|r| Order {
+                id: r.id,
+                case_id: r.case_id,
+                claim_id: r.claim_id,
+                jurisdiction: r.forum.penalty_jurisdiction(),
+                order_reference: r.order_reference,
+                issued_at: r.issued_at,
+                terms: r.terms,
+                publication_ban: r.publication_ban,
+                bindings: bindings.iter().filter(|b| b.order_id == r.id).cloned().collect(),
+                created_by: r.created_by,
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+                version: r.version,
             })
-            .collect()
+            .collect())
     }
 
     async fn lock(conn: &mut PgConnection, v: SqlVisibility, id: Uuid) -> Result<Option<Uuid>, sqlx::Error> {
@@ -455,7 +446,8 @@ pub async fn named_binding(
     related: RelatedBinding,
 ) -> Result<Option<NamedBinding>, sqlx::Error> {
     let row = sqlx::query!(
-        r#"SELECT b.status, b.comply_by AS "comply_by: Ts" FROM order_bindings b JOIN orders o ON o.id = b.order_id
+        r#"SELECT b.status AS "status: BindingStatus", b.comply_by AS "comply_by: Ts"
+           FROM order_bindings b JOIN orders o ON o.id = b.order_id
            WHERE o.case_id = $1 AND o.id = $2 AND b.respondent_id = $3"#,
         case_id,
         related.order_id,
@@ -463,13 +455,10 @@ pub async fn named_binding(
     )
     .fetch_optional(conn)
     .await?;
-    row.map(|r| {
-        Ok(NamedBinding {
-            status: from_column("order_bindings.status", &r.status)?,
-            comply_by: r.comply_by.get(),
-        })
-    })
-    .transpose()
+    Ok(row.map(|r| NamedBinding {
+        status: r.status,
+        comply_by: r.comply_by.get(),
+    }))
 }
 
 // ---------------------------------------------------------------------------------------

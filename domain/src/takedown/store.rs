@@ -13,7 +13,6 @@ use crate::{
         Actor, Visibility, protect,
         store::{actor, add_event},
     },
-    enums::from_column,
     error::{DomainError, FieldError, Validation},
     store::{self, SqlVisibility, Visible},
     timestamp::Ts,
@@ -23,16 +22,16 @@ struct TakedownRow {
     id: Uuid,
     case_id: Uuid,
     platform_id: Uuid,
-    channel: String,
+    channel: TakedownChannel,
     urls: Vec<String>,
     evidence_ids: Vec<Uuid>,
     evidence_waiver_reason_sealed: Option<Vec<u8>>,
-    legal_basis: String,
+    legal_basis: LegalBasis,
     order_id: Option<Uuid>,
     depicted_under_18: Option<bool>,
     override_reason_sealed: Option<Vec<u8>>,
     copyright_sealed: Option<Vec<u8>>,
-    status: String,
+    status: TakedownStatus,
     status_changed_at: Ts,
     submitted_at: Option<Ts>,
     platform_reference: Option<String>,
@@ -51,7 +50,7 @@ impl TakedownRow {
             id: self.id,
             case_id: self.case_id,
             platform_id: self.platform_id,
-            channel: from_column::<TakedownChannel>("takedown_requests.channel", &self.channel)?,
+            channel: self.channel,
             urls: self.urls,
             evidence_ids: self.evidence_ids,
             evidence_waiver_reason: self
@@ -59,7 +58,7 @@ impl TakedownRow {
                 .as_deref()
                 .map(protect::open)
                 .transpose()?,
-            legal_basis: from_column::<LegalBasis>("takedown_requests.legal_basis", &self.legal_basis)?,
+            legal_basis: self.legal_basis,
             order_id: self.order_id,
             depicted_under_18: self.depicted_under_18,
             override_reason: self.override_reason_sealed.as_deref().map(protect::open).transpose()?,
@@ -68,7 +67,7 @@ impl TakedownRow {
                 .as_deref()
                 .map(protect::open::<CopyrightParticulars>)
                 .transpose()?,
-            status: from_column::<TakedownStatus>("takedown_requests.status", &self.status)?,
+            status: self.status,
             status_changed_at: self.status_changed_at,
             submitted_at: self.submitted_at,
             platform_reference: self.platform_reference,
@@ -94,10 +93,12 @@ impl Visible for Takedown {
     async fn fetch(conn: &mut PgConnection, v: SqlVisibility, ids: &[Uuid]) -> Result<Vec<Takedown>, sqlx::Error> {
         let rows = sqlx::query_as!(
             TakedownRow,
-            r#"SELECT t.id, t.case_id, t.platform_id, t.channel, t.urls, t.evidence_ids, t.evidence_waiver_reason_sealed,
-                      t.legal_basis, t.order_id, t.depicted_under_18, t.override_reason_sealed, t.copyright_sealed,
-                      t.status, t.status_changed_at, t.submitted_at, t.platform_reference, t.follow_up_due_at,
-                      t.follow_up_count, t.resolved_at, t.created_by, t.created_at, t.updated_at, t.version
+            r#"SELECT t.id, t.case_id, t.platform_id, t.channel AS "channel: TakedownChannel", t.urls, t.evidence_ids,
+                      t.evidence_waiver_reason_sealed, t.legal_basis AS "legal_basis: LegalBasis", t.order_id,
+                      t.depicted_under_18, t.override_reason_sealed, t.copyright_sealed,
+                      t.status AS "status: TakedownStatus", t.status_changed_at, t.submitted_at, t.platform_reference,
+                      t.follow_up_due_at, t.follow_up_count, t.resolved_at, t.created_by, t.created_at, t.updated_at,
+                      t.version
                FROM takedown_requests t
                WHERE t.id = ANY($1) AND case_visible(t.case_id, $2, $3)
                ORDER BY t.id DESC"#,
@@ -464,19 +465,15 @@ pub type PlatformOutcomes = (Vec<(TakedownStatus, u32)>, Vec<(jiff::Timestamp, j
 #[tracing::instrument(skip_all, fields(platform.id = %platform_id))]
 pub async fn platform_outcomes(conn: &mut PgConnection, platform_id: Uuid) -> Result<PlatformOutcomes, sqlx::Error> {
     let counts = sqlx::query!(
-        r#"SELECT status, count(*) AS "n!" FROM takedown_requests WHERE platform_id = $1 GROUP BY status"#,
+        r#"SELECT status AS "status: TakedownStatus", count(*) AS "n!" FROM takedown_requests
+           WHERE platform_id = $1 GROUP BY status"#,
         platform_id
     )
     .fetch_all(&mut *conn)
     .await?
     .into_iter()
-    .map(|r| {
-        Ok((
-            from_column::<TakedownStatus>("takedown_requests.status", &r.status)?,
-            u32::try_from(r.n).unwrap_or(u32::MAX),
-        ))
-    })
-    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    .map(|r| (r.status, u32::try_from(r.n).unwrap_or(u32::MAX)))
+    .collect();
     let removals = sqlx::query!(
         r#"SELECT submitted_at AS "submitted_at!: Ts", resolved_at AS "resolved_at!: Ts" FROM takedown_requests
            WHERE platform_id = $1 AND status = 'removed' AND submitted_at IS NOT NULL AND resolved_at IS NOT NULL"#,

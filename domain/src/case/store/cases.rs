@@ -16,7 +16,6 @@ use crate::{
             Situation, Support, TransitionRequest,
         },
     },
-    enums::from_column,
     error::DomainError,
     input::PARSED,
     store::{self, SqlVisibility, Visible},
@@ -26,21 +25,21 @@ use crate::{
 struct CaseRow {
     id: Uuid,
     reference: String,
-    status: String,
+    status: CaseStatus,
     client_sealed: Vec<u8>,
-    situation: String,
-    jurisdiction: String,
+    situation: Situation,
+    jurisdiction: Jurisdiction,
     sextortion: bool,
     altered_image: bool,
-    supports_requested: Vec<String>,
-    priority: String,
+    supports_requested: Vec<Support>,
+    priority: Priority,
     summary_sealed: Option<Vec<u8>>,
     assigned_to: Uuid,
     collaborators: Vec<Uuid>,
     created_at: Ts,
     updated_at: Ts,
     closed_at: Option<Ts>,
-    close_reason: Option<String>,
+    close_reason: Option<CloseReason>,
     version: i64,
 }
 
@@ -48,23 +47,18 @@ impl CaseRow {
     fn into_case(self) -> Result<Case, sqlx::Error> {
         let client: Client = protect::open(&self.client_sealed)?;
         let summary: Option<String> = self.summary_sealed.as_deref().map(protect::open).transpose()?;
-        let supports = self
-            .supports_requested
-            .iter()
-            .map(|s| from_column::<Support>("cases.supports_requested", s))
-            .collect::<Result<Vec<_>, _>>()?;
         Ok(Case {
             id: self.id,
             reference: self.reference,
-            status: from_column("cases.status", &self.status)?,
+            status: self.status,
             details: CaseDetails {
                 client,
-                situation: from_column::<Situation>("cases.situation", &self.situation)?,
-                jurisdiction: from_column::<Jurisdiction>("cases.jurisdiction", &self.jurisdiction)?,
+                situation: self.situation,
+                jurisdiction: self.jurisdiction,
                 sextortion: self.sextortion,
                 altered_image: self.altered_image,
-                supports_requested: supports,
-                priority: from_column::<Priority>("cases.priority", &self.priority)?,
+                supports_requested: self.supports_requested,
+                priority: self.priority,
                 summary,
                 parsed: PARSED,
             },
@@ -73,11 +67,7 @@ impl CaseRow {
             created_at: self.created_at,
             updated_at: self.updated_at,
             closed_at: self.closed_at,
-            close_reason: self
-                .close_reason
-                .as_deref()
-                .map(|r| from_column::<CloseReason>("cases.close_reason", r))
-                .transpose()?,
+            close_reason: self.close_reason,
             version: self.version,
         })
     }
@@ -94,10 +84,12 @@ impl Visible for Case {
     async fn fetch(conn: &mut PgConnection, v: SqlVisibility, ids: &[Uuid]) -> Result<Vec<Case>, sqlx::Error> {
         let rows = sqlx::query_as!(
             CaseRow,
-            r#"SELECT c.id, c.reference, c.status, c.client_sealed, c.situation, c.jurisdiction, c.sextortion,
-                      c.altered_image, c.supports_requested, c.priority, c.summary_sealed, c.assigned_to,
+            r#"SELECT c.id, c.reference, c.status AS "status: CaseStatus", c.client_sealed,
+                      c.situation AS "situation: Situation", c.jurisdiction AS "jurisdiction: Jurisdiction",
+                      c.sextortion, c.altered_image, c.supports_requested AS "supports_requested: Vec<Support>",
+                      c.priority AS "priority: Priority", c.summary_sealed, c.assigned_to,
                       ARRAY(SELECT cc.user_id FROM case_collaborators cc WHERE cc.case_id = c.id ORDER BY cc.user_id) AS "collaborators!",
-                      c.created_at, c.updated_at, c.closed_at, c.close_reason, c.version
+                      c.created_at, c.updated_at, c.closed_at, c.close_reason AS "close_reason: CloseReason", c.version
                FROM cases c WHERE c.id = ANY($1) AND case_visible(c.id, $2, $3)
                ORDER BY c.id DESC"#,
             ids,
