@@ -57,7 +57,8 @@ pub async fn rotate(conn: &mut PgConnection, now: Ts) -> Result<PublicKey, sqlx:
     sqlx::query!("UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL", now)
         .execute(&mut *conn)
         .await?;
-    let r = sqlx::query!(
+    sqlx::query_as!(
+        PublicKey,
         r#"INSERT INTO signing_keys (kid, algorithm, private_pkcs8, public_key, created_at)
            VALUES ($1, 'EdDSA', $2, $3, $4)
            RETURNING kid, public_key, created_at, retired_at"#,
@@ -67,13 +68,7 @@ pub async fn rotate(conn: &mut PgConnection, now: Ts) -> Result<PublicKey, sqlx:
         now
     )
     .fetch_one(conn)
-    .await?;
-    Ok(PublicKey {
-        kid: r.kid,
-        public_key: r.public_key,
-        created_at: r.created_at,
-        retired_at: r.retired_at,
-    })
+    .await
 }
 
 /// Makes sure a signing key exists (first start). Serialised by an advisory lock so two
@@ -99,15 +94,12 @@ pub async fn ensure_signing_key(conn: &mut PgConnection, now: Ts) -> Result<(), 
 /// # Errors
 /// Database errors only.
 pub async fn current_signing_key(conn: &mut PgConnection) -> Result<Option<SigningMaterial>, sqlx::Error> {
-    let r = sqlx::query!(
+    sqlx::query_as!(
+        SigningMaterial,
         "SELECT kid, private_pkcs8 FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1"
     )
     .fetch_optional(conn)
-    .await?;
-    Ok(r.map(|r| SigningMaterial {
-        kid: r.kid,
-        private_pkcs8: r.private_pkcs8,
-    }))
+    .await
 }
 
 /// Keys that may still verify tokens: unretired ones, and those retired less than
@@ -121,20 +113,12 @@ pub async fn verifying_keys(
     grace: jiff::SignedDuration,
 ) -> Result<Vec<PublicKey>, sqlx::Error> {
     let cutoff = now.plus(-grace);
-    let rows = sqlx::query!(
+    sqlx::query_as!(
+        PublicKey,
         r#"SELECT kid, public_key, created_at, retired_at FROM signing_keys
            WHERE retired_at IS NULL OR retired_at > $1 ORDER BY created_at DESC"#,
         cutoff
     )
     .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| PublicKey {
-            kid: r.kid,
-            public_key: r.public_key,
-            created_at: r.created_at,
-            retired_at: r.retired_at,
-        })
-        .collect())
+    .await
 }

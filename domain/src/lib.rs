@@ -22,6 +22,7 @@ pub mod penalty;
 pub mod platform;
 pub mod runtime;
 pub mod secrets;
+pub mod store;
 pub mod sweeps;
 pub mod takedown;
 pub mod task;

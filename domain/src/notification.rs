@@ -4,7 +4,7 @@
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::{enums::from_column, error::DomainError, string_enum, timestamp::Ts};
+use crate::{error::DomainError, string_enum, timestamp::Ts};
 
 string_enum! {
     /// Why a notification was sent.
@@ -26,34 +26,6 @@ pub struct Notification {
     pub read_at: Option<Ts>,
 }
 
-struct Row {
-    id: Uuid,
-    recipient: Uuid,
-    kind: String,
-    task_id: Option<Uuid>,
-    case_id: Option<Uuid>,
-    reminder_id: Option<Uuid>,
-    data: serde_json::Value,
-    created_at: Ts,
-    read_at: Option<Ts>,
-}
-
-impl Row {
-    fn into_notification(self) -> Result<Notification, sqlx::Error> {
-        Ok(Notification {
-            id: self.id,
-            recipient: self.recipient,
-            kind: from_column("notifications.kind", &self.kind)?,
-            task_id: self.task_id,
-            case_id: self.case_id,
-            reminder_id: self.reminder_id,
-            data: self.data,
-            created_at: self.created_at,
-            read_at: self.read_at,
-        })
-    }
-}
-
 /// The recipient's notifications, newest first, before `before`; `unread` filters on
 /// whether they were read.
 #[tracing::instrument(skip_all, fields(user.id = %recipient))]
@@ -64,9 +36,10 @@ pub async fn list(
     before: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<Notification>, sqlx::Error> {
-    let rows = sqlx::query_as!(
-        Row,
-        r#"SELECT id, recipient, kind, task_id, case_id, reminder_id, data, created_at, read_at
+    sqlx::query_as!(
+        Notification,
+        r#"SELECT id, recipient, kind AS "kind: NotificationKind", task_id, case_id, reminder_id, data, created_at,
+                  read_at
            FROM notifications
            WHERE recipient = $1
              AND ($2::boolean IS NULL OR (read_at IS NULL) = $2)
@@ -78,8 +51,7 @@ pub async fn list(
         limit
     )
     .fetch_all(conn)
-    .await?;
-    rows.into_iter().map(Row::into_notification).collect()
+    .await
 }
 
 /// Marks one of the recipient's notifications read (once; reading again changes nothing).
@@ -93,18 +65,19 @@ pub async fn mark_read(
     id: Uuid,
     now: Ts,
 ) -> Result<Notification, DomainError> {
-    let row = sqlx::query_as!(
-        Row,
+    let notification = sqlx::query_as!(
+        Notification,
         r#"UPDATE notifications SET read_at = COALESCE(read_at, $3)
            WHERE id = $1 AND recipient = $2
-           RETURNING id, recipient, kind, task_id, case_id, reminder_id, data, created_at, read_at"#,
+           RETURNING id, recipient, kind AS "kind: NotificationKind", task_id, case_id, reminder_id, data, created_at,
+                     read_at"#,
         id,
         recipient,
         now
     )
     .fetch_optional(conn)
     .await?;
-    Ok(row.ok_or(DomainError::NotFound)?.into_notification()?)
+    notification.ok_or(DomainError::NotFound)
 }
 
 /// Notifies every active supervisor (an escalation), once per `dedupe_key` and supervisor

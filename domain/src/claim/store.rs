@@ -10,23 +10,24 @@ use crate::{
         Actor, Visibility, protect,
         store::{actor, add_event},
     },
-    enums::from_column,
     error::DomainError,
+    penalty::RespondentKind,
+    store::{self, SqlVisibility, Visible},
     timestamp::Ts,
 };
 
 struct ClaimRow {
     id: Uuid,
     case_id: Uuid,
-    forum: String,
-    kind: String,
+    forum: Forum,
+    kind: ClaimKind,
     tribunal_reference: Option<String>,
     filed_at: Option<Ts>,
     related_order_id: Option<Uuid>,
     related_respondent_id: Option<Uuid>,
     damages_claimed_cents: Option<i64>,
-    status: String,
-    outcome: Option<String>,
+    status: ClaimStatus,
+    outcome: Option<Outcome>,
     publication_ban: bool,
     status_changed_at: Option<Ts>,
     created_by: Uuid,
@@ -36,12 +37,12 @@ struct ClaimRow {
 }
 
 impl ClaimRow {
-    fn into_claim(self, respondents: Vec<Respondent>) -> Result<Claim, sqlx::Error> {
-        Ok(Claim {
+    fn into_claim(self, respondents: Vec<Respondent>) -> Claim {
+        Claim {
             id: self.id,
             case_id: self.case_id,
-            forum: from_column::<Forum>("claims.forum", &self.forum)?,
-            kind: from_column::<ClaimKind>("claims.kind", &self.kind)?,
+            forum: self.forum,
+            kind: self.kind,
             tribunal_reference: self.tribunal_reference,
             filed_at: self.filed_at,
             respondents,
@@ -53,68 +54,80 @@ impl ClaimRow {
                     respondent_id,
                 }),
             damages_claimed_cents: self.damages_claimed_cents,
-            status: from_column::<ClaimStatus>("claims.status", &self.status)?,
-            outcome: self
-                .outcome
-                .as_deref()
-                .map(|o| from_column::<Outcome>("claims.outcome", o))
-                .transpose()?,
+            status: self.status,
+            outcome: self.outcome,
             publication_ban: self.publication_ban,
             status_changed_at: self.status_changed_at,
             created_by: self.created_by,
             created_at: self.created_at,
             updated_at: self.updated_at,
             version: self.version,
-        })
+        }
     }
 }
 
-/// The one place that reads claim rows: the claims among `ids` whose case `vis` sees,
-/// newest first, with their respondents.
-async fn read(conn: &mut PgConnection, vis: Visibility, ids: &[Uuid]) -> Result<Vec<Claim>, sqlx::Error> {
-    if vis == Visibility::Nothing || ids.is_empty() {
-        return Ok(Vec::new());
+impl Visible for Claim {
+    type Seen = SeenClaim;
+
+    fn seen(self, by: Actor) -> SeenClaim {
+        SeenClaim { claim: self, by }
     }
-    let (all, viewer) = vis.sql_params();
-    let rows = sqlx::query_as!(
-        ClaimRow,
-        r#"SELECT cl.id, cl.case_id, cl.forum, cl.kind, cl.tribunal_reference, cl.filed_at, cl.related_order_id,
-                  cl.related_respondent_id, cl.damages_claimed_cents, cl.status, cl.outcome, cl.publication_ban,
-                  cl.status_changed_at, cl.created_by, cl.created_at, cl.updated_at, cl.version
-           FROM claims cl WHERE cl.id = ANY($1) AND case_visible(cl.case_id, $2, $3)
-           ORDER BY cl.id DESC"#,
-        ids,
-        all,
-        viewer
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let claim_ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-    let resp = sqlx::query!(
-        r#"SELECT id, claim_id, kind, name_sealed, platform_id, is_minor FROM claim_respondents
-           WHERE claim_id = ANY($1) ORDER BY claim_id, position"#,
-        &claim_ids
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let respondents = resp
-            .iter()
-            .filter(|r| r.claim_id == row.id)
-            .map(|r| {
-                Ok(Respondent {
-                    id: r.id,
-                    kind: from_column("claim_respondents.kind", &r.kind)?,
-                    name: protect::open(&r.name_sealed)?,
-                    platform_id: r.platform_id,
-                    is_minor: r.is_minor,
+
+    /// The one place that reads claim rows, with their respondents.
+    async fn fetch(conn: &mut PgConnection, v: SqlVisibility, ids: &[Uuid]) -> Result<Vec<Claim>, sqlx::Error> {
+        let rows = sqlx::query_as!(
+            ClaimRow,
+            r#"SELECT cl.id, cl.case_id, cl.forum AS "forum: Forum", cl.kind AS "kind: ClaimKind",
+                      cl.tribunal_reference, cl.filed_at, cl.related_order_id, cl.related_respondent_id, cl.damages_claimed_cents,
+                      cl.status AS "status: ClaimStatus", cl.outcome AS "outcome: Outcome", cl.publication_ban,
+                      cl.status_changed_at, cl.created_by, cl.created_at, cl.updated_at, cl.version
+               FROM claims cl WHERE cl.id = ANY($1) AND case_visible(cl.case_id, $2, $3)
+               ORDER BY cl.id DESC"#,
+            ids,
+            v.see_all,
+            v.viewer
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let claim_ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let resp = sqlx::query!(
+            r#"SELECT id, claim_id, kind AS "kind: RespondentKind", name_sealed, platform_id, is_minor
+               FROM claim_respondents
+               WHERE claim_id = ANY($1) ORDER BY claim_id, position"#,
+            &claim_ids
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let respondents = resp
+                .iter()
+                .filter(|r| r.claim_id == row.id)
+                .map(|r| {
+                    Ok(Respondent {
+                        id: r.id,
+                        kind: r.kind,
+                        name: protect::open(&r.name_sealed)?,
+                        platform_id: r.platform_id,
+                        is_minor: r.is_minor,
+                    })
                 })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        out.push(row.into_claim(respondents)?);
+                .collect::<Result<Vec<_>, sqlx::Error>>()?;
+            out.push(row.into_claim(respondents));
+        }
+        Ok(out)
     }
-    Ok(out)
+
+    async fn lock(conn: &mut PgConnection, v: SqlVisibility, id: Uuid) -> Result<Option<Uuid>, sqlx::Error> {
+        sqlx::query_scalar!(
+            "SELECT cl.id FROM claims cl WHERE cl.id = $1 AND case_visible(cl.case_id, $2, $3) FOR UPDATE OF cl",
+            id,
+            v.see_all,
+            v.viewer
+        )
+        .fetch_optional(conn)
+        .await
+    }
 }
 
 /// A claim read through its case's visibility rule, with the caller who saw it.
@@ -130,9 +143,7 @@ pub struct SeenClaim {
 /// `NotFound` when unknown or not visible (indistinguishable); `Db` otherwise.
 #[tracing::instrument(skip_all, fields(claim.id = %id))]
 pub async fn visible(conn: &mut PgConnection, vis: Visibility, id: Uuid) -> Result<SeenClaim, DomainError> {
-    let by = vis.actor().ok_or(DomainError::NotFound)?;
-    let claim = read(conn, vis, &[id]).await?.pop().ok_or(DomainError::NotFound)?;
-    Ok(SeenClaim { claim, by })
+    store::visible::<Claim>(conn, vis, id).await
 }
 
 /// Like [`visible`], and the claim row stays locked until the transaction ends.
@@ -141,19 +152,7 @@ pub async fn visible(conn: &mut PgConnection, vis: Visibility, id: Uuid) -> Resu
 /// `NotFound` when unknown or not visible (indistinguishable); `Db` otherwise.
 #[tracing::instrument(skip_all, fields(claim.id = %id))]
 pub async fn visible_for_update(conn: &mut PgConnection, vis: Visibility, id: Uuid) -> Result<SeenClaim, DomainError> {
-    let (all, viewer) = vis.sql_params();
-    let by = vis.actor().ok_or(DomainError::NotFound)?;
-    sqlx::query_scalar!(
-        "SELECT cl.id FROM claims cl WHERE cl.id = $1 AND case_visible(cl.case_id, $2, $3) FOR UPDATE OF cl",
-        id,
-        all,
-        viewer
-    )
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or(DomainError::NotFound)?;
-    let claim = read(conn, vis, &[id]).await?.pop().ok_or(DomainError::NotFound)?;
-    Ok(SeenClaim { claim, by })
+    store::visible_for_update::<Claim>(conn, vis, id).await
 }
 
 /// Records a claim: `filed` when the draft has a filing date, else `preparing`.
@@ -232,14 +231,7 @@ pub async fn create(conn: &mut PgConnection, d: &ClaimDraft, by: Actor, now: Ts)
         "tribunal_reference": d.tribunal_reference, "related_order_id": d.related.map(|r| r.order_id),
     });
     add_event(conn, d.case_id, "claim.created", &actor(by.id), detail, now).await?;
-    reread(conn, id, by).await
-}
-
-async fn reread(conn: &mut PgConnection, id: Uuid, by: Actor) -> Result<Claim, DomainError> {
-    read(conn, Visibility::All(by), &[id])
-        .await?
-        .pop()
-        .ok_or(DomainError::NotFound)
+    store::reread(conn, id, by).await
 }
 
 /// List filters (contract §6).
@@ -260,32 +252,30 @@ pub async fn list(
     before: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<Claim>, sqlx::Error> {
-    if vis == Visibility::Nothing {
-        return Ok(Vec::new());
-    }
-    let (all, viewer) = vis.sql_params();
-    let ids = sqlx::query_scalar!(
-        r#"SELECT cl.id FROM claims cl
-           WHERE case_visible(cl.case_id, $1, $2)
-             AND ($3::uuid IS NULL OR cl.case_id = $3)
-             AND ($4::text IS NULL OR cl.status = $4)
-             AND ($5::text IS NULL OR cl.forum = $5)
-             AND ($6::text IS NULL OR cl.kind = $6)
-             AND ($7::uuid IS NULL OR cl.id < $7)
-           ORDER BY cl.id DESC
-           LIMIT $8"#,
-        all,
-        viewer,
-        f.case_id,
-        f.status.map(ClaimStatus::as_str),
-        f.forum.map(Forum::as_str),
-        f.kind.map(ClaimKind::as_str),
-        before,
-        limit
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    read(conn, vis, &ids).await
+    store::page(conn, vis, async |conn, v| {
+        sqlx::query_scalar!(
+            r#"SELECT cl.id FROM claims cl
+               WHERE case_visible(cl.case_id, $1, $2)
+                 AND ($3::uuid IS NULL OR cl.case_id = $3)
+                 AND ($4::text IS NULL OR cl.status = $4)
+                 AND ($5::text IS NULL OR cl.forum = $5)
+                 AND ($6::text IS NULL OR cl.kind = $6)
+                 AND ($7::uuid IS NULL OR cl.id < $7)
+               ORDER BY cl.id DESC
+               LIMIT $8"#,
+            v.see_all,
+            v.viewer,
+            f.case_id,
+            f.status.map(ClaimStatus::as_str),
+            f.forum.map(Forum::as_str),
+            f.kind.map(ClaimKind::as_str),
+            before,
+            limit
+        )
+        .fetch_all(conn)
+        .await
+    })
+    .await
 }
 
 /// Moves a claim read with [`visible_for_update`] (the caller checked the table and its
@@ -305,7 +295,7 @@ pub async fn transition(
         (ClaimStatus::Filed, None) => Some(m.occurred_at),
         (_, f) => f,
     };
-    let n = sqlx::query!(
+    let done = sqlx::query!(
         r#"UPDATE claims SET status = $2, outcome = COALESCE($3, outcome), filed_at = $4, status_changed_at = $5,
                              updated_at = $6, version = version + 1
            WHERE id = $1 AND version = $7"#,
@@ -318,11 +308,8 @@ pub async fn transition(
         c.version
     )
     .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if n == 0 {
-        return Err(DomainError::Stale);
-    }
+    .await?;
+    store::updated(&done)?;
     sqlx::query!(
         r#"INSERT INTO claim_transitions (id, claim_id, from_status, to_status, outcome, occurred_at, note_sealed,
                                           recorded_by, created_at)
@@ -344,5 +331,5 @@ pub async fn transition(
         "occurred_at": m.occurred_at, "tribunal_reference": c.tribunal_reference,
     });
     add_event(conn, c.case_id, "claim.status_changed", &actor(seen.by.id), detail, now).await?;
-    reread(conn, c.id, seen.by).await
+    store::reread(conn, c.id, seen.by).await
 }

@@ -57,6 +57,15 @@ macro_rules! user_from_row {
     };
 }
 
+/// A taken email (in any case, by the `users_email_key` index) is a conflict.
+fn email_conflict(e: sqlx::Error) -> DomainError {
+    if is_constraint(&e, "users_email_key") {
+        DomainError::Conflict("a user with this email already exists".into())
+    } else {
+        e.into()
+    }
+}
+
 /// Creates a user. A taken email (in any case) is a conflict.
 ///
 /// # Errors
@@ -78,13 +87,7 @@ pub async fn insert_user(conn: &mut PgConnection, new: &NewUser, now: Ts) -> Res
     )
     .fetch_one(&mut *conn)
     .await
-    .map_err(|e| {
-        if is_constraint(&e, "users_email_key") {
-            DomainError::Conflict("a user with this email already exists".into())
-        } else {
-            e.into()
-        }
-    })?;
+    .map_err(email_conflict)?;
     Ok(user_from_row!(r))
 }
 
@@ -128,10 +131,24 @@ pub async fn get_user(conn: &mut PgConnection, id: Uuid) -> Result<Option<User>,
 /// # Errors
 /// Database errors only.
 pub async fn list_users(conn: &mut PgConnection, after: Option<Uuid>, limit: i64) -> Result<Vec<User>, sqlx::Error> {
+    list(conn, false, after, limit).await
+}
+
+/// Users ordered by id, after the given id; with `pending_only`, those with a pending
+/// role grant alone.
+async fn list(
+    conn: &mut PgConnection,
+    pending_only: bool,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<User>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"SELECT id, email, display_name, role, active, version, created_at, updated_at,
                   pending_role, pending_role_requested_by, pending_role_requested_at, pending_role_activates
-           FROM users WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2"#,
+           FROM users
+           WHERE (NOT $1 OR pending_role IS NOT NULL) AND ($2::uuid IS NULL OR id > $2)
+           ORDER BY id LIMIT $3"#,
+        pending_only,
         after,
         limit
     )
@@ -174,13 +191,7 @@ pub async fn request_user(
     )
     .fetch_one(&mut *conn)
     .await
-    .map_err(|e| {
-        if is_constraint(&e, "users_email_key") {
-            DomainError::Conflict("a user with this email already exists".into())
-        } else {
-            e.into()
-        }
-    })?;
+    .map_err(email_conflict)?;
     Ok(user_from_row!(r))
 }
 
@@ -240,17 +251,7 @@ pub async fn list_pending_grants(
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<User>, sqlx::Error> {
-    let rows = sqlx::query!(
-        r#"SELECT id, email, display_name, role, active, version, created_at, updated_at,
-                  pending_role, pending_role_requested_by, pending_role_requested_at, pending_role_activates
-           FROM users WHERE pending_role IS NOT NULL AND ($1::uuid IS NULL OR id > $1)
-           ORDER BY id LIMIT $2"#,
-        after,
-        limit
-    )
-    .fetch_all(conn)
-    .await?;
-    Ok(rows.into_iter().map(|r| user_from_row!(r)).collect())
+    list(conn, true, after, limit).await
 }
 
 /// Applies an admin's changes when `expected_version` is still current. A role that needs
@@ -545,6 +546,32 @@ pub async fn email_taken(conn: &mut PgConnection, email: &str) -> Result<bool, s
 // ---------------------------------------------------------------------------------------
 // Integration clients
 
+/// An `api_clients` row as read: its scopes still the stored strings (a scope this build
+/// no longer knows is dropped, see [`parse_scopes`]), and the secret's hash, which only
+/// [`authenticate_client`] looks at and the [`ApiClient`] never carries.
+struct ClientRow {
+    id: Uuid,
+    name: String,
+    client_id: String,
+    secret_hash: Vec<u8>,
+    scopes: Vec<String>,
+    created_at: Ts,
+    revoked_at: Option<Ts>,
+}
+
+impl From<ClientRow> for ApiClient {
+    fn from(r: ClientRow) -> Self {
+        ApiClient {
+            id: r.id,
+            name: r.name,
+            client_id: r.client_id,
+            scopes: parse_scopes(&r.scopes),
+            created_at: r.created_at,
+            revoked_at: r.revoked_at,
+        }
+    }
+}
+
 /// A new client with its one-time secret.
 #[derive(Debug)]
 pub struct IssuedClient {
@@ -566,10 +593,11 @@ pub async fn insert_api_client(
     let client_id = crypto::opaque_token("cwc_");
     let secret = crypto::opaque_token("cws_");
     let scope_strs: Vec<String> = scopes.iter().map(|s| s.as_str().to_owned()).collect();
-    let r = sqlx::query!(
+    let r = sqlx::query_as!(
+        ClientRow,
         r#"INSERT INTO api_clients (id, name, client_id, secret_hash, scopes, created_by, created_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7)
-           RETURNING id, name, client_id, scopes, created_at, revoked_at"#,
+           RETURNING id, name, client_id, secret_hash, scopes, created_at, revoked_at"#,
         Uuid::now_v7(),
         name,
         client_id,
@@ -581,14 +609,7 @@ pub async fn insert_api_client(
     .fetch_one(conn)
     .await?;
     Ok(IssuedClient {
-        client: ApiClient {
-            id: r.id,
-            name: r.name,
-            client_id: r.client_id,
-            scopes: parse_scopes(&r.scopes),
-            created_at: r.created_at,
-            revoked_at: r.revoked_at,
-        },
+        client: r.into(),
         client_secret: secret,
     })
 }
@@ -602,25 +623,16 @@ pub async fn list_api_clients(
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<ApiClient>, sqlx::Error> {
-    let rows = sqlx::query!(
-        r#"SELECT id, name, client_id, scopes, created_at, revoked_at
+    let rows = sqlx::query_as!(
+        ClientRow,
+        r#"SELECT id, name, client_id, secret_hash, scopes, created_at, revoked_at
            FROM api_clients WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2"#,
         after,
         limit
     )
     .fetch_all(conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| ApiClient {
-            id: r.id,
-            name: r.name,
-            client_id: r.client_id,
-            scopes: parse_scopes(&r.scopes),
-            created_at: r.created_at,
-            revoked_at: r.revoked_at,
-        })
-        .collect())
+    Ok(rows.into_iter().map(ApiClient::from).collect())
 }
 
 /// Revokes a client; its tokens stop working at the next request.
@@ -648,7 +660,8 @@ pub async fn authenticate_client(
     client_id: &str,
     secret: &str,
 ) -> Result<Option<ApiClient>, sqlx::Error> {
-    let r = sqlx::query!(
+    let r = sqlx::query_as!(
+        ClientRow,
         r#"SELECT id, name, client_id, secret_hash, scopes, created_at, revoked_at
            FROM api_clients WHERE client_id = $1 AND revoked_at IS NULL"#,
         client_id
@@ -657,14 +670,7 @@ pub async fn authenticate_client(
     .await?;
     let presented = crypto::sha256(secret.as_bytes());
     Ok(r.filter(|r| crypto::constant_time_eq(&r.secret_hash, &presented))
-        .map(|r| ApiClient {
-            id: r.id,
-            name: r.name,
-            client_id: r.client_id,
-            scopes: parse_scopes(&r.scopes),
-            created_at: r.created_at,
-            revoked_at: r.revoked_at,
-        }))
+        .map(ApiClient::from))
 }
 
 /// Scopes of a client that is still registered and not revoked.

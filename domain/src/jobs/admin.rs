@@ -31,10 +31,6 @@ impl JobStatus {
             JobStatus::Killed => "Killed",
         }
     }
-
-    fn from_apalis(s: &str) -> Result<Self, sqlx::Error> {
-        crate::enums::from_column("apalis.jobs.status", &s.to_ascii_lowercase())
-    }
 }
 
 /// A job as the admin view shows it (never its payload).
@@ -50,32 +46,6 @@ pub struct JobRecord {
     pub done_at: Option<Ts>,
 }
 
-struct Row {
-    id: String,
-    job_type: String,
-    status: String,
-    run_at: Ts,
-    attempts: i32,
-    max_attempts: i32,
-    last_error: Option<String>,
-    done_at: Option<Ts>,
-}
-
-impl Row {
-    fn into_record(self) -> Result<JobRecord, sqlx::Error> {
-        Ok(JobRecord {
-            status: JobStatus::from_apalis(&self.status)?,
-            id: self.id,
-            queue: self.job_type,
-            run_at: self.run_at,
-            attempts: self.attempts,
-            max_attempts: self.max_attempts,
-            last_error: self.last_error,
-            done_at: self.done_at,
-        })
-    }
-}
-
 /// Jobs, newest first (ids are ULIDs, ordered by creation), before `before`.
 ///
 /// # Errors
@@ -88,10 +58,10 @@ pub async fn list(
     before: Option<&str>,
     limit: i64,
 ) -> Result<Vec<JobRecord>, sqlx::Error> {
-    let rows = sqlx::query_as!(
-        Row,
-        r#"SELECT id, job_type, status, run_at AS "run_at!", attempts, max_attempts,
-                  last_result ->> 'Err' AS last_error, done_at
+    sqlx::query_as!(
+        JobRecord,
+        r#"SELECT id, job_type AS queue, lower(status) AS "status!: JobStatus", run_at AS "run_at!", attempts,
+                  max_attempts, last_result ->> 'Err' AS last_error, done_at
            FROM apalis.jobs
            WHERE ($1::text IS NULL OR job_type = $1)
              AND ($2::text IS NULL OR status = $2)
@@ -103,21 +73,20 @@ pub async fn list(
         limit
     )
     .fetch_all(conn)
-    .await?;
-    rows.into_iter().map(Row::into_record).collect()
+    .await
 }
 
 async fn one(conn: &mut PgConnection, id: &str) -> Result<JobRecord, DomainError> {
-    let row = sqlx::query_as!(
-        Row,
-        r#"SELECT id, job_type, status, run_at AS "run_at!", attempts, max_attempts,
-                  last_result ->> 'Err' AS last_error, done_at
+    sqlx::query_as!(
+        JobRecord,
+        r#"SELECT id, job_type AS queue, lower(status) AS "status!: JobStatus", run_at AS "run_at!", attempts,
+                  max_attempts, last_result ->> 'Err' AS last_error, done_at
            FROM apalis.jobs WHERE id = $1"#,
         id
     )
     .fetch_optional(conn)
-    .await?;
-    Ok(row.ok_or(DomainError::NotFound)?.into_record()?)
+    .await?
+    .ok_or(DomainError::NotFound)
 }
 
 /// Runs a failed or cancelled job again now, with a fresh set of attempts.
@@ -135,14 +104,7 @@ pub async fn retry(conn: &mut PgConnection, id: &str) -> Result<JobRecord, Domai
     .execute(&mut *conn)
     .await?
     .rows_affected();
-    let job = one(conn, id).await?;
-    if n == 0 {
-        return Err(DomainError::Conflict(format!(
-            "only failed or cancelled jobs can be retried; this one is {}",
-            job.status
-        )));
-    }
-    Ok(job)
+    after_action(conn, id, n, "only failed or cancelled jobs can be retried").await
 }
 
 /// Cancels a job that has not run to completion (pending, or failed and waiting to retry).
@@ -152,12 +114,15 @@ pub async fn retry(conn: &mut PgConnection, id: &str) -> Result<JobRecord, Domai
 #[tracing::instrument(skip_all, fields(job.id = %id))]
 pub async fn cancel(conn: &mut PgConnection, id: &str) -> Result<JobRecord, DomainError> {
     let n = super::neutralise(conn, &[id.to_owned()]).await?;
+    after_action(conn, id, n, "only pending or failed jobs can be cancelled").await
+}
+
+/// The job after an admin's action that changed `n` rows: `NotFound` when there is no
+/// such job; when nothing changed, a conflict saying `rule` and the state the job is in.
+async fn after_action(conn: &mut PgConnection, id: &str, n: u64, rule: &str) -> Result<JobRecord, DomainError> {
     let job = one(conn, id).await?;
     if n == 0 {
-        return Err(DomainError::Conflict(format!(
-            "only pending or failed jobs can be cancelled; this one is {}",
-            job.status
-        )));
+        return Err(DomainError::Conflict(format!("{rule}; this one is {}", job.status)));
     }
     Ok(job)
 }

@@ -15,9 +15,9 @@ use crate::{
         store::{actor, add_event},
     },
     claim::{Claim, Forum, RelatedBinding, rules::NamedBinding},
-    enums::from_column,
     error::DomainError,
     penalty::{self, BindingFacts, Exposure, LegalParameters, MissingParameter, PenaltyJurisdiction, RespondentKind},
+    store::{self, SqlVisibility, Visible},
     timestamp::Ts,
 };
 
@@ -28,10 +28,10 @@ struct OrderRow {
     id: Uuid,
     case_id: Uuid,
     claim_id: Uuid,
-    forum: String,
+    forum: Forum,
     order_reference: String,
     issued_at: Ts,
-    terms: Vec<String>,
+    terms: Vec<OrderTerm>,
     publication_ban: bool,
     created_by: Uuid,
     created_at: Ts,
@@ -43,14 +43,14 @@ struct BindingRow {
     id: Uuid,
     order_id: Uuid,
     respondent_id: Uuid,
-    respondent_kind: String,
+    respondent_kind: RespondentKind,
     name_sealed: Vec<u8>,
     platform_id: Option<Uuid>,
     comply_by: Ts,
-    status: String,
+    status: BindingStatus,
     repeat_offence: bool,
     served_at: Option<Ts>,
-    service_channel: Option<String>,
+    service_channel: Option<ServiceChannel>,
     complied_at: Option<Ts>,
     non_compliant_at: Option<Ts>,
     updated_at: Ts,
@@ -62,18 +62,14 @@ impl BindingRow {
             id: self.id,
             order_id: self.order_id,
             respondent_id: self.respondent_id,
-            respondent_kind: from_column("claim_respondents.kind", &self.respondent_kind)?,
+            respondent_kind: self.respondent_kind,
             respondent_name: protect::open(&self.name_sealed)?,
             respondent_platform_id: self.platform_id,
             comply_by: self.comply_by,
-            status: from_column("order_bindings.status", &self.status)?,
+            status: self.status,
             repeat_offence: self.repeat_offence,
             served_at: self.served_at,
-            service_channel: self
-                .service_channel
-                .as_deref()
-                .map(|c| from_column::<ServiceChannel>("order_bindings.service_channel", c))
-                .transpose()?,
+            service_channel: self.service_channel,
             complied_at: self.complied_at,
             non_compliant_at: self.non_compliant_at,
             updated_at: self.updated_at,
@@ -81,56 +77,55 @@ impl BindingRow {
     }
 }
 
-/// The one place that reads order rows: the orders among `ids` whose case `vis` sees,
-/// newest first, with their bindings.
-async fn read(conn: &mut PgConnection, vis: Visibility, ids: &[Uuid]) -> Result<Vec<Order>, sqlx::Error> {
-    if vis == Visibility::Nothing || ids.is_empty() {
-        return Ok(Vec::new());
+impl Visible for Order {
+    type Seen = SeenOrder;
+
+    fn seen(self, by: Actor) -> SeenOrder {
+        SeenOrder { order: self, by }
     }
-    let (all, viewer) = vis.sql_params();
-    let rows = sqlx::query_as!(
-        OrderRow,
-        r#"SELECT o.id, o.case_id, o.claim_id, cl.forum, o.order_reference, o.issued_at, o.terms, o.publication_ban,
-                  o.created_by, o.created_at, o.updated_at, o.version
-           FROM orders o JOIN claims cl ON cl.id = o.claim_id
-           WHERE o.id = ANY($1) AND case_visible(o.case_id, $2, $3)
-           ORDER BY o.id DESC"#,
-        ids,
-        all,
-        viewer
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let order_ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-    let bindings = sqlx::query_as!(
-        BindingRow,
-        r#"SELECT b.id, b.order_id, b.respondent_id, r.kind AS respondent_kind, r.name_sealed, r.platform_id,
-                  b.comply_by, b.status, b.repeat_offence, b.served_at, b.service_channel, b.complied_at,
-                  b.non_compliant_at, b.updated_at
-           FROM order_bindings b JOIN claim_respondents r ON r.id = b.respondent_id
-           WHERE b.order_id = ANY($1) ORDER BY b.order_id, b.position"#,
-        &order_ids
-    )
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(BindingRow::into_binding)
-    .collect::<Result<Vec<_>, _>>()?;
-    rows.into_iter()
-        .map(|r| {
-            let forum = from_column::<Forum>("claims.forum", &r.forum)?;
-            Ok(Order {
+
+    /// The one place that reads order rows, with their bindings.
+    async fn fetch(conn: &mut PgConnection, v: SqlVisibility, ids: &[Uuid]) -> Result<Vec<Order>, sqlx::Error> {
+        let rows = sqlx::query_as!(
+            OrderRow,
+            r#"SELECT o.id, o.case_id, o.claim_id, cl.forum AS "forum: Forum", o.order_reference, o.issued_at,
+                      o.terms AS "terms: Vec<OrderTerm>", o.publication_ban, o.created_by, o.created_at, o.updated_at,
+                      o.version
+               FROM orders o JOIN claims cl ON cl.id = o.claim_id
+               WHERE o.id = ANY($1) AND case_visible(o.case_id, $2, $3)
+               ORDER BY o.id DESC"#,
+            ids,
+            v.see_all,
+            v.viewer
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let order_ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let bindings = sqlx::query_as!(
+            BindingRow,
+            r#"SELECT b.id, b.order_id, b.respondent_id, r.kind AS "respondent_kind: RespondentKind", r.name_sealed,
+                      r.platform_id, b.comply_by, b.status AS "status: BindingStatus", b.repeat_offence, b.served_at,
+                      b.service_channel AS "service_channel: ServiceChannel", b.complied_at, b.non_compliant_at,
+                      b.updated_at
+               FROM order_bindings b JOIN claim_respondents r ON r.id = b.respondent_id
+               WHERE b.order_id = ANY($1) ORDER BY b.order_id, b.position"#,
+            &order_ids
+        )
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(BindingRow::into_binding)
+        .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Order {
                 id: r.id,
                 case_id: r.case_id,
                 claim_id: r.claim_id,
-                jurisdiction: forum.penalty_jurisdiction(),
+                jurisdiction: r.forum.penalty_jurisdiction(),
                 order_reference: r.order_reference,
                 issued_at: r.issued_at,
-                terms: r
-                    .terms
-                    .iter()
-                    .map(|t| from_column::<OrderTerm>("orders.terms", t))
-                    .collect::<Result<_, _>>()?,
+                terms: r.terms,
                 publication_ban: r.publication_ban,
                 bindings: bindings.iter().filter(|b| b.order_id == r.id).cloned().collect(),
                 created_by: r.created_by,
@@ -138,8 +133,19 @@ async fn read(conn: &mut PgConnection, vis: Visibility, ids: &[Uuid]) -> Result<
                 updated_at: r.updated_at,
                 version: r.version,
             })
-        })
-        .collect()
+            .collect())
+    }
+
+    async fn lock(conn: &mut PgConnection, v: SqlVisibility, id: Uuid) -> Result<Option<Uuid>, sqlx::Error> {
+        sqlx::query_scalar!(
+            "SELECT o.id FROM orders o WHERE o.id = $1 AND case_visible(o.case_id, $2, $3) FOR UPDATE OF o",
+            id,
+            v.see_all,
+            v.viewer
+        )
+        .fetch_optional(conn)
+        .await
+    }
 }
 
 /// An order read through its case's visibility rule, with the caller who saw it.
@@ -155,9 +161,7 @@ pub struct SeenOrder {
 /// `NotFound` when unknown or not visible (indistinguishable); `Db` otherwise.
 #[tracing::instrument(skip_all, fields(order.id = %id))]
 pub async fn visible(conn: &mut PgConnection, vis: Visibility, id: Uuid) -> Result<SeenOrder, DomainError> {
-    let by = vis.actor().ok_or(DomainError::NotFound)?;
-    let order = read(conn, vis, &[id]).await?.pop().ok_or(DomainError::NotFound)?;
-    Ok(SeenOrder { order, by })
+    store::visible::<Order>(conn, vis, id).await
 }
 
 /// Like [`visible`], and the order row stays locked until the transaction ends (every
@@ -167,26 +171,7 @@ pub async fn visible(conn: &mut PgConnection, vis: Visibility, id: Uuid) -> Resu
 /// `NotFound` when unknown or not visible (indistinguishable); `Db` otherwise.
 #[tracing::instrument(skip_all, fields(order.id = %id))]
 pub async fn visible_for_update(conn: &mut PgConnection, vis: Visibility, id: Uuid) -> Result<SeenOrder, DomainError> {
-    let (all, viewer) = vis.sql_params();
-    let by = vis.actor().ok_or(DomainError::NotFound)?;
-    sqlx::query_scalar!(
-        "SELECT o.id FROM orders o WHERE o.id = $1 AND case_visible(o.case_id, $2, $3) FOR UPDATE OF o",
-        id,
-        all,
-        viewer
-    )
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or(DomainError::NotFound)?;
-    let order = read(conn, vis, &[id]).await?.pop().ok_or(DomainError::NotFound)?;
-    Ok(SeenOrder { order, by })
-}
-
-async fn reread(conn: &mut PgConnection, id: Uuid, by: Actor) -> Result<Order, DomainError> {
-    read(conn, Visibility::All(by), &[id])
-        .await?
-        .pop()
-        .ok_or(DomainError::NotFound)
+    store::visible_for_update::<Order>(conn, vis, id).await
 }
 
 /// Records an order on `claim` (the caller checked that it grants), every binding
@@ -246,7 +231,7 @@ pub async fn create(
         "issued_at": d.issued_at, "binding_ids": binding_ids,
     });
     add_event(conn, claim.case_id, "order.issued", &actor(by.id), detail, now).await?;
-    reread(conn, id, by).await
+    store::reread(conn, id, by).await
 }
 
 /// List filters (contract §6).
@@ -267,30 +252,28 @@ pub async fn list(
     before: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<Order>, sqlx::Error> {
-    if vis == Visibility::Nothing {
-        return Ok(Vec::new());
-    }
-    let (all, viewer) = vis.sql_params();
-    let ids = sqlx::query_scalar!(
-        r#"SELECT o.id FROM orders o
-           WHERE case_visible(o.case_id, $1, $2)
-             AND ($3::uuid IS NULL OR o.case_id = $3)
-             AND ($4::uuid IS NULL OR o.claim_id = $4)
-             AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM order_bindings b WHERE b.order_id = o.id AND b.status = $5))
-             AND ($6::uuid IS NULL OR o.id < $6)
-           ORDER BY o.id DESC
-           LIMIT $7"#,
-        all,
-        viewer,
-        f.case_id,
-        f.claim_id,
-        f.binding_status.map(BindingStatus::as_str),
-        before,
-        limit
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    read(conn, vis, &ids).await
+    store::page(conn, vis, async |conn, v| {
+        sqlx::query_scalar!(
+            r#"SELECT o.id FROM orders o
+               WHERE case_visible(o.case_id, $1, $2)
+                 AND ($3::uuid IS NULL OR o.case_id = $3)
+                 AND ($4::uuid IS NULL OR o.claim_id = $4)
+                 AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM order_bindings b WHERE b.order_id = o.id AND b.status = $5))
+                 AND ($6::uuid IS NULL OR o.id < $6)
+               ORDER BY o.id DESC
+               LIMIT $7"#,
+            v.see_all,
+            v.viewer,
+            f.case_id,
+            f.claim_id,
+            f.binding_status.map(BindingStatus::as_str),
+            before,
+            limit
+        )
+        .fetch_all(conn)
+        .await
+    })
+    .await
 }
 
 /// Whether the case holds, at `at`, an active consent that allows serving `binding`'s
@@ -328,7 +311,7 @@ async fn set_binding(
     now: Ts,
     change: BindingChange<'_>,
 ) -> Result<(), DomainError> {
-    let n = sqlx::query!(
+    let done = sqlx::query!(
         r#"UPDATE order_bindings SET status = $3,
                   served_at = COALESCE($4, served_at), service_channel = COALESCE($5, service_channel),
                   complied_at = COALESCE($6, complied_at), non_compliant_at = COALESCE($7, non_compliant_at),
@@ -345,11 +328,8 @@ async fn set_binding(
         b.status.as_str()
     )
     .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if n == 0 {
-        return Err(DomainError::Stale);
-    }
+    .await?;
+    store::updated(&done)?;
     sqlx::query!(
         "UPDATE orders SET updated_at = $2, version = version + 1 WHERE id = $1",
         seen.order.id,
@@ -425,7 +405,7 @@ pub async fn serve(
         note: s.note.as_ref(),
     };
     set_binding(conn, seen, b, BindingStatus::Served, now, change).await?;
-    reread(conn, seen.order.id, seen.by).await
+    store::reread(conn, seen.order.id, seen.by).await
 }
 
 /// Records a compliance check on a binding of an order read with [`visible_for_update`]
@@ -454,7 +434,7 @@ pub async fn record_compliance(
         note: c.note.as_ref(),
     };
     set_binding(conn, seen, b, to, now, change).await?;
-    reread(conn, seen.order.id, seen.by).await
+    store::reread(conn, seen.order.id, seen.by).await
 }
 
 /// The binding an administrative-penalty claim names: of `order_id`, an order of `case_id`,
@@ -466,7 +446,8 @@ pub async fn named_binding(
     related: RelatedBinding,
 ) -> Result<Option<NamedBinding>, sqlx::Error> {
     let row = sqlx::query!(
-        r#"SELECT b.status, b.comply_by AS "comply_by: Ts" FROM order_bindings b JOIN orders o ON o.id = b.order_id
+        r#"SELECT b.status AS "status: BindingStatus", b.comply_by AS "comply_by: Ts"
+           FROM order_bindings b JOIN orders o ON o.id = b.order_id
            WHERE o.case_id = $1 AND o.id = $2 AND b.respondent_id = $3"#,
         case_id,
         related.order_id,
@@ -474,13 +455,10 @@ pub async fn named_binding(
     )
     .fetch_optional(conn)
     .await?;
-    row.map(|r| {
-        Ok(NamedBinding {
-            status: from_column("order_bindings.status", &r.status)?,
-            comply_by: r.comply_by.get(),
-        })
-    })
-    .transpose()
+    Ok(row.map(|r| NamedBinding {
+        status: r.status,
+        comply_by: r.comply_by.get(),
+    }))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -560,7 +538,9 @@ pub async fn binding_exposure(
     else {
         return Ok(None);
     };
-    let order = read(conn, Visibility::All(system_actor()), &[order_id]).await?.pop();
+    let order = store::read::<Order>(conn, Visibility::All(system_actor()), &[order_id])
+        .await?
+        .pop();
     let Some(b) = order.as_ref().and_then(|o| o.binding(binding_id)) else {
         return Ok(None);
     };
@@ -593,8 +573,9 @@ pub struct DueBinding {
 /// [`mark_non_compliant`].)
 #[tracing::instrument(skip_all)]
 pub async fn due_bindings(conn: &mut PgConnection, at: Ts, limit: i64) -> Result<Vec<DueBinding>, sqlx::Error> {
-    let rows = sqlx::query!(
-        r#"SELECT b.id, b.order_id, o.case_id, b.comply_by AS "comply_by: Ts"
+    sqlx::query_as!(
+        DueBinding,
+        r#"SELECT b.id AS binding_id, b.order_id, o.case_id, b.comply_by AS "comply_by: Ts"
            FROM order_bindings b JOIN orders o ON o.id = b.order_id
            WHERE b.status = 'served' AND b.comply_by <= $1
            ORDER BY b.comply_by, b.id LIMIT $2"#,
@@ -602,16 +583,7 @@ pub async fn due_bindings(conn: &mut PgConnection, at: Ts, limit: i64) -> Result
         limit
     )
     .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| DueBinding {
-            binding_id: r.id,
-            order_id: r.order_id,
-            case_id: r.case_id,
-            comply_by: r.comply_by,
-        })
-        .collect())
+    .await
 }
 
 /// For the worker: at the deadline, a binding not confirmed complied becomes

@@ -3,14 +3,14 @@
 
 use sqlx::PgConnection;
 
-use super::{LegalParameter, LegalParameters};
+use super::{LegalParameter, LegalParameters, ParameterUnit};
 use crate::timestamp::DbDate;
 
 /// A dated value with what it is and where it comes from (for `GET /v1/legal-parameters`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LegalParameterRow {
     pub parameter: LegalParameter,
-    pub unit: super::ParameterUnit,
+    pub unit: ParameterUnit,
     pub description: String,
     pub source: String,
 }
@@ -19,7 +19,8 @@ pub struct LegalParameterRow {
 #[tracing::instrument(skip_all)]
 pub async fn rows(conn: &mut PgConnection) -> Result<Vec<LegalParameterRow>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"SELECT key, effective_from AS "effective_from: DbDate", value, unit, description, source
+        r#"SELECT key, effective_from AS "effective_from: DbDate", value, unit AS "unit: ParameterUnit", description,
+                  source
            FROM legal_parameters ORDER BY key, effective_from"#
     )
     .fetch_all(conn)
@@ -35,7 +36,7 @@ pub async fn rows(conn: &mut PgConnection) -> Result<Vec<LegalParameterRow>, sql
                         .ok_or_else(|| sqlx::Error::Decode("legal_parameters.effective_from out of range".into()))?,
                     value: r.value,
                 },
-                unit: crate::enums::from_column("legal_parameters.unit", &r.unit)?,
+                unit: r.unit,
                 description: r.description,
                 source: r.source,
             })

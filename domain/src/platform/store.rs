@@ -6,7 +6,6 @@ use uuid::Uuid;
 
 use super::types::{Platform, PlatformChannel, PlatformContact, PlatformKind, PlatformSpec};
 use crate::{
-    enums::from_column,
     error::{DomainError, is_constraint},
     timestamp::Ts,
 };
@@ -17,7 +16,7 @@ pub const NAME_CONSTRAINT: &str = "platforms_name_key";
 struct PlatformRow {
     id: Uuid,
     name: String,
-    kind: String,
+    kind: PlatformKind,
     website: String,
     is_internet_intermediary: bool,
     stopncii_partner: bool,
@@ -36,7 +35,7 @@ impl PlatformRow {
         Ok(Platform {
             id: self.id,
             name: self.name,
-            kind: from_column::<PlatformKind>("platforms.kind", &self.kind)?,
+            kind: self.kind,
             website: self.website,
             is_internet_intermediary: self.is_internet_intermediary,
             stopncii_partner: self.stopncii_partner,
@@ -136,9 +135,9 @@ pub(super) async fn insert_seed(
 pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Option<Platform>, sqlx::Error> {
     let row = sqlx::query_as!(
         PlatformRow,
-        r#"SELECT id, name, kind, website, is_internet_intermediary, stopncii_partner,
-                  channels AS "channels: Json<Vec<PlatformChannel>>", contacts AS "contacts: Json<Vec<PlatformContact>>",
-                  follow_up_business_days, notes, active, created_at, updated_at, version
+        r#"SELECT id, name, kind AS "kind: PlatformKind", website, is_internet_intermediary, stopncii_partner,
+                  channels AS "channels: Json<Vec<PlatformChannel>>",
+                  contacts AS "contacts: Json<Vec<PlatformContact>>", follow_up_business_days, notes, active, created_at, updated_at, version
            FROM platforms WHERE id = $1"#,
         id
     )
@@ -175,9 +174,9 @@ pub async fn list(
     let (after_name, after_id) = after.map(|(n, i)| (Some(n.as_str()), Some(*i))).unwrap_or_default();
     let rows = sqlx::query_as!(
         PlatformRow,
-        r#"SELECT id, name, kind, website, is_internet_intermediary, stopncii_partner,
-                  channels AS "channels: Json<Vec<PlatformChannel>>", contacts AS "contacts: Json<Vec<PlatformContact>>",
-                  follow_up_business_days, notes, active, created_at, updated_at, version
+        r#"SELECT id, name, kind AS "kind: PlatformKind", website, is_internet_intermediary, stopncii_partner,
+                  channels AS "channels: Json<Vec<PlatformChannel>>",
+                  contacts AS "contacts: Json<Vec<PlatformContact>>", follow_up_business_days, notes, active, created_at, updated_at, version
            FROM platforms
            WHERE ($1::text IS NULL OR kind = $1)
              AND ($2::text IS NULL OR strpos(lower(name), lower($2)) > 0)

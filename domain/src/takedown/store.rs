@@ -13,8 +13,8 @@ use crate::{
         Actor, Visibility, protect,
         store::{actor, add_event},
     },
-    enums::from_column,
     error::{DomainError, FieldError, Validation},
+    store::{self, SqlVisibility, Visible},
     timestamp::Ts,
 };
 
@@ -22,16 +22,16 @@ struct TakedownRow {
     id: Uuid,
     case_id: Uuid,
     platform_id: Uuid,
-    channel: String,
+    channel: TakedownChannel,
     urls: Vec<String>,
     evidence_ids: Vec<Uuid>,
     evidence_waiver_reason_sealed: Option<Vec<u8>>,
-    legal_basis: String,
+    legal_basis: LegalBasis,
     order_id: Option<Uuid>,
     depicted_under_18: Option<bool>,
     override_reason_sealed: Option<Vec<u8>>,
     copyright_sealed: Option<Vec<u8>>,
-    status: String,
+    status: TakedownStatus,
     status_changed_at: Ts,
     submitted_at: Option<Ts>,
     platform_reference: Option<String>,
@@ -50,7 +50,7 @@ impl TakedownRow {
             id: self.id,
             case_id: self.case_id,
             platform_id: self.platform_id,
-            channel: from_column::<TakedownChannel>("takedown_requests.channel", &self.channel)?,
+            channel: self.channel,
             urls: self.urls,
             evidence_ids: self.evidence_ids,
             evidence_waiver_reason: self
@@ -58,7 +58,7 @@ impl TakedownRow {
                 .as_deref()
                 .map(protect::open)
                 .transpose()?,
-            legal_basis: from_column::<LegalBasis>("takedown_requests.legal_basis", &self.legal_basis)?,
+            legal_basis: self.legal_basis,
             order_id: self.order_id,
             depicted_under_18: self.depicted_under_18,
             override_reason: self.override_reason_sealed.as_deref().map(protect::open).transpose()?,
@@ -67,7 +67,7 @@ impl TakedownRow {
                 .as_deref()
                 .map(protect::open::<CopyrightParticulars>)
                 .transpose()?,
-            status: from_column::<TakedownStatus>("takedown_requests.status", &self.status)?,
+            status: self.status,
             status_changed_at: self.status_changed_at,
             submitted_at: self.submitted_at,
             platform_reference: self.platform_reference,
@@ -82,29 +82,45 @@ impl TakedownRow {
     }
 }
 
-/// The one place that reads takedown rows: those among `ids` whose case `vis` sees,
-/// newest first.
-async fn read(conn: &mut PgConnection, vis: Visibility, ids: &[Uuid]) -> Result<Vec<Takedown>, sqlx::Error> {
-    if vis == Visibility::Nothing || ids.is_empty() {
-        return Ok(Vec::new());
+impl Visible for Takedown {
+    type Seen = SeenTakedown;
+
+    fn seen(self, by: Actor) -> SeenTakedown {
+        SeenTakedown { takedown: self, by }
     }
-    let (all, viewer) = vis.sql_params();
-    let rows = sqlx::query_as!(
-        TakedownRow,
-        r#"SELECT t.id, t.case_id, t.platform_id, t.channel, t.urls, t.evidence_ids, t.evidence_waiver_reason_sealed,
-                  t.legal_basis, t.order_id, t.depicted_under_18, t.override_reason_sealed, t.copyright_sealed,
-                  t.status, t.status_changed_at, t.submitted_at, t.platform_reference, t.follow_up_due_at,
-                  t.follow_up_count, t.resolved_at, t.created_by, t.created_at, t.updated_at, t.version
-           FROM takedown_requests t
-           WHERE t.id = ANY($1) AND case_visible(t.case_id, $2, $3)
-           ORDER BY t.id DESC"#,
-        ids,
-        all,
-        viewer
-    )
-    .fetch_all(conn)
-    .await?;
-    rows.into_iter().map(TakedownRow::into_takedown).collect()
+
+    /// The one place that reads takedown rows (and their column list).
+    async fn fetch(conn: &mut PgConnection, v: SqlVisibility, ids: &[Uuid]) -> Result<Vec<Takedown>, sqlx::Error> {
+        let rows = sqlx::query_as!(
+            TakedownRow,
+            r#"SELECT t.id, t.case_id, t.platform_id, t.channel AS "channel: TakedownChannel", t.urls, t.evidence_ids,
+                      t.evidence_waiver_reason_sealed, t.legal_basis AS "legal_basis: LegalBasis", t.order_id,
+                      t.depicted_under_18, t.override_reason_sealed, t.copyright_sealed,
+                      t.status AS "status: TakedownStatus", t.status_changed_at, t.submitted_at, t.platform_reference,
+                      t.follow_up_due_at, t.follow_up_count, t.resolved_at, t.created_by, t.created_at, t.updated_at,
+                      t.version
+               FROM takedown_requests t
+               WHERE t.id = ANY($1) AND case_visible(t.case_id, $2, $3)
+               ORDER BY t.id DESC"#,
+            ids,
+            v.see_all,
+            v.viewer
+        )
+        .fetch_all(conn)
+        .await?;
+        rows.into_iter().map(TakedownRow::into_takedown).collect()
+    }
+
+    async fn lock(conn: &mut PgConnection, v: SqlVisibility, id: Uuid) -> Result<Option<Uuid>, sqlx::Error> {
+        sqlx::query_scalar!(
+            "SELECT t.id FROM takedown_requests t WHERE t.id = $1 AND case_visible(t.case_id, $2, $3) FOR UPDATE OF t",
+            id,
+            v.see_all,
+            v.viewer
+        )
+        .fetch_optional(conn)
+        .await
+    }
 }
 
 /// A takedown request read through its case's visibility rule, with who saw it.
@@ -120,9 +136,7 @@ pub struct SeenTakedown {
 /// `NotFound` when unknown or not visible (indistinguishable).
 #[tracing::instrument(skip_all, fields(takedown.id = %id))]
 pub async fn visible(conn: &mut PgConnection, vis: Visibility, id: Uuid) -> Result<SeenTakedown, DomainError> {
-    let by = vis.actor().ok_or(DomainError::NotFound)?;
-    let takedown = read(conn, vis, &[id]).await?.pop().ok_or(DomainError::NotFound)?;
-    Ok(SeenTakedown { takedown, by })
+    store::visible::<Takedown>(conn, vis, id).await
 }
 
 /// Like [`visible`], with the request row locked until the transaction ends.
@@ -135,19 +149,7 @@ pub async fn visible_for_update(
     vis: Visibility,
     id: Uuid,
 ) -> Result<SeenTakedown, DomainError> {
-    let (all, viewer) = vis.sql_params();
-    let by = vis.actor().ok_or(DomainError::NotFound)?;
-    sqlx::query_scalar!(
-        "SELECT t.id FROM takedown_requests t WHERE t.id = $1 AND case_visible(t.case_id, $2, $3) FOR UPDATE OF t",
-        id,
-        all,
-        viewer
-    )
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or(DomainError::NotFound)?;
-    let takedown = read(conn, vis, &[id]).await?.pop().ok_or(DomainError::NotFound)?;
-    Ok(SeenTakedown { takedown, by })
+    store::visible_for_update::<Takedown>(conn, vis, id).await
 }
 
 /// Drafts a request on a case the caller saw. The platform must be in the directory and
@@ -235,10 +237,7 @@ pub async fn create(conn: &mut PgConnection, spec: &TakedownSpec, by: Actor, now
         "takedown_id": id, "platform_id": spec.platform_id(), "channel": spec.channel(), "status": "draft",
     });
     add_event(conn, spec.case_id(), "takedown.created", &actor(by.id), detail, now).await?;
-    read(conn, Visibility::All(by), &[id])
-        .await?
-        .pop()
-        .ok_or(DomainError::NotFound)
+    store::reread(conn, id, by).await
 }
 
 /// List filters (contract §5).
@@ -259,32 +258,30 @@ pub async fn list(
     before: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<Takedown>, sqlx::Error> {
-    if vis == Visibility::Nothing {
-        return Ok(Vec::new());
-    }
-    let (all, viewer) = vis.sql_params();
-    let ids = sqlx::query_scalar!(
-        r#"SELECT t.id FROM takedown_requests t
-           WHERE case_visible(t.case_id, $1, $2)
-             AND ($3::uuid IS NULL OR t.case_id = $3)
-             AND ($4::uuid IS NULL OR t.platform_id = $4)
-             AND ($5::text IS NULL OR t.status = $5)
-             AND ($6::timestamptz IS NULL OR t.follow_up_due_at < $6)
-             AND ($7::uuid IS NULL OR t.id < $7)
-           ORDER BY t.id DESC
-           LIMIT $8"#,
-        all,
-        viewer,
-        f.case_id,
-        f.platform_id,
-        f.status.map(TakedownStatus::as_str),
-        f.follow_up_due_before,
-        before,
-        limit
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    read(conn, vis, &ids).await
+    store::page(conn, vis, async |conn, v| {
+        sqlx::query_scalar!(
+            r#"SELECT t.id FROM takedown_requests t
+               WHERE case_visible(t.case_id, $1, $2)
+                 AND ($3::uuid IS NULL OR t.case_id = $3)
+                 AND ($4::uuid IS NULL OR t.platform_id = $4)
+                 AND ($5::text IS NULL OR t.status = $5)
+                 AND ($6::timestamptz IS NULL OR t.follow_up_due_at < $6)
+                 AND ($7::uuid IS NULL OR t.id < $7)
+               ORDER BY t.id DESC
+               LIMIT $8"#,
+            v.see_all,
+            v.viewer,
+            f.case_id,
+            f.platform_id,
+            f.status.map(TakedownStatus::as_str),
+            f.follow_up_due_before,
+            before,
+            limit
+        )
+        .fetch_all(conn)
+        .await
+    })
+    .await
 }
 
 /// What the submission guards look at, gathered in the transaction that moves the request.
@@ -390,7 +387,7 @@ pub async fn apply(
 ) -> Result<Takedown, DomainError> {
     let t = &seen.takedown;
     let at = Ts::new(m.at);
-    let n = sqlx::query!(
+    let done = sqlx::query!(
         r#"UPDATE takedown_requests
            SET status = $2, status_changed_at = $3,
                submitted_at = COALESCE($4, submitted_at),
@@ -411,11 +408,8 @@ pub async fn apply(
         t.version
     )
     .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if n == 0 {
-        return Err(DomainError::Stale);
-    }
+    .await?;
+    store::updated(&done)?;
     sqlx::query!(
         r#"INSERT INTO takedown_transitions (id, takedown_id, from_status, to_status, occurred_at, note_sealed,
                                             platform_reference, recorded_by, recorded_at)
@@ -448,10 +442,7 @@ pub async fn apply(
         now,
     )
     .await?;
-    read(conn, Visibility::All(seen.by), &[t.id])
-        .await?
-        .pop()
-        .ok_or(DomainError::NotFound)
+    store::reread(conn, t.id, seen.by).await
 }
 
 /// Requests of the case still `submitted` or `acknowledged` (the closing guard).
@@ -474,19 +465,15 @@ pub type PlatformOutcomes = (Vec<(TakedownStatus, u32)>, Vec<(jiff::Timestamp, j
 #[tracing::instrument(skip_all, fields(platform.id = %platform_id))]
 pub async fn platform_outcomes(conn: &mut PgConnection, platform_id: Uuid) -> Result<PlatformOutcomes, sqlx::Error> {
     let counts = sqlx::query!(
-        r#"SELECT status, count(*) AS "n!" FROM takedown_requests WHERE platform_id = $1 GROUP BY status"#,
+        r#"SELECT status AS "status: TakedownStatus", count(*) AS "n!" FROM takedown_requests
+           WHERE platform_id = $1 GROUP BY status"#,
         platform_id
     )
     .fetch_all(&mut *conn)
     .await?
     .into_iter()
-    .map(|r| {
-        Ok((
-            from_column::<TakedownStatus>("takedown_requests.status", &r.status)?,
-            u32::try_from(r.n).unwrap_or(u32::MAX),
-        ))
-    })
-    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    .map(|r| (r.status, u32::try_from(r.n).unwrap_or(u32::MAX)))
+    .collect();
     let removals = sqlx::query!(
         r#"SELECT submitted_at AS "submitted_at!: Ts", resolved_at AS "resolved_at!: Ts" FROM takedown_requests
            WHERE platform_id = $1 AND status = 'removed' AND submitted_at IS NOT NULL AND resolved_at IS NOT NULL"#,

@@ -9,20 +9,20 @@ use uuid::Uuid;
 use super::types::{Subject, Task, TaskFilter, TaskKind, TaskSpec, TaskStatus};
 use crate::{
     calendar::OfficeCalendar,
-    case::{Visibility, store::add_event},
-    enums::from_column,
+    case::{Actor, Visibility, store::add_event},
     error::DomainError,
     jobs::{self, DeliverReminder},
+    store::{self, SqlVisibility, Visible},
     timestamp::Ts,
 };
 
 struct TaskRow {
     id: Uuid,
-    kind: String,
+    kind: TaskKind,
     title: String,
     case_id: Option<Uuid>,
     assignee: Uuid,
-    status: String,
+    status: TaskStatus,
     due_at: Ts,
     subject_kind: Option<String>,
     subject_id: Option<Uuid>,
@@ -34,27 +34,28 @@ struct TaskRow {
     version: i64,
 }
 
-impl TaskRow {
-    fn into_task(self) -> Result<Task, sqlx::Error> {
-        Ok(Task {
-            id: self.id,
-            kind: from_column::<TaskKind>("tasks.kind", &self.kind)?,
-            title: self.title,
-            case_id: self.case_id,
-            assignee: self.assignee,
-            status: from_column::<TaskStatus>("tasks.status", &self.status)?,
-            due_at: self.due_at,
-            subject: match (self.subject_kind, self.subject_id) {
+/// A task row: the subject is two columns, set or unset together.
+impl From<TaskRow> for Task {
+    fn from(r: TaskRow) -> Self {
+        Task {
+            id: r.id,
+            kind: r.kind,
+            title: r.title,
+            case_id: r.case_id,
+            assignee: r.assignee,
+            status: r.status,
+            due_at: r.due_at,
+            subject: match (r.subject_kind, r.subject_id) {
                 (Some(kind), Some(id)) => Some(Subject { kind, id }),
                 _ => None,
             },
-            data: self.data,
-            created_by: self.created_by,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-            closed_at: self.closed_at,
-            version: self.version,
-        })
+            data: r.data,
+            created_by: r.created_by,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            closed_at: r.closed_at,
+            version: r.version,
+        }
     }
 }
 
@@ -78,8 +79,9 @@ pub async fn create(conn: &mut PgConnection, spec: &TaskSpec, by: &str, now: Ts)
         r#"INSERT INTO tasks (id, kind, title, case_id, assignee, status, due_at, subject_kind, subject_id, data,
                               created_by, created_at, updated_at)
            VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $8, $9, $10, $11, $11)
-           RETURNING id, kind, title, case_id, assignee, status, due_at, subject_kind, subject_id, data,
-                     created_by, created_at, updated_at, closed_at, version"#,
+           RETURNING id, kind AS "kind: TaskKind", title, case_id, assignee, status AS "status: TaskStatus", due_at,
+                     subject_kind, subject_id, data, created_by, created_at, updated_at,
+                     closed_at, version"#,
         id,
         spec.kind.as_str(),
         spec.title,
@@ -94,7 +96,7 @@ pub async fn create(conn: &mut PgConnection, spec: &TaskSpec, by: &str, now: Ts)
     )
     .fetch_one(&mut *conn)
     .await?;
-    let task = row.into_task()?;
+    let task = Task::from(row);
     add_reminder(conn, &task, task.due_at, now).await?;
     if let Some(case_id) = task.case_id {
         add_event(conn, case_id, "task.created", by, event_detail(&task), now).await?;
@@ -121,13 +123,48 @@ async fn add_reminder(conn: &mut PgConnection, task: &Task, at: Ts, now: Ts) -> 
     Ok(reminder_id)
 }
 
+/// Supervisors see every task, caseworkers their own and those of cases they see.
+impl Visible for Task {
+    type Seen = Task;
+
+    fn seen(self, _by: Actor) -> Task {
+        self
+    }
+
+    async fn fetch(conn: &mut PgConnection, v: SqlVisibility, ids: &[Uuid]) -> Result<Vec<Task>, sqlx::Error> {
+        let rows = sqlx::query_as!(
+            TaskRow,
+            r#"SELECT id, kind AS "kind: TaskKind", title, case_id, assignee, status AS "status: TaskStatus", due_at,
+                      subject_kind, subject_id, data, created_by, created_at, updated_at,
+                      closed_at, version
+               FROM tasks t
+               WHERE t.id = ANY($1)
+                 AND ($2 OR t.assignee = $3 OR (t.case_id IS NOT NULL AND case_visible(t.case_id, false, $3)))
+               ORDER BY t.id DESC"#,
+            ids,
+            v.see_all,
+            v.viewer
+        )
+        .fetch_all(conn)
+        .await?;
+        Ok(rows.into_iter().map(Task::from).collect())
+    }
+
+    /// Locks the task whoever sees it: the read after the lock applies the rule.
+    async fn lock(conn: &mut PgConnection, _v: SqlVisibility, id: Uuid) -> Result<Option<Uuid>, sqlx::Error> {
+        sqlx::query_scalar!("SELECT id FROM tasks WHERE id = $1 FOR UPDATE", id)
+            .fetch_optional(conn)
+            .await
+    }
+}
+
 /// The task, if `vis` sees it.
 ///
 /// # Errors
 /// `NotFound` when unknown or not visible (indistinguishable).
 #[tracing::instrument(skip_all, fields(task.id = %id))]
 pub async fn visible(conn: &mut PgConnection, vis: Visibility, id: Uuid) -> Result<Task, DomainError> {
-    read(conn, vis, id, false).await
+    store::visible::<Task>(conn, vis, id).await
 }
 
 /// Like [`visible`], with the row locked until the transaction ends.
@@ -136,33 +173,7 @@ pub async fn visible(conn: &mut PgConnection, vis: Visibility, id: Uuid) -> Resu
 /// `NotFound` when unknown or not visible (indistinguishable).
 #[tracing::instrument(skip_all, fields(task.id = %id))]
 pub async fn visible_for_update(conn: &mut PgConnection, vis: Visibility, id: Uuid) -> Result<Task, DomainError> {
-    read(conn, vis, id, true).await
-}
-
-async fn read(conn: &mut PgConnection, vis: Visibility, id: Uuid, lock: bool) -> Result<Task, DomainError> {
-    if vis == Visibility::Nothing {
-        return Err(DomainError::NotFound);
-    }
-    let (all, viewer) = vis.sql_params();
-    if lock {
-        sqlx::query_scalar!("SELECT id FROM tasks WHERE id = $1 FOR UPDATE", id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    }
-    let row = sqlx::query_as!(
-        TaskRow,
-        r#"SELECT id, kind, title, case_id, assignee, status, due_at, subject_kind, subject_id, data,
-                  created_by, created_at, updated_at, closed_at, version
-           FROM tasks t
-           WHERE t.id = $1
-             AND ($2 OR t.assignee = $3 OR (t.case_id IS NOT NULL AND case_visible(t.case_id, false, $3)))"#,
-        id,
-        all,
-        viewer
-    )
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.ok_or(DomainError::NotFound)?.into_task()?)
+    store::visible_for_update::<Task>(conn, vis, id).await
 }
 
 /// Visible tasks matching `f`, oldest first by id (UUID v7), after `after`.
@@ -174,14 +185,14 @@ pub async fn list(
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<Task>, sqlx::Error> {
-    if vis == Visibility::Nothing {
+    let Some(v) = store::sql_params(vis) else {
         return Ok(Vec::new());
-    }
-    let (all, viewer) = vis.sql_params();
+    };
     let rows = sqlx::query_as!(
         TaskRow,
-        r#"SELECT id, kind, title, case_id, assignee, status, due_at, subject_kind, subject_id, data,
-                  created_by, created_at, updated_at, closed_at, version
+        r#"SELECT id, kind AS "kind: TaskKind", title, case_id, assignee, status AS "status: TaskStatus", due_at,
+                  subject_kind, subject_id, data, created_by, created_at, updated_at,
+                  closed_at, version
            FROM tasks t
            WHERE ($1 OR t.assignee = $2 OR (t.case_id IS NOT NULL AND case_visible(t.case_id, false, $2)))
              AND ($3::uuid IS NULL OR t.assignee = $3)
@@ -191,8 +202,8 @@ pub async fn list(
              AND ($7::uuid IS NULL OR t.id > $7)
            ORDER BY t.id
            LIMIT $8"#,
-        all,
-        viewer,
+        v.see_all,
+        v.viewer,
         f.assignee,
         f.status.map(TaskStatus::as_str),
         f.case_id,
@@ -202,7 +213,7 @@ pub async fn list(
     )
     .fetch_all(conn)
     .await?;
-    rows.into_iter().map(TaskRow::into_task).collect()
+    Ok(rows.into_iter().map(Task::from).collect())
 }
 
 /// Completes or cancels a task read with [`visible_for_update`] (the caller checked the
@@ -222,8 +233,9 @@ pub async fn close(
         TaskRow,
         r#"UPDATE tasks SET status = $2, closed_at = $3, updated_at = $3, version = version + 1
            WHERE id = $1 AND version = $4
-           RETURNING id, kind, title, case_id, assignee, status, due_at, subject_kind, subject_id, data,
-                     created_by, created_at, updated_at, closed_at, version"#,
+           RETURNING id, kind AS "kind: TaskKind", title, case_id, assignee, status AS "status: TaskStatus", due_at,
+                     subject_kind, subject_id, data, created_by, created_at, updated_at,
+                     closed_at, version"#,
         task.id,
         to.as_str(),
         now,
@@ -232,7 +244,7 @@ pub async fn close(
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(DomainError::Stale)?;
-    let closed = row.into_task()?;
+    let closed = Task::from(row);
     cancel_reminders(conn, &[closed.id]).await?;
     if let Some(case_id) = closed.case_id {
         let kind = if to == TaskStatus::Done {

@@ -16,30 +16,30 @@ use crate::{
             Situation, Support, TransitionRequest,
         },
     },
-    enums::from_column,
     error::DomainError,
     input::PARSED,
+    store::{self, SqlVisibility, Visible},
     timestamp::Ts,
 };
 
 struct CaseRow {
     id: Uuid,
     reference: String,
-    status: String,
+    status: CaseStatus,
     client_sealed: Vec<u8>,
-    situation: String,
-    jurisdiction: String,
+    situation: Situation,
+    jurisdiction: Jurisdiction,
     sextortion: bool,
     altered_image: bool,
-    supports_requested: Vec<String>,
-    priority: String,
+    supports_requested: Vec<Support>,
+    priority: Priority,
     summary_sealed: Option<Vec<u8>>,
     assigned_to: Uuid,
     collaborators: Vec<Uuid>,
     created_at: Ts,
     updated_at: Ts,
     closed_at: Option<Ts>,
-    close_reason: Option<String>,
+    close_reason: Option<CloseReason>,
     version: i64,
 }
 
@@ -47,23 +47,18 @@ impl CaseRow {
     fn into_case(self) -> Result<Case, sqlx::Error> {
         let client: Client = protect::open(&self.client_sealed)?;
         let summary: Option<String> = self.summary_sealed.as_deref().map(protect::open).transpose()?;
-        let supports = self
-            .supports_requested
-            .iter()
-            .map(|s| from_column::<Support>("cases.supports_requested", s))
-            .collect::<Result<Vec<_>, _>>()?;
         Ok(Case {
             id: self.id,
             reference: self.reference,
-            status: from_column("cases.status", &self.status)?,
+            status: self.status,
             details: CaseDetails {
                 client,
-                situation: from_column::<Situation>("cases.situation", &self.situation)?,
-                jurisdiction: from_column::<Jurisdiction>("cases.jurisdiction", &self.jurisdiction)?,
+                situation: self.situation,
+                jurisdiction: self.jurisdiction,
                 sextortion: self.sextortion,
                 altered_image: self.altered_image,
-                supports_requested: supports,
-                priority: from_column::<Priority>("cases.priority", &self.priority)?,
+                supports_requested: self.supports_requested,
+                priority: self.priority,
                 summary,
                 parsed: PARSED,
             },
@@ -72,38 +67,50 @@ impl CaseRow {
             created_at: self.created_at,
             updated_at: self.updated_at,
             closed_at: self.closed_at,
-            close_reason: self
-                .close_reason
-                .as_deref()
-                .map(|r| from_column::<CloseReason>("cases.close_reason", r))
-                .transpose()?,
+            close_reason: self.close_reason,
             version: self.version,
         })
     }
 }
 
-/// The one place that reads case rows (and their column list): the cases among `ids` that
-/// `vis` sees, newest first.
-async fn read(conn: &mut PgConnection, vis: Visibility, ids: &[Uuid]) -> Result<Vec<Case>, sqlx::Error> {
-    if vis == Visibility::Nothing || ids.is_empty() {
-        return Ok(Vec::new());
+impl Visible for Case {
+    type Seen = Seen;
+
+    fn seen(self, by: Actor) -> Seen {
+        Seen { case: self, by }
     }
-    let (all, viewer) = vis.sql_params();
-    let rows = sqlx::query_as!(
-        CaseRow,
-        r#"SELECT c.id, c.reference, c.status, c.client_sealed, c.situation, c.jurisdiction, c.sextortion,
-                  c.altered_image, c.supports_requested, c.priority, c.summary_sealed, c.assigned_to,
-                  ARRAY(SELECT cc.user_id FROM case_collaborators cc WHERE cc.case_id = c.id ORDER BY cc.user_id) AS "collaborators!",
-                  c.created_at, c.updated_at, c.closed_at, c.close_reason, c.version
-           FROM cases c WHERE c.id = ANY($1) AND case_visible(c.id, $2, $3)
-           ORDER BY c.id DESC"#,
-        ids,
-        all,
-        viewer
-    )
-    .fetch_all(conn)
-    .await?;
-    rows.into_iter().map(CaseRow::into_case).collect()
+
+    /// The one place that reads case rows (and their column list).
+    async fn fetch(conn: &mut PgConnection, v: SqlVisibility, ids: &[Uuid]) -> Result<Vec<Case>, sqlx::Error> {
+        let rows = sqlx::query_as!(
+            CaseRow,
+            r#"SELECT c.id, c.reference, c.status AS "status: CaseStatus", c.client_sealed,
+                      c.situation AS "situation: Situation", c.jurisdiction AS "jurisdiction: Jurisdiction",
+                      c.sextortion, c.altered_image, c.supports_requested AS "supports_requested: Vec<Support>",
+                      c.priority AS "priority: Priority", c.summary_sealed, c.assigned_to,
+                      ARRAY(SELECT cc.user_id FROM case_collaborators cc WHERE cc.case_id = c.id ORDER BY cc.user_id) AS "collaborators!",
+                      c.created_at, c.updated_at, c.closed_at, c.close_reason AS "close_reason: CloseReason", c.version
+               FROM cases c WHERE c.id = ANY($1) AND case_visible(c.id, $2, $3)
+               ORDER BY c.id DESC"#,
+            ids,
+            v.see_all,
+            v.viewer
+        )
+        .fetch_all(conn)
+        .await?;
+        rows.into_iter().map(CaseRow::into_case).collect()
+    }
+
+    async fn lock(conn: &mut PgConnection, v: SqlVisibility, id: Uuid) -> Result<Option<Uuid>, sqlx::Error> {
+        sqlx::query_scalar!(
+            "SELECT c.id FROM cases c WHERE c.id = $1 AND case_visible(c.id, $2, $3) FOR UPDATE OF c",
+            id,
+            v.see_all,
+            v.viewer
+        )
+        .fetch_optional(conn)
+        .await
+    }
 }
 
 /// A case read through the visibility rule, with the caller who saw it: a handler never
@@ -120,9 +127,7 @@ pub struct Seen {
 /// `NotFound` when unknown or not visible (indistinguishable); `Db` otherwise.
 #[tracing::instrument(skip_all, fields(case.id = %id))]
 pub async fn visible(conn: &mut PgConnection, vis: Visibility, id: Uuid) -> Result<Seen, DomainError> {
-    let by = vis.actor().ok_or(DomainError::NotFound)?;
-    let case = read(conn, vis, &[id]).await?.pop().ok_or(DomainError::NotFound)?;
-    Ok(Seen { case, by })
+    store::visible::<Case>(conn, vis, id).await
 }
 
 /// Like [`visible`], and the case row stays locked until the transaction ends, so the
@@ -132,27 +137,7 @@ pub async fn visible(conn: &mut PgConnection, vis: Visibility, id: Uuid) -> Resu
 /// `NotFound` when unknown or not visible (indistinguishable); `Db` otherwise.
 #[tracing::instrument(skip_all, fields(case.id = %id))]
 pub async fn visible_for_update(conn: &mut PgConnection, vis: Visibility, id: Uuid) -> Result<Seen, DomainError> {
-    let (all, viewer) = vis.sql_params();
-    let by = vis.actor().ok_or(DomainError::NotFound)?;
-    sqlx::query_scalar!(
-        "SELECT c.id FROM cases c WHERE c.id = $1 AND case_visible(c.id, $2, $3) FOR UPDATE OF c",
-        id,
-        all,
-        viewer
-    )
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or(DomainError::NotFound)?;
-    let case = read(conn, vis, &[id]).await?.pop().ok_or(DomainError::NotFound)?;
-    Ok(Seen { case, by })
-}
-
-/// A case just written in this transaction, read back for the response.
-async fn reread(conn: &mut PgConnection, id: Uuid, by: Actor) -> Result<Case, DomainError> {
-    read(conn, Visibility::All(by), &[id])
-        .await?
-        .pop()
-        .ok_or(DomainError::NotFound)
+    store::visible_for_update::<Case>(conn, vis, id).await
 }
 
 /// The next reference of the year `now` falls in (office time zone): `IIPS-2026-000042`.
@@ -204,7 +189,7 @@ pub async fn create(conn: &mut PgConnection, details: &CaseDetails, by: Actor, n
     .await?;
     let detail = serde_json::json!({"reference": reference});
     add_event(conn, id, "case.created", &actor(by.id), detail, now).await?;
-    reread(conn, id, by).await
+    store::reread(conn, id, by).await
 }
 
 /// List filters (contract §3).
@@ -229,38 +214,36 @@ pub async fn list(
     before: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<Case>, sqlx::Error> {
-    if vis == Visibility::Nothing {
-        return Ok(Vec::new());
-    }
-    let (all, viewer) = vis.sql_params();
-    let ids = sqlx::query_scalar!(
-        r#"SELECT c.id FROM cases c
-           WHERE case_visible(c.id, $1, $2)
-             AND ($3::text IS NULL OR c.status = $3)
-             AND ($4::uuid IS NULL OR c.assigned_to = $4)
-             AND ($5::text IS NULL OR c.priority = $5)
-             AND ($6::text IS NULL OR c.jurisdiction = $6)
-             AND ($7::text IS NULL OR c.age_group = $7)
-             AND ($8::text IS NULL OR c.reference = $8)
-             AND ($9::timestamptz IS NULL OR c.updated_at > $9)
-             AND ($10::uuid IS NULL OR c.id < $10)
-           ORDER BY c.id DESC
-           LIMIT $11"#,
-        all,
-        viewer,
-        f.status.map(CaseStatus::as_str),
-        f.assigned_to,
-        f.priority.map(Priority::as_str),
-        f.jurisdiction.map(Jurisdiction::as_str),
-        f.age_group.map(AgeGroup::as_str),
-        f.reference.as_deref(),
-        f.updated_after,
-        before,
-        limit
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    read(conn, vis, &ids).await
+    store::page(conn, vis, async |conn, v| {
+        sqlx::query_scalar!(
+            r#"SELECT c.id FROM cases c
+               WHERE case_visible(c.id, $1, $2)
+                 AND ($3::text IS NULL OR c.status = $3)
+                 AND ($4::uuid IS NULL OR c.assigned_to = $4)
+                 AND ($5::text IS NULL OR c.priority = $5)
+                 AND ($6::text IS NULL OR c.jurisdiction = $6)
+                 AND ($7::text IS NULL OR c.age_group = $7)
+                 AND ($8::text IS NULL OR c.reference = $8)
+                 AND ($9::timestamptz IS NULL OR c.updated_at > $9)
+                 AND ($10::uuid IS NULL OR c.id < $10)
+               ORDER BY c.id DESC
+               LIMIT $11"#,
+            v.see_all,
+            v.viewer,
+            f.status.map(CaseStatus::as_str),
+            f.assigned_to,
+            f.priority.map(Priority::as_str),
+            f.jurisdiction.map(Jurisdiction::as_str),
+            f.age_group.map(AgeGroup::as_str),
+            f.reference.as_deref(),
+            f.updated_after,
+            before,
+            limit
+        )
+        .fetch_all(conn)
+        .await
+    })
+    .await
 }
 
 /// Replaces the editable details of a case read with [`visible_for_update`]; records which
@@ -277,7 +260,7 @@ pub async fn update_details(
     now: Ts,
 ) -> Result<Case, DomainError> {
     let case = &seen.case;
-    let n = sqlx::query!(
+    let done = sqlx::query!(
         r#"UPDATE cases SET client_sealed = $2, age_group = $3, situation = $4, jurisdiction = $5, sextortion = $6,
                             altered_image = $7, supports_requested = $8, priority = $9, summary_sealed = $10,
                             updated_at = $11, version = version + 1
@@ -296,14 +279,11 @@ pub async fn update_details(
         case.version
     )
     .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if n == 0 {
-        return Err(DomainError::Stale);
-    }
+    .await?;
+    store::updated(&done)?;
     let detail = serde_json::json!({"fields": changed});
     add_event(conn, case.id, "case.updated", &actor(seen.by.id), detail, now).await?;
-    reread(conn, case.id, seen.by).await
+    store::reread(conn, case.id, seen.by).await
 }
 
 /// Moves a case (the caller checked the guards on the row it locked with
@@ -320,7 +300,7 @@ pub async fn set_status(
 ) -> Result<Case, DomainError> {
     let case = &seen.case;
     let closing = req.to == CaseStatus::Closed;
-    let n = sqlx::query!(
+    let done = sqlx::query!(
         r#"UPDATE cases SET status = $2,
                             closed_at = CASE WHEN $3::boolean THEN $4::timestamptz ELSE NULL END,
                             close_reason = CASE WHEN $3::boolean THEN $5::text ELSE NULL END,
@@ -334,16 +314,13 @@ pub async fn set_status(
         case.version
     )
     .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if n == 0 {
-        return Err(DomainError::Stale);
-    }
+    .await?;
+    store::updated(&done)?;
     let detail = serde_json::json!({
         "from": case.status, "to": req.to, "close_reason": req.close_reason, "forced": req.force,
     });
     add_event(conn, case.id, "case.status_changed", &actor(seen.by.id), detail, now).await?;
-    reread(conn, case.id, seen.by).await
+    store::reread(conn, case.id, seen.by).await
 }
 
 /// Takedown requests of the case still `submitted` or `acknowledged` (the closing guard).
@@ -375,7 +352,7 @@ pub async fn set_assignment(
     now: Ts,
 ) -> Result<Case, DomainError> {
     let case = &seen.case;
-    let n = sqlx::query!(
+    let done = sqlx::query!(
         "UPDATE cases SET assigned_to = $2, updated_at = $3, version = version + 1 WHERE id = $1 AND version = $4",
         case.id,
         a.primary,
@@ -383,11 +360,8 @@ pub async fn set_assignment(
         case.version
     )
     .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if n == 0 {
-        return Err(DomainError::Stale);
-    }
+    .await?;
+    store::updated(&done)?;
     sqlx::query!("DELETE FROM case_collaborators WHERE case_id = $1", case.id)
         .execute(&mut *conn)
         .await?;
@@ -411,5 +385,5 @@ pub async fn set_assignment(
         now,
     )
     .await?;
-    reread(conn, case.id, seen.by).await
+    store::reread(conn, case.id, seen.by).await
 }

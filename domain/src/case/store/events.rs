@@ -44,7 +44,8 @@ pub async fn list(
     before: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<Event>, sqlx::Error> {
-    let rows = sqlx::query!(
+    sqlx::query_as!(
+        Event,
         r#"SELECT id, case_id, occurred_at, kind, actor, detail FROM case_events
            WHERE case_id = $1 AND ($2::uuid IS NULL OR id < $2) ORDER BY id DESC LIMIT $3"#,
         case_id,
@@ -52,16 +53,5 @@ pub async fn list(
         limit
     )
     .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Event {
-            id: r.id,
-            case_id: r.case_id,
-            occurred_at: r.occurred_at,
-            kind: r.kind,
-            actor: r.actor,
-            detail: r.detail,
-        })
-        .collect())
+    .await
 }

@@ -9,7 +9,6 @@ use crate::{
         protect,
         types::{Evidence, EvidenceKind, EvidenceRecord},
     },
-    enums::from_column,
     error::DomainError,
     input::PARSED,
     timestamp::Ts,
@@ -18,7 +17,7 @@ use crate::{
 struct EvidenceRow {
     id: Uuid,
     case_id: Uuid,
-    kind: String,
+    kind: EvidenceKind,
     url: Option<String>,
     site: String,
     poster: Option<String>,
@@ -37,7 +36,7 @@ impl EvidenceRow {
             id: self.id,
             case_id: self.case_id,
             record: EvidenceRecord {
-                kind: from_column::<EvidenceKind>("case_evidence.kind", &self.kind)?,
+                kind: self.kind,
                 url: self.url,
                 site: self.site,
                 poster: self.poster,
@@ -68,8 +67,8 @@ pub async fn add(
         r#"INSERT INTO case_evidence (id, case_id, kind, url, site, poster, posted_at, captured_at, description_sealed,
                                      sha256, storage_location, recorded_by, created_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-           RETURNING id, case_id, kind, url, site, poster, posted_at, captured_at, description_sealed, sha256,
-                     storage_location, recorded_by, created_at"#,
+           RETURNING id, case_id, kind AS "kind: EvidenceKind", url, site, poster, posted_at, captured_at,
+                     description_sealed, sha256, storage_location, recorded_by, created_at"#,
         Uuid::now_v7(),
         case_id,
         e.kind.as_str(),
@@ -101,8 +100,8 @@ pub async fn list(
 ) -> Result<Vec<Evidence>, sqlx::Error> {
     let rows = sqlx::query_as!(
         EvidenceRow,
-        r#"SELECT id, case_id, kind, url, site, poster, posted_at, captured_at, description_sealed, sha256,
-                  storage_location, recorded_by, created_at
+        r#"SELECT id, case_id, kind AS "kind: EvidenceKind", url, site, poster, posted_at, captured_at,
+                  description_sealed, sha256, storage_location, recorded_by, created_at
            FROM case_evidence WHERE case_id = $1 AND ($2::uuid IS NULL OR id > $2) ORDER BY id LIMIT $3"#,
         case_id,
         after,

@@ -7,9 +7,8 @@ use super::events::{actor, add_event};
 use crate::{
     case::{
         protect,
-        types::{Note, NoteEntry},
+        types::{Note, NoteEntry, NoteKind},
     },
-    enums::from_column,
     timestamp::Ts,
 };
 
@@ -55,7 +54,7 @@ pub async fn list(
     limit: i64,
 ) -> Result<Vec<Note>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"SELECT id, kind, body_sealed, author, created_at FROM case_notes
+        r#"SELECT id, kind AS "kind: NoteKind", body_sealed, author, created_at FROM case_notes
            WHERE case_id = $1 AND ($2::uuid IS NULL OR id > $2) ORDER BY id LIMIT $3"#,
         case_id,
         after,
@@ -68,7 +67,7 @@ pub async fn list(
             Ok(Note {
                 id: r.id,
                 case_id,
-                kind: from_column("case_notes.kind", &r.kind)?,
+                kind: r.kind,
                 body: protect::open(&r.body_sealed)?,
                 author: r.author,
                 created_at: r.created_at,

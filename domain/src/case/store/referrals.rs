@@ -6,38 +6,9 @@ use uuid::Uuid;
 use super::events::{actor, add_event};
 use crate::{
     case::types::{Referral, ReferralEntry, ReferralStatus, ReferralTo},
-    enums::from_column,
     error::DomainError,
     timestamp::Ts,
 };
-
-struct ReferralRow {
-    id: Uuid,
-    case_id: Uuid,
-    referred_to: String,
-    other_name: Option<String>,
-    status: String,
-    created_by: Uuid,
-    created_at: Ts,
-    updated_at: Ts,
-    version: i64,
-}
-
-impl ReferralRow {
-    fn into_referral(self) -> Result<Referral, sqlx::Error> {
-        Ok(Referral {
-            id: self.id,
-            case_id: self.case_id,
-            to: from_column::<ReferralTo>("case_referrals.referred_to", &self.referred_to)?,
-            other_name: self.other_name,
-            status: from_column::<ReferralStatus>("case_referrals.status", &self.status)?,
-            created_by: self.created_by,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-            version: self.version,
-        })
-    }
-}
 
 /// Records a referral.
 #[tracing::instrument(skip_all, fields(case.id = %case_id))]
@@ -48,11 +19,12 @@ pub async fn add(
     by: Uuid,
     now: Ts,
 ) -> Result<Referral, sqlx::Error> {
-    let row = sqlx::query_as!(
-        ReferralRow,
+    let referral = sqlx::query_as!(
+        Referral,
         r#"INSERT INTO case_referrals (id, case_id, referred_to, other_name, status, created_by, created_at, updated_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
-           RETURNING id, case_id, referred_to, other_name, status, created_by, created_at, updated_at, version"#,
+           RETURNING id, case_id, referred_to AS "to: ReferralTo", other_name, status AS "status: ReferralStatus",
+                     created_by, created_at, updated_at, version"#,
         Uuid::now_v7(),
         case_id,
         r.to.as_str(),
@@ -63,9 +35,9 @@ pub async fn add(
     )
     .fetch_one(&mut *conn)
     .await?;
-    let detail = serde_json::json!({"referral_id": row.id, "to": r.to, "status": r.status});
+    let detail = serde_json::json!({"referral_id": referral.id, "to": r.to, "status": r.status});
     add_event(conn, case_id, "referral.added", &actor(by), detail, now).await?;
-    row.into_referral()
+    Ok(referral)
 }
 
 /// Referrals of a case, oldest first, after `after`.
@@ -76,17 +48,17 @@ pub async fn list(
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<Referral>, sqlx::Error> {
-    let rows = sqlx::query_as!(
-        ReferralRow,
-        r#"SELECT id, case_id, referred_to, other_name, status, created_by, created_at, updated_at, version
+    sqlx::query_as!(
+        Referral,
+        r#"SELECT id, case_id, referred_to AS "to: ReferralTo", other_name, status AS "status: ReferralStatus",
+                  created_by, created_at, updated_at, version
            FROM case_referrals WHERE case_id = $1 AND ($2::uuid IS NULL OR id > $2) ORDER BY id LIMIT $3"#,
         case_id,
         after,
         limit
     )
     .fetch_all(conn)
-    .await?;
-    rows.into_iter().map(ReferralRow::into_referral).collect()
+    .await
 }
 
 /// One referral of a case, locked for update.
@@ -95,16 +67,17 @@ pub async fn list(
 /// `NotFound` when the case has no such referral.
 #[tracing::instrument(skip_all, fields(case.id = %case_id, referral.id = %id))]
 pub async fn for_update(conn: &mut PgConnection, case_id: Uuid, id: Uuid) -> Result<Referral, DomainError> {
-    let row = sqlx::query_as!(
-        ReferralRow,
-        r#"SELECT id, case_id, referred_to, other_name, status, created_by, created_at, updated_at, version
+    sqlx::query_as!(
+        Referral,
+        r#"SELECT id, case_id, referred_to AS "to: ReferralTo", other_name, status AS "status: ReferralStatus",
+                  created_by, created_at, updated_at, version
            FROM case_referrals WHERE case_id = $1 AND id = $2 FOR UPDATE"#,
         case_id,
         id
     )
     .fetch_optional(conn)
-    .await?;
-    Ok(row.ok_or(DomainError::NotFound)?.into_referral()?)
+    .await?
+    .ok_or(DomainError::NotFound)
 }
 
 /// Moves a referral on (the caller checked the move against the referral table).
@@ -119,11 +92,12 @@ pub async fn set_status(
     by: Uuid,
     now: Ts,
 ) -> Result<Referral, DomainError> {
-    let row = sqlx::query_as!(
-        ReferralRow,
+    let referral = sqlx::query_as!(
+        Referral,
         r#"UPDATE case_referrals SET status = $3, updated_at = $4, version = version + 1
            WHERE case_id = $1 AND id = $2 AND version = $5
-           RETURNING id, case_id, referred_to, other_name, status, created_by, created_at, updated_at, version"#,
+           RETURNING id, case_id, referred_to AS "to: ReferralTo", other_name, status AS "status: ReferralStatus",
+                     created_by, created_at, updated_at, version"#,
         r.case_id,
         r.id,
         to.as_str(),
@@ -135,7 +109,7 @@ pub async fn set_status(
     .ok_or(DomainError::Stale)?;
     let detail = serde_json::json!({"referral_id": r.id, "from": r.status, "to": to});
     add_event(conn, r.case_id, "referral.status_changed", &actor(by), detail, now).await?;
-    Ok(row.into_referral()?)
+    Ok(referral)
 }
 
 /// Whether a referral to C3P has been made (status made or accepted).
