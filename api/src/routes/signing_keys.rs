@@ -7,13 +7,14 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::{
-    auth::{MAX_ACCESS_TOKEN_SECS, Principal},
+    auth::Principal,
     error::ApiResult,
     idempotency::{self, Begun},
     startup::AppState,
 };
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = SigningKey)]
 pub struct SigningKeyOut {
     pub kid: String,
     /// Always `EdDSA` (Ed25519).
@@ -53,9 +54,7 @@ fn out(k: keys::PublicKey) -> SigningKeyOut {
 #[get("/v1/signing-keys")]
 pub async fn list(principal: Principal, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     principal.require_role(&[Role::Admin])?;
-    let mut conn = state.db.acquire().await?;
-    let grace = jiff::SignedDuration::from_secs(MAX_ACCESS_TOKEN_SECS + 60);
-    let keys = keys::verifying_keys(&mut conn, state.clock.ts(), grace).await?;
+    let keys = state.tokens.published_keys(&state.db).await?;
     Ok(HttpResponse::Ok().json(SigningKeyList {
         items: keys.into_iter().map(out).collect(),
     }))

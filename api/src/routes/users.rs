@@ -9,16 +9,18 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::{conditional_get, id_page, tagged};
 use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
-    extract::{JsonBody, PageQuery, decode_cursor, etag, finish_page, if_none_match_hits, required_if_match},
+    extract::{JsonBody, Page, PageQuery, etag, required_if_match},
     idempotency::{self, Begun},
     startup::AppState,
 };
 
 /// A staff account.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = User)]
 pub struct UserOut {
     pub id: Uuid,
     pub email: String,
@@ -59,15 +61,9 @@ impl From<User> for UserOut {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct UserPage {
-    pub items: Vec<UserOut>,
-    /// Pass as `cursor` for the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-}
-
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewUser)]
 pub struct CreateUser {
     /// Unique, case-insensitively.
     #[schema(example = "ana@example.org", format = Email, min_length = 3, max_length = 254)]
@@ -89,6 +85,7 @@ pub struct CreateUser {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = UserPatch)]
 pub struct UpdateUser {
     /// 1–200 characters, one line, no control characters.
     #[schema(
@@ -186,7 +183,7 @@ pub async fn create(
     security(("bearer" = [])),
     params(PageQuery),
     responses(
-        (status = 200, description = "A page of users", body = UserPage),
+        (status = 200, description = "A page of users", body = Page<UserOut>),
         (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -197,16 +194,7 @@ pub async fn list(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     principal.require_role(&[Role::Admin])?;
-    let limit = q.limit()?;
-    let codec = state.cursor_codec().await?;
-    let after = decode_cursor::<Uuid>(&codec, CURSOR_KIND, q.cursor.as_deref())?;
-    let mut conn = state.db.acquire().await?;
-    let rows = store::list_users(&mut conn, after, limit + 1).await?;
-    let (users, next_cursor) = finish_page(rows, limit, &codec, CURSOR_KIND, |u| u.id);
-    Ok(HttpResponse::Ok().json(UserPage {
-        items: users.into_iter().map(Into::into).collect(),
-        next_cursor,
-    }))
+    id_page::<_, UserOut>(&state, CURSOR_KIND, &q, store::list_users, |u| u.id).await
 }
 
 /// One staff account.
@@ -232,13 +220,7 @@ pub async fn get(
     principal.require_role(&[Role::Admin])?;
     let mut conn = state.db.acquire().await?;
     let user = store::get_user(&mut conn, *id).await?.ok_or(ApiError::NotFound)?;
-    let tag = etag(user.version);
-    if if_none_match_hits(&req, &tag) {
-        return Ok(HttpResponse::NotModified().insert_header(("ETag", tag)).finish());
-    }
-    Ok(HttpResponse::Ok()
-        .insert_header(("ETag", tag))
-        .json(UserOut::from(user)))
+    Ok(conditional_get(&req, user.version, || UserOut::from(user)))
 }
 
 /// Change a staff account's name, role or active flag.
@@ -307,9 +289,7 @@ pub async fn update(
     )
     .await?;
     tx.commit().await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("ETag", etag(user.version)))
-        .json(UserOut::from(user)))
+    Ok(tagged(StatusCode::OK, user.version, &UserOut::from(user)))
 }
 
 async fn audit_grant_requested(
@@ -360,7 +340,7 @@ const GRANTS_CURSOR_KIND: &str = "role_grants";
     security(("bearer" = [])),
     params(PageQuery),
     responses(
-        (status = 200, description = "A page of users with `pending_role` set", body = UserPage),
+        (status = 200, description = "A page of users with `pending_role` set", body = Page<UserOut>),
         (status = 403, description = "Neither a supervisor nor an admin", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -371,16 +351,7 @@ pub async fn list_pending_grants(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     principal.require_role(&[Role::Supervisor, Role::Admin])?;
-    let limit = q.limit()?;
-    let codec = state.cursor_codec().await?;
-    let after = decode_cursor::<Uuid>(&codec, GRANTS_CURSOR_KIND, q.cursor.as_deref())?;
-    let mut conn = state.db.acquire().await?;
-    let rows = store::list_pending_grants(&mut conn, after, limit + 1).await?;
-    let (users, next_cursor) = finish_page(rows, limit, &codec, GRANTS_CURSOR_KIND, |u| u.id);
-    Ok(HttpResponse::Ok().json(UserPage {
-        items: users.into_iter().map(Into::into).collect(),
-        next_cursor,
-    }))
+    id_page::<_, UserOut>(&state, GRANTS_CURSOR_KIND, &q, store::list_pending_grants, |u| u.id).await
 }
 
 /// Approve or reject a pending role grant (supervisors).
