@@ -301,6 +301,27 @@ impl<O> Answer<O> {
     }
 }
 
+/// A POST whose key is claimed as soon as the body has been judged (creations, and
+/// decisions whose 404 comes from the work itself): the transaction opens and the
+/// `Idempotency-Key` is claimed (a replay is answered at once), then `act` does the work in
+/// the transaction that also stores the answer under the key. `body` is the parsed request
+/// body the key's fingerprint covers.
+pub async fn write<O: Serialize>(
+    state: &AppState,
+    req: &HttpRequest,
+    principal: &Principal,
+    body: &serde_json::Value,
+    act: impl AsyncFnOnce(&mut PgConnection) -> Result<Answer<O>, ApiError>,
+) -> Result<HttpResponse, ApiError> {
+    let mut work = match begin(state, req, principal, body).await? {
+        Begun::Replay(res) => return Ok(res),
+        Begun::Work(w) => w,
+    };
+    let answer = act(&mut work.tx).await?;
+    work.finish(answer.status, &answer.headers, &answer.body, None, &state.clock)
+        .await
+}
+
 /// A POST in the order every write follows: `find` decides what the caller sees (404
 /// before anything in the request is looked at, so an outsider learns nothing from a
 /// refused body or key), then the body must parse, then the `Idempotency-Key` is claimed

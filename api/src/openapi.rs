@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use actix_web::{App, http::Method};
 use utoipa::{
-    Modify, OpenApi,
+    IntoResponses, Modify, OpenApi,
     openapi::{
         self, Content, HttpMethod, RefOr, Required, ResponseBuilder,
         header::HeaderBuilder,
@@ -385,6 +385,32 @@ impl RouteTable {
             }
         }
         found
+    }
+}
+
+/// `403 Not an admin`, the refusal every admin-only operation documents: list it in the
+/// operation's `responses(...)` instead of spelling the problem response out again.
+pub struct NotAnAdmin;
+
+impl IntoResponses for NotAnAdmin {
+    fn responses() -> BTreeMap<String, RefOr<openapi::Response>> {
+        BTreeMap::from([("403".to_owned(), problem_response("Not an admin", &[]))])
+    }
+}
+
+/// `413` and `415`, the problem answers of the OAuth endpoints (token, revocation) to a body
+/// they do not read: too large, or neither form-encoded nor JSON.
+pub struct OAuthBodyRefused;
+
+impl IntoResponses for OAuthBodyRefused {
+    fn responses() -> BTreeMap<String, RefOr<openapi::Response>> {
+        BTreeMap::from([
+            ("413".to_owned(), problem_response("Body over 256 KiB", &[])),
+            (
+                "415".to_owned(),
+                problem_response("Body neither form-encoded nor JSON", &[]),
+            ),
+        ])
     }
 }
 

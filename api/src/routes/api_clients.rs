@@ -84,7 +84,7 @@ const CURSOR_KIND: &str = "api_clients";
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe; the replay omits the secret")),
     responses(
         (status = 201, description = "Created; the secret is in this response only", body = ApiClientCreated, headers(("Location" = String))),
-        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::openapi::NotAnAdmin,
         (status = 409, description = "Idempotency-Key in flight", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -145,7 +145,7 @@ pub async fn create(
     params(PageQuery),
     responses(
         (status = 200, description = "A page of clients", body = Page<ApiClientOut>),
-        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::openapi::NotAnAdmin,
     )
 )]
 #[get("/v1/api-clients")]
@@ -166,7 +166,7 @@ pub async fn list(
     params(("id" = Uuid, Path)),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::openapi::NotAnAdmin,
         (status = 404, description = "No such client, or already revoked", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]

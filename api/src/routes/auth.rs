@@ -188,8 +188,7 @@ const BAD_LOGIN: &str = "invalid username or password, or the account is locked 
         (status = 200, description = "Token issued", body = TokenResponse),
         (status = 400, description = "RFC 6749 error: invalid_request, invalid_grant, unsupported_grant_type, invalid_scope", body = OAuthError),
         (status = 401, description = "RFC 6749 error: invalid_client", body = OAuthError),
-        (status = 413, description = "Body over 256 KiB", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body neither form-encoded nor JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::openapi::OAuthBodyRefused,
         (status = 429, description = "Too many token requests from this address; see Retry-After", body = crate::error::Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
@@ -308,8 +307,7 @@ pub struct RevokeRequest {
     responses(
         (status = 200, description = "Revoked (or already unknown)"),
         (status = 400, description = "RFC 6749 error: invalid_request", body = OAuthError),
-        (status = 413, description = "Body over 256 KiB", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body neither form-encoded nor JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::openapi::OAuthBodyRefused,
         (status = 429, description = "Too many revocation requests from this address; see Retry-After", body = crate::error::Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )

@@ -1,6 +1,6 @@
 //! The office calendar (contract §7): closures, next opening, business-day arithmetic.
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use casework_domain::{
     FieldError, Validation, audit,
     calendar::{
@@ -17,7 +17,7 @@ use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
     extract::{JsonBody, parse_instant},
-    idempotency::{self, Begun},
+    idempotency::{self, Answer},
     startup::AppState,
 };
 
@@ -111,7 +111,7 @@ pub struct NewClosure {
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
     responses(
         (status = 201, description = "Added", body = Closure),
-        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::openapi::NotAnAdmin,
         (status = 409, description = "The day is already a closure", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -125,30 +125,22 @@ pub async fn add_closure(
     let admin = principal.require_role(&[Role::Admin])?;
     let body = body?;
     let closure = NewCustomClosure::parse(&body.value.date, &body.value.name)?;
-    let mut work = match idempotency::begin(&state, &req, &principal, &body.raw).await? {
-        Begun::Replay(res) => return Ok(res),
-        Begun::Work(w) => w,
-    };
-    let tx = &mut *work.tx;
-    let now = state.clock.ts();
-    let date = closure.date;
-    let closure = store::add(tx, date, &closure.name, admin, now).await?;
-    audit::record(
-        tx,
-        &principal.key(),
-        "calendar.closure.add",
-        &format!("closure:{date}"),
-        serde_json::json!({"name": closure.name}),
-        now,
-    )
-    .await?;
-    work.finish(
-        StatusCode::CREATED,
-        &[("Location", format!("/v1/calendar/closures/{date}"))],
-        &closure,
-        None,
-        &state.clock,
-    )
+    idempotency::write(&state, &req, &principal, &body.raw, async |tx| {
+        let now = state.clock.ts();
+        let date = closure.date;
+        let closure = store::add(tx, date, &closure.name, admin, now).await?;
+        audit::record(
+            tx,
+            &principal.key(),
+            "calendar.closure.add",
+            &format!("closure:{date}"),
+            serde_json::json!({"name": closure.name}),
+            now,
+        )
+        .await?;
+        let headers = vec![("Location", format!("/v1/calendar/closures/{date}"))];
+        Ok(Answer::created(headers, closure))
+    })
     .await
 }
 
@@ -161,7 +153,7 @@ pub async fn add_closure(
     params(("date" = String, Path, format = Date, description = "The closed date, e.g. 2026-12-24")),
     responses(
         (status = 204, description = "Removed"),
-        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::openapi::NotAnAdmin,
         (status = 404, description = "No custom closure on that date", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "A statutory or public-service closure", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not a date", body = crate::error::Problem, content_type = "application/problem+json"),

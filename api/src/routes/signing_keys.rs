@@ -48,7 +48,7 @@ fn out(k: keys::PublicKey) -> SigningKeyOut {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Current and recently retired keys", body = SigningKeyList),
-        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::openapi::NotAnAdmin,
     )
 )]
 #[get("/v1/signing-keys")]
@@ -69,7 +69,7 @@ pub async fn list(principal: Principal, state: web::Data<AppState>) -> ApiResult
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
     responses(
         (status = 201, description = "The new signing key", body = SigningKeyOut),
-        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::openapi::NotAnAdmin,
         (status = 409, description = "Idempotency-Key in flight", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]

@@ -14,7 +14,7 @@ use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
     extract::{JsonBody, Page, PageQuery, etag, required_if_match},
-    idempotency::{self, Begun},
+    idempotency::{self, Answer},
     startup::AppState,
 };
 
@@ -116,7 +116,7 @@ const CURSOR_KIND: &str = "users";
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first response is replayed for 24 h")),
     responses(
         (status = 201, description = "Created", body = UserOut, headers(("ETag" = String), ("Location" = String))),
-        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::openapi::NotAnAdmin,
         (status = 409, description = "Email already in use, or Idempotency-Key in flight", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -138,42 +138,39 @@ pub async fn create(
     let (Some(email), Some(display_name), Some(password)) = (email, display_name, password) else {
         return Err(ApiError::Internal(anyhow::anyhow!("validated fields missing")));
     };
-    let mut work = match idempotency::begin(&state, &req, &principal, &body.raw).await? {
-        Begun::Replay(res) => return Ok(res),
-        Begun::Work(w) => w,
-    };
-    let tx = &mut *work.tx;
-    let now = state.clock.ts();
-    let user = store::request_user(
-        tx,
-        &NewUser {
-            email,
-            display_name,
-            role: b.role,
-            password,
-        },
-        admin,
-        now,
-    )
-    .await?;
-    audit::record(
-        tx,
-        &principal.key(),
-        "user.create",
-        &format!("user:{}", user.id),
-        serde_json::json!({"role": user.role, "active": user.active}),
-        now,
-    )
-    .await?;
-    if let Some(p) = &user.pending_role {
-        audit_grant_requested(tx, &principal, user.id, p.role, now).await?;
-    }
-    let headers = [
-        ("ETag", etag(user.version)),
-        ("Location", format!("/v1/users/{}", user.id)),
-    ];
-    work.finish(StatusCode::CREATED, &headers, &UserOut::from(user), None, &state.clock)
-        .await
+    idempotency::write(&state, &req, &principal, &body.raw, async |tx| {
+        let now = state.clock.ts();
+        let user = store::request_user(
+            tx,
+            &NewUser {
+                email,
+                display_name,
+                role: b.role,
+                password,
+            },
+            admin,
+            now,
+        )
+        .await?;
+        audit::record(
+            tx,
+            &principal.key(),
+            "user.create",
+            &format!("user:{}", user.id),
+            serde_json::json!({"role": user.role, "active": user.active}),
+            now,
+        )
+        .await?;
+        if let Some(p) = &user.pending_role {
+            audit_grant_requested(tx, &principal, user.id, p.role, now).await?;
+        }
+        let headers = vec![
+            ("ETag", etag(user.version)),
+            ("Location", format!("/v1/users/{}", user.id)),
+        ];
+        Ok(Answer::created(headers, UserOut::from(user)))
+    })
+    .await
 }
 
 /// List staff accounts, oldest first.
@@ -184,7 +181,7 @@ pub async fn create(
     params(PageQuery),
     responses(
         (status = 200, description = "A page of users", body = Page<UserOut>),
-        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::openapi::NotAnAdmin,
     )
 )]
 #[get("/v1/users")]
@@ -206,7 +203,7 @@ pub async fn list(
     responses(
         (status = 200, description = "The user", body = UserOut, headers(("ETag" = String))),
         (status = 304, description = "Not modified"),
-        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::openapi::NotAnAdmin,
         (status = 404, description = "No such user", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -237,7 +234,7 @@ pub async fn get(
     params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "ETag of the version being changed")),
     responses(
         (status = 200, description = "Updated", body = UserOut, headers(("ETag" = String))),
-        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::openapi::NotAnAdmin,
         (status = 404, description = "No such user", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "An admin demoting or deactivating themselves", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale If-Match", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -391,36 +388,32 @@ pub async fn decide_role_grant(
         }
         (None, Decision::Approve) => None,
     };
-    let mut work = match idempotency::begin(&state, &req, &principal, &body.raw).await? {
-        Begun::Replay(res) => return Ok(res),
-        Begun::Work(w) => w,
-    };
-    let tx = &mut *work.tx;
-    let now = state.clock.ts();
-    let decision = match b.decision {
-        Decision::Approve => store::GrantDecision::Approve,
-        Decision::Reject => store::GrantDecision::Reject,
-    };
-    let (user, pending) = store::decide_role_grant(tx, *id, supervisor, decision, now).await?;
-    let action = match b.decision {
-        Decision::Approve => "user.role_grant.approve",
-        Decision::Reject => "user.role_grant.reject",
-    };
-    audit::record(
-        tx,
-        &principal.key(),
-        action,
-        &format!("user:{}", user.id),
-        serde_json::json!({
-            "role": pending.role,
-            "requested_by": pending.requested_by,
-            "requested_at": pending.requested_at.get(),
-            "reason": reason,
-        }),
-        now,
-    )
-    .await?;
-    let headers = [("ETag", etag(user.version))];
-    work.finish(StatusCode::OK, &headers, &UserOut::from(user), None, &state.clock)
-        .await
+    idempotency::write(&state, &req, &principal, &body.raw, async |tx| {
+        let now = state.clock.ts();
+        let decision = match b.decision {
+            Decision::Approve => store::GrantDecision::Approve,
+            Decision::Reject => store::GrantDecision::Reject,
+        };
+        let (user, pending) = store::decide_role_grant(tx, *id, supervisor, decision, now).await?;
+        let action = match b.decision {
+            Decision::Approve => "user.role_grant.approve",
+            Decision::Reject => "user.role_grant.reject",
+        };
+        audit::record(
+            tx,
+            &principal.key(),
+            action,
+            &format!("user:{}", user.id),
+            serde_json::json!({
+                "role": pending.role,
+                "requested_by": pending.requested_by,
+                "requested_at": pending.requested_at.get(),
+                "reason": reason,
+            }),
+            now,
+        )
+        .await?;
+        Ok(Answer::ok(user.version, UserOut::from(user)))
+    })
+    .await
 }
