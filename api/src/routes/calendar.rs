@@ -2,7 +2,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use casework_domain::{
-    FieldError, Validation, audit,
+    FieldError, Ts, Validation, audit,
     calendar::{
         self, Closure, MAX_BUSINESS_DAYS, MAX_RANGE_YEARS,
         store::{self, NewCustomClosure, parse_date},
@@ -11,6 +11,7 @@ use casework_domain::{
 };
 use jiff::{Timestamp, civil::Date};
 use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::{
@@ -127,18 +128,9 @@ pub async fn add_closure(
     let closure = NewCustomClosure::parse(&body.value.date, &body.value.name)?;
     idempotency::write(&state, &req, &principal, &body.raw, async |tx| {
         let now = state.clock.ts();
-        let date = closure.date;
-        let closure = store::add(tx, date, &closure.name, admin, now).await?;
-        audit::record(
-            tx,
-            &principal.key(),
-            "calendar.closure.add",
-            &format!("closure:{date}"),
-            serde_json::json!({"name": closure.name}),
-            now,
-        )
-        .await?;
-        let headers = vec![("Location", format!("/v1/calendar/closures/{date}"))];
+        let closure = store::add(tx, closure.date, &closure.name, admin, now).await?;
+        audit_closure(tx, &principal, "calendar.closure.add", &closure, now).await?;
+        let headers = vec![("Location", format!("/v1/calendar/closures/{}", closure.date))];
         Ok(Answer::created(headers, closure))
     })
     .await
@@ -170,17 +162,28 @@ pub async fn remove_closure(
     let now = state.clock.ts();
     let mut tx = state.db.begin().await?;
     let removed = store::remove(&mut tx, date).await?;
-    audit::record(
-        &mut tx,
-        &principal.key(),
-        "calendar.closure.remove",
-        &format!("closure:{date}"),
-        serde_json::json!({"name": removed.name}),
-        now,
-    )
-    .await?;
+    audit_closure(&mut tx, &principal, "calendar.closure.remove", &removed, now).await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Records `action` on the custom closure `closure` (its date and name) in the audit log.
+async fn audit_closure(
+    tx: &mut PgConnection,
+    principal: &Principal,
+    action: &str,
+    closure: &Closure,
+    now: Ts,
+) -> Result<(), sqlx::Error> {
+    audit::record(
+        tx,
+        &principal.key(),
+        action,
+        &format!("closure:{}", closure.date),
+        serde_json::json!({"name": closure.name}),
+        now,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
