@@ -33,7 +33,7 @@ from casework_client.models import (
     NewClient,
     NewContact,
     NewNote,
-    CreateUser,
+    NewUser,
     PageTimelineEvent,
     GrantType,
     GuardianInvolvement,
@@ -49,8 +49,8 @@ from casework_client.models import (
     TokenRequest,
     TokenResponse,
     CaseTransition,
-    UserOut,
-    UserPage,
+    User,
+    PageUser,
 )
 
 base, email, password = sys.argv[1:4]
@@ -63,16 +63,16 @@ me = get_me.sync(client=client)
 assert isinstance(me, Me) and me.email == email, me
 
 new_email = f"smoke-{uuid.uuid4().hex[:8]}@example.org"
-created = create_user.sync(client=client, body=CreateUser(email=new_email, display_name="Smoke", role=Role.CASEWORKER, password="smoke-test-password"))
-assert isinstance(created, UserOut) and created.email == new_email, created
+created = create_user.sync(client=client, body=NewUser(email=new_email, display_name="Smoke", role=Role.CASEWORKER, password="smoke-test-password"))
+assert isinstance(created, User) and created.email == new_email, created
 
 fetched = get_user.sync(client=client, id=created.id)
-assert isinstance(fetched, UserOut) and fetched.id == created.id, fetched
+assert isinstance(fetched, User) and fetched.id == created.id, fetched
 
 page = list_users.sync(client=client, limit=200)
-assert isinstance(page, UserPage) and any(u.id == created.id for u in page.items), page
+assert isinstance(page, PageUser) and any(u.id == created.id for u in page.items), page
 
-dup = create_user.sync(client=client, body=CreateUser(email=new_email, display_name="Smoke", role=Role.CASEWORKER, password="smoke-test-password"))
+dup = create_user.sync(client=client, body=NewUser(email=new_email, display_name="Smoke", role=Role.CASEWORKER, password="smoke-test-password"))
 assert isinstance(dup, Problem) and dup.status == 409, dup
 
 # A caseworker's day through the generated client: open, annotate, edit, activate.

@@ -155,6 +155,15 @@ impl TokenService {
         })
     }
 
+    /// The keys published to verifiers (`/.well-known/jwks.json`) and listed to admins:
+    /// the one that signs, and those retired recently enough that a token they signed may
+    /// still be presented (its lifetime, and a minute to spare).
+    pub async fn published_keys(&self, db: &PgPool) -> Result<Vec<keys::PublicKey>, sqlx::Error> {
+        let mut conn = db.acquire().await?;
+        let grace = jiff::SignedDuration::from_secs(MAX_ACCESS_TOKEN_SECS + 60);
+        keys::verifying_keys(&mut conn, self.clock.ts(), grace).await
+    }
+
     /// Forgets cached keys (after a rotation on this replica).
     pub fn invalidate(&self) {
         if let Ok(mut c) = self.cache.write() {

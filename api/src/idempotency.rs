@@ -141,40 +141,28 @@ fn replay(stored: &StoredResponse) -> HttpResponse {
     res.content_type("application/json").body(stored.body.clone())
 }
 
-/// Builds the JSON response and, when a key was claimed, stores it in the same
-/// transaction. `stored_body` replaces the body kept for replays when the live one holds
-/// something that must be shown only once (a client secret).
-async fn respond<T: Serialize>(
-    conn: &mut PgConnection,
-    claim: Option<Claim>,
-    status: StatusCode,
-    headers: &[(&str, String)],
-    body: &T,
-    stored_body: Option<&serde_json::Value>,
-    clock: &Clock,
-) -> Result<HttpResponse, ApiError> {
-    let bytes = serde_json::to_vec(body).map_err(|e| ApiError::Internal(e.into()))?;
-    if let Some(c) = claim {
-        let kept = match stored_body {
-            Some(v) => serde_json::to_vec(v).map_err(|e| ApiError::Internal(e.into()))?,
-            None => bytes.clone(),
-        };
+impl Claim {
+    /// Stores the answer under the claimed key, in the transaction of the work it answers.
+    async fn complete(
+        &self,
+        conn: &mut PgConnection,
+        status: StatusCode,
+        headers: &[(&str, String)],
+        body: Vec<u8>,
+        clock: &Clock,
+    ) -> Result<(), ApiError> {
         let header_map: serde_json::Map<String, serde_json::Value> = headers
             .iter()
             .map(|(k, v)| ((*k).to_owned(), serde_json::Value::String(v.clone())))
             .collect();
         let stored = StoredResponse {
             status: status.as_u16(),
-            body: kept,
+            body,
             headers: header_map.into(),
         };
-        idempotency::complete(conn, &c.caller, &c.key, &c.hash, &stored, clock.ts()).await?;
+        idempotency::complete(conn, &self.caller, &self.key, &self.hash, &stored, clock.ts()).await?;
+        Ok(())
     }
-    let mut res = HttpResponse::build(status);
-    for (k, v) in headers {
-        res.insert_header((*k, v.as_str()));
-    }
-    Ok(res.content_type("application/json").body(bytes))
 }
 
 /// A POST's unit of work: its transaction and the claim on its key, if it sent one.
@@ -222,12 +210,7 @@ impl Work {
     /// Like [`Work::finish`] for a response without a body (204).
     pub async fn finish_empty(mut self, status: StatusCode, clock: &Clock) -> Result<HttpResponse, ApiError> {
         if let Some(c) = self.claim {
-            let stored = StoredResponse {
-                status: status.as_u16(),
-                body: Vec::new(),
-                headers: serde_json::json!({}),
-            };
-            idempotency::complete(&mut self.tx, &c.caller, &c.key, &c.hash, &stored, clock.ts()).await?;
+            c.complete(&mut self.tx, status, &[], Vec::new(), clock).await?;
         }
         self.tx.commit().await?;
         Ok(HttpResponse::build(status).finish())
@@ -251,7 +234,9 @@ impl Work {
         }
     }
 
-    /// Builds the JSON response, stores it under the key, and commits everything.
+    /// Builds the JSON response, stores it under the key (if one was claimed), and commits
+    /// everything. `stored_body` replaces the body kept for replays when the live one holds
+    /// something that must be shown only once (a client secret).
     pub async fn finish<T: Serialize>(
         mut self,
         status: StatusCode,
@@ -260,9 +245,20 @@ impl Work {
         stored_body: Option<&serde_json::Value>,
         clock: &Clock,
     ) -> Result<HttpResponse, ApiError> {
-        let res = respond(&mut self.tx, self.claim, status, headers, body, stored_body, clock).await?;
+        let bytes = serde_json::to_vec(body).map_err(|e| ApiError::Internal(e.into()))?;
+        if let Some(c) = self.claim {
+            let kept = match stored_body {
+                Some(v) => serde_json::to_vec(v).map_err(|e| ApiError::Internal(e.into()))?,
+                None => bytes.clone(),
+            };
+            c.complete(&mut self.tx, status, headers, kept, clock).await?;
+        }
         self.tx.commit().await?;
-        Ok(res)
+        let mut res = HttpResponse::build(status);
+        for (k, v) in headers {
+            res.insert_header((*k, v.as_str()));
+        }
+        Ok(res.content_type("application/json").body(bytes))
     }
 }
 
@@ -303,6 +299,27 @@ impl<O> Answer<O> {
             body,
         }
     }
+}
+
+/// A POST whose key is claimed as soon as the body has been judged (creations, and
+/// decisions whose 404 comes from the work itself): the transaction opens and the
+/// `Idempotency-Key` is claimed (a replay is answered at once), then `act` does the work in
+/// the transaction that also stores the answer under the key. `body` is the parsed request
+/// body the key's fingerprint covers.
+pub async fn write<O: Serialize>(
+    state: &AppState,
+    req: &HttpRequest,
+    principal: &Principal,
+    body: &serde_json::Value,
+    act: impl AsyncFnOnce(&mut PgConnection) -> Result<Answer<O>, ApiError>,
+) -> Result<HttpResponse, ApiError> {
+    let mut work = match begin(state, req, principal, body).await? {
+        Begun::Replay(res) => return Ok(res),
+        Begun::Work(w) => w,
+    };
+    let answer = act(&mut work.tx).await?;
+    work.finish(answer.status, &answer.headers, &answer.body, None, &state.clock)
+        .await
 }
 
 /// A POST in the order every write follows: `find` decides what the caller sees (404

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use actix_web::{App, http::Method};
 use utoipa::{
-    Modify, OpenApi,
+    IntoResponses, Modify, OpenApi,
     openapi::{
         self, Content, HttpMethod, RefOr, Required, ResponseBuilder,
         header::HeaderBuilder,
@@ -130,44 +130,51 @@ ASCII characters (field `Idempotency-Key`), or the key was used before with a di
             &[],
         ),
     );
-    for item in api.paths.paths.values_mut() {
-        let ops = [
+    for op in operations_mut(api) {
+        let mut takes_key = false;
+        for p in op.parameters.iter_mut().flatten() {
+            if let RefOr::T(p) = p
+                && p.parameter_in == openapi::path::ParameterIn::Header
+                && p.name.eq_ignore_ascii_case(crate::idempotency::HEADER)
+            {
+                takes_key = true;
+                p.schema = Some(RefOr::T(openapi::schema::Schema::Object(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .min_length(Some(1))
+                        .max_length(Some(255))
+                        .pattern(Some(IDEMPOTENCY_KEY_PATTERN))
+                        .build(),
+                )));
+            }
+        }
+        if takes_key {
+            op.responses.responses.insert(
+                "422".to_owned(),
+                RefOr::Ref(openapi::Ref::new("#/components/responses/IdempotencyKeyRefused")),
+            );
+            op.responses
+                .responses
+                .entry("409".to_owned())
+                .or_insert_with(|| RefOr::Ref(openapi::Ref::new("#/components/responses/IdempotencyKeyInFlight")));
+        }
+    }
+}
+
+/// Every operation of the document (the methods the API uses: GET, PUT, POST, DELETE,
+/// PATCH), for the passes that complete each one.
+fn operations_mut(api: &mut openapi::OpenApi) -> impl Iterator<Item = &mut openapi::path::Operation> {
+    api.paths.paths.values_mut().flat_map(|item| {
+        [
             &mut item.get,
             &mut item.put,
             &mut item.post,
             &mut item.delete,
             &mut item.patch,
-        ];
-        for op in ops.into_iter().flatten() {
-            let mut takes_key = false;
-            for p in op.parameters.iter_mut().flatten() {
-                if let RefOr::T(p) = p
-                    && p.parameter_in == openapi::path::ParameterIn::Header
-                    && p.name.eq_ignore_ascii_case(crate::idempotency::HEADER)
-                {
-                    takes_key = true;
-                    p.schema = Some(RefOr::T(openapi::schema::Schema::Object(
-                        ObjectBuilder::new()
-                            .schema_type(Type::String)
-                            .min_length(Some(1))
-                            .max_length(Some(255))
-                            .pattern(Some(IDEMPOTENCY_KEY_PATTERN))
-                            .build(),
-                    )));
-                }
-            }
-            if takes_key {
-                op.responses.responses.insert(
-                    "422".to_owned(),
-                    RefOr::Ref(openapi::Ref::new("#/components/responses/IdempotencyKeyRefused")),
-                );
-                op.responses
-                    .responses
-                    .entry("409".to_owned())
-                    .or_insert_with(|| RefOr::Ref(openapi::Ref::new("#/components/responses/IdempotencyKeyInFlight")));
-            }
-        }
-    }
+        ]
+        .into_iter()
+        .flatten()
+    })
 }
 
 fn problem_response(description: &str, headers: &[(&str, &str)]) -> RefOr<openapi::Response> {
@@ -248,71 +255,62 @@ fn add_shared_responses(api: &mut openapi::OpenApi) {
     for (name, (_, resp)) in &shared {
         components.responses.insert((*name).to_owned(), resp.clone());
     }
-    for item in api.paths.paths.values_mut() {
-        let ops = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
-        ];
-        for op in ops.into_iter().flatten() {
-            let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
-            let has_json_body = op
-                .request_body
-                .as_ref()
-                .is_some_and(|b| matches!(b, RefOr::T(b) if b.content.keys().any(|c| c.ends_with("json"))));
-            let has_path_param = op.parameters.as_ref().is_some_and(|ps| {
-                ps.iter()
-                    .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == openapi::path::ParameterIn::Path))
-            });
-            let has_query = op.parameters.as_ref().is_some_and(|ps| {
-                ps.iter()
-                    .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == openapi::path::ParameterIn::Query))
-            });
-            let mut wanted = vec!["InternalError", "ServiceUnavailable"];
-            if secured {
-                wanted.push("Unauthorized");
-                if has_path_param {
-                    wanted.push("NotFound");
-                }
+    for op in operations_mut(api) {
+        let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+        let has_json_body = op
+            .request_body
+            .as_ref()
+            .is_some_and(|b| matches!(b, RefOr::T(b) if b.content.keys().any(|c| c.ends_with("json"))));
+        let has_path_param = op.parameters.as_ref().is_some_and(|ps| {
+            ps.iter()
+                .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == openapi::path::ParameterIn::Path))
+        });
+        let has_query = op.parameters.as_ref().is_some_and(|ps| {
+            ps.iter()
+                .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == openapi::path::ParameterIn::Query))
+        });
+        let mut wanted = vec!["InternalError", "ServiceUnavailable"];
+        if secured {
+            wanted.push("Unauthorized");
+            if has_path_param {
+                wanted.push("NotFound");
             }
-            if has_json_body {
-                wanted.extend([
-                    "MalformedRequest",
-                    "PayloadTooLarge",
-                    "UnsupportedMediaType",
-                    "ValidationFailed",
-                ]);
-            } else if has_query {
-                wanted.extend(["MalformedRequest", "ValidationFailed"]);
-            }
-            for name in wanted {
-                let (status, _) = &shared[name];
-                op.responses
-                    .responses
-                    .entry((*status).to_owned())
-                    .or_insert_with(|| RefOr::Ref(openapi::Ref::new(format!("#/components/responses/{name}"))));
-            }
-            // Every response needs a description to be valid OpenAPI.
-            for (status, resp) in &mut op.responses.responses {
-                if let RefOr::T(r) = resp
-                    && r.description.is_empty()
-                {
-                    r.description = status
-                        .parse::<u16>()
-                        .ok()
-                        .and_then(|s| actix_web::http::StatusCode::from_u16(s).ok())
-                        .and_then(|s| s.canonical_reason())
-                        .unwrap_or("Response")
-                        .to_owned();
-                }
-            }
-            if let Some(RefOr::T(body)) = &mut op.request_body
-                && body.required.is_none()
+        }
+        if has_json_body {
+            wanted.extend([
+                "MalformedRequest",
+                "PayloadTooLarge",
+                "UnsupportedMediaType",
+                "ValidationFailed",
+            ]);
+        } else if has_query {
+            wanted.extend(["MalformedRequest", "ValidationFailed"]);
+        }
+        for name in wanted {
+            let (status, _) = &shared[name];
+            op.responses
+                .responses
+                .entry((*status).to_owned())
+                .or_insert_with(|| RefOr::Ref(openapi::Ref::new(format!("#/components/responses/{name}"))));
+        }
+        // Every response needs a description to be valid OpenAPI.
+        for (status, resp) in &mut op.responses.responses {
+            if let RefOr::T(r) = resp
+                && r.description.is_empty()
             {
-                body.required = Some(Required::True);
+                r.description = status
+                    .parse::<u16>()
+                    .ok()
+                    .and_then(|s| actix_web::http::StatusCode::from_u16(s).ok())
+                    .and_then(|s| s.canonical_reason())
+                    .unwrap_or("Response")
+                    .to_owned();
             }
+        }
+        if let Some(RefOr::T(body)) = &mut op.request_body
+            && body.required.is_none()
+        {
+            body.required = Some(Required::True);
         }
     }
 }
@@ -387,6 +385,32 @@ impl RouteTable {
             }
         }
         found
+    }
+}
+
+/// `403 Not an admin`, the refusal every admin-only operation documents: list it in the
+/// operation's `responses(...)` instead of spelling the problem response out again.
+pub struct NotAnAdmin;
+
+impl IntoResponses for NotAnAdmin {
+    fn responses() -> BTreeMap<String, RefOr<openapi::Response>> {
+        BTreeMap::from([("403".to_owned(), problem_response("Not an admin", &[]))])
+    }
+}
+
+/// `413` and `415`, the problem answers of the OAuth endpoints (token, revocation) to a body
+/// they do not read: too large, or neither form-encoded nor JSON.
+pub struct OAuthBodyRefused;
+
+impl IntoResponses for OAuthBodyRefused {
+    fn responses() -> BTreeMap<String, RefOr<openapi::Response>> {
+        BTreeMap::from([
+            ("413".to_owned(), problem_response("Body over 256 KiB", &[])),
+            (
+                "415".to_owned(),
+                problem_response("Body neither form-encoded nor JSON", &[]),
+            ),
+        ])
     }
 }
 

@@ -180,14 +180,14 @@ fn identity_schemas_state_the_enforced_limits() {
     };
     assert_eq!(needs("password"), Some(serde_json::json!(["username", "password"])));
     assert_eq!(needs("refresh_token"), Some(serde_json::json!(["refresh_token"])));
-    let user = &schemas["CreateUser"]["properties"];
+    let user = &schemas["NewUser"]["properties"];
     assert_eq!(user["password"]["minLength"], 12);
     assert_eq!(user["password"]["maxLength"], 1024);
     assert_eq!(schemas["ChangePassword"]["properties"]["new_password"]["minLength"], 12);
     for (schema, field) in [
-        ("CreateUser", "display_name"),
-        ("UpdateUser", "display_name"),
-        ("CreateApiClient", "name"),
+        ("NewUser", "display_name"),
+        ("UserPatch", "display_name"),
+        ("NewApiClient", "name"),
         ("NewClosure", "name"),
     ] {
         let f = &schemas[schema]["properties"][field];
@@ -195,7 +195,7 @@ fn identity_schemas_state_the_enforced_limits() {
         assert_eq!(f["maxLength"], 200, "{schema}.{field}");
         assert!(f["pattern"].as_str().unwrap().contains("\\u0000"), "{schema}.{field}");
     }
-    assert_eq!(schemas["CreateApiClient"]["properties"]["scopes"]["minItems"], 1);
+    assert_eq!(schemas["NewApiClient"]["properties"]["scopes"]["minItems"], 1);
     let mut with_key = 0;
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {

@@ -9,15 +9,17 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::id_page;
 use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
-    extract::{JsonBody, PageQuery, decode_cursor, finish_page},
+    extract::{JsonBody, Page, PageQuery},
     idempotency::{self, Begun},
     startup::AppState,
 };
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ApiClient)]
 pub struct ApiClientOut {
     pub id: Uuid,
     pub name: String,
@@ -55,14 +57,9 @@ pub struct ApiClientCreated {
     pub client_secret: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ApiClientPage {
-    pub items: Vec<ApiClientOut>,
-    pub next_cursor: Option<String>,
-}
-
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewApiClient)]
 pub struct CreateApiClient {
     /// 1–200 characters, one line, no control characters.
     #[schema(
@@ -87,7 +84,7 @@ const CURSOR_KIND: &str = "api_clients";
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe; the replay omits the secret")),
     responses(
         (status = 201, description = "Created; the secret is in this response only", body = ApiClientCreated, headers(("Location" = String))),
-        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::openapi::NotAnAdmin,
         (status = 409, description = "Idempotency-Key in flight", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -147,8 +144,8 @@ pub async fn create(
     security(("bearer" = [])),
     params(PageQuery),
     responses(
-        (status = 200, description = "A page of clients", body = ApiClientPage),
-        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "A page of clients", body = Page<ApiClientOut>),
+        crate::openapi::NotAnAdmin,
     )
 )]
 #[get("/v1/api-clients")]
@@ -158,16 +155,7 @@ pub async fn list(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     principal.require_role(&[Role::Admin])?;
-    let limit = q.limit()?;
-    let codec = state.cursor_codec().await?;
-    let after = decode_cursor::<Uuid>(&codec, CURSOR_KIND, q.cursor.as_deref())?;
-    let mut conn = state.db.acquire().await?;
-    let rows = store::list_api_clients(&mut conn, after, limit + 1).await?;
-    let (items, next_cursor) = finish_page(rows, limit, &codec, CURSOR_KIND, |c| c.id);
-    Ok(HttpResponse::Ok().json(ApiClientPage {
-        items: items.into_iter().map(Into::into).collect(),
-        next_cursor,
-    }))
+    id_page::<_, ApiClientOut>(&state, CURSOR_KIND, &q, store::list_api_clients, |c| c.id).await
 }
 
 /// Revoke an integration client; its tokens stop working at once.
@@ -178,7 +166,7 @@ pub async fn list(
     params(("id" = Uuid, Path)),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::openapi::NotAnAdmin,
         (status = 404, description = "No such client, or already revoked", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]

@@ -5,14 +5,16 @@ use actix_web::{HttpRequest, HttpResponse, get, http::header, post, web};
 use base64::{Engine, engine::general_purpose::STANDARD};
 use casework_domain::{
     crypto,
-    identity::store::{self, Rotation},
-    keys,
+    identity::{
+        Role,
+        store::{self, Rotation},
+    },
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::{
-    auth::MAX_ACCESS_TOKEN_SECS,
+    auth::Issued,
     error::{ApiError, ApiResult, OAuthError},
     extract::read_body,
     startup::AppState,
@@ -138,6 +140,32 @@ fn required(v: Option<String>, name: &str) -> Result<String, ApiError> {
         .ok_or_else(|| ApiError::oauth("invalid_request", format!("`{name}` is required")))
 }
 
+/// The `200` of the token endpoint for a token just `issued`.
+fn token_response(issued: Issued, scope: String, refresh_token: Option<String>) -> HttpResponse {
+    HttpResponse::Ok().json(TokenResponse {
+        access_token: issued.access_token,
+        token_type: "Bearer".into(),
+        expires_in: issued.expires_in,
+        scope,
+        refresh_token,
+    })
+}
+
+/// A staff member's sign-in or refresh: an access token for `user` in `role`, with the
+/// refresh token that comes with it.
+async fn staff_tokens(
+    state: &AppState,
+    user: uuid::Uuid,
+    role: Role,
+    refresh_token: String,
+) -> ApiResult<HttpResponse> {
+    let issued = state
+        .tokens
+        .issue(&state.db, user, Some(role), None, "casework-staff")
+        .await?;
+    Ok(token_response(issued, role.as_str().to_owned(), Some(refresh_token)))
+}
+
 const BAD_LOGIN: &str = "invalid username or password, or the account is locked or inactive";
 
 /// Issue an access token.
@@ -160,8 +188,7 @@ const BAD_LOGIN: &str = "invalid username or password, or the account is locked 
         (status = 200, description = "Token issued", body = TokenResponse),
         (status = 400, description = "RFC 6749 error: invalid_request, invalid_grant, unsupported_grant_type, invalid_scope", body = OAuthError),
         (status = 401, description = "RFC 6749 error: invalid_client", body = OAuthError),
-        (status = 413, description = "Body over 256 KiB", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body neither form-encoded nor JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::openapi::OAuthBodyRefused,
         (status = 429, description = "Too many token requests from this address; see Retry-After", body = crate::error::Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
@@ -204,17 +231,7 @@ pub async fn token(req: HttpRequest, mut payload: web::Payload, state: web::Data
             store::record_login_success(&mut tx, rec.user.id, &address).await?;
             let refresh = store::start_refresh_family(&mut tx, rec.user.id, now).await?;
             tx.commit().await?;
-            let issued = state
-                .tokens
-                .issue(&state.db, rec.user.id, Some(rec.user.role), None, "casework-staff")
-                .await?;
-            Ok(HttpResponse::Ok().json(TokenResponse {
-                access_token: issued.access_token,
-                token_type: "Bearer".into(),
-                expires_in: issued.expires_in,
-                scope: rec.user.role.as_str().to_owned(),
-                refresh_token: Some(refresh),
-            }))
+            staff_tokens(&state, rec.user.id, rec.user.role, refresh).await
         }
         "refresh_token" => {
             let presented = required(tr.refresh_token, "refresh_token")?;
@@ -224,17 +241,7 @@ pub async fn token(req: HttpRequest, mut payload: web::Payload, state: web::Data
             tx.commit().await?;
             match outcome {
                 Rotation::Rotated { user, refresh_token } => {
-                    let issued = state
-                        .tokens
-                        .issue(&state.db, user.id, Some(user.role), None, "casework-staff")
-                        .await?;
-                    Ok(HttpResponse::Ok().json(TokenResponse {
-                        access_token: issued.access_token,
-                        token_type: "Bearer".into(),
-                        expires_in: issued.expires_in,
-                        scope: user.role.as_str().to_owned(),
-                        refresh_token: Some(refresh_token),
-                    }))
+                    staff_tokens(&state, user.id, user.role, refresh_token).await
                 }
                 Rotation::Reused => {
                     tracing::warn!("refresh token reused; its family has been revoked");
@@ -263,13 +270,7 @@ pub async fn token(req: HttpRequest, mut payload: web::Payload, state: web::Data
                 .tokens
                 .issue(&state.db, client.id, None, Some(scope.clone()), &client.client_id)
                 .await?;
-            Ok(HttpResponse::Ok().json(TokenResponse {
-                access_token: issued.access_token,
-                token_type: "Bearer".into(),
-                expires_in: issued.expires_in,
-                scope,
-                refresh_token: None,
-            }))
+            Ok(token_response(issued, scope, None))
         }
         "" => Err(ApiError::oauth("invalid_request", "`grant_type` is required")),
         _ => Err(ApiError::oauth(
@@ -306,8 +307,7 @@ pub struct RevokeRequest {
     responses(
         (status = 200, description = "Revoked (or already unknown)"),
         (status = 400, description = "RFC 6749 error: invalid_request", body = OAuthError),
-        (status = 413, description = "Body over 256 KiB", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body neither form-encoded nor JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::openapi::OAuthBodyRefused,
         (status = 429, description = "Too many revocation requests from this address; see Retry-After", body = crate::error::Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
@@ -359,9 +359,7 @@ pub struct JwkSet {
     operation_id = "get_jwks",tag = "auth", responses((status = 200, description = "JWK set", body = JwkSet)))]
 #[get("/.well-known/jwks.json")]
 pub async fn jwks(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    let mut conn = state.db.acquire().await?;
-    let grace = jiff::SignedDuration::from_secs(MAX_ACCESS_TOKEN_SECS + 60);
-    let keys = keys::verifying_keys(&mut conn, state.clock.ts(), grace).await?;
+    let keys = state.tokens.published_keys(&state.db).await?;
     Ok(HttpResponse::Ok().json(JwkSet {
         keys: keys
             .into_iter()

@@ -1,8 +1,8 @@
 //! The office calendar (contract §7): closures, next opening, business-day arithmetic.
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use casework_domain::{
-    FieldError, Validation, audit,
+    FieldError, Ts, Validation, audit,
     calendar::{
         self, Closure, MAX_BUSINESS_DAYS, MAX_RANGE_YEARS,
         store::{self, NewCustomClosure, parse_date},
@@ -11,13 +11,14 @@ use casework_domain::{
 };
 use jiff::{Timestamp, civil::Date};
 use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
     extract::{JsonBody, parse_instant},
-    idempotency::{self, Begun},
+    idempotency::{self, Answer},
     startup::AppState,
 };
 
@@ -111,7 +112,7 @@ pub struct NewClosure {
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
     responses(
         (status = 201, description = "Added", body = Closure),
-        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::openapi::NotAnAdmin,
         (status = 409, description = "The day is already a closure", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -125,30 +126,13 @@ pub async fn add_closure(
     let admin = principal.require_role(&[Role::Admin])?;
     let body = body?;
     let closure = NewCustomClosure::parse(&body.value.date, &body.value.name)?;
-    let mut work = match idempotency::begin(&state, &req, &principal, &body.raw).await? {
-        Begun::Replay(res) => return Ok(res),
-        Begun::Work(w) => w,
-    };
-    let tx = &mut *work.tx;
-    let now = state.clock.ts();
-    let date = closure.date;
-    let closure = store::add(tx, date, &closure.name, admin, now).await?;
-    audit::record(
-        tx,
-        &principal.key(),
-        "calendar.closure.add",
-        &format!("closure:{date}"),
-        serde_json::json!({"name": closure.name}),
-        now,
-    )
-    .await?;
-    work.finish(
-        StatusCode::CREATED,
-        &[("Location", format!("/v1/calendar/closures/{date}"))],
-        &closure,
-        None,
-        &state.clock,
-    )
+    idempotency::write(&state, &req, &principal, &body.raw, async |tx| {
+        let now = state.clock.ts();
+        let closure = store::add(tx, closure.date, &closure.name, admin, now).await?;
+        audit_closure(tx, &principal, "calendar.closure.add", &closure, now).await?;
+        let headers = vec![("Location", format!("/v1/calendar/closures/{}", closure.date))];
+        Ok(Answer::created(headers, closure))
+    })
     .await
 }
 
@@ -161,7 +145,7 @@ pub async fn add_closure(
     params(("date" = String, Path, format = Date, description = "The closed date, e.g. 2026-12-24")),
     responses(
         (status = 204, description = "Removed"),
-        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::openapi::NotAnAdmin,
         (status = 404, description = "No custom closure on that date", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "A statutory or public-service closure", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not a date", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -178,17 +162,28 @@ pub async fn remove_closure(
     let now = state.clock.ts();
     let mut tx = state.db.begin().await?;
     let removed = store::remove(&mut tx, date).await?;
-    audit::record(
-        &mut tx,
-        &principal.key(),
-        "calendar.closure.remove",
-        &format!("closure:{date}"),
-        serde_json::json!({"name": removed.name}),
-        now,
-    )
-    .await?;
+    audit_closure(&mut tx, &principal, "calendar.closure.remove", &removed, now).await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Records `action` on the custom closure `closure` (its date and name) in the audit log.
+async fn audit_closure(
+    tx: &mut PgConnection,
+    principal: &Principal,
+    action: &str,
+    closure: &Closure,
+    now: Ts,
+) -> Result<(), sqlx::Error> {
+    audit::record(
+        tx,
+        &principal.key(),
+        action,
+        &format!("closure:{}", closure.date),
+        serde_json::json!({"name": closure.name}),
+        now,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -7,13 +7,14 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::{
-    auth::{MAX_ACCESS_TOKEN_SECS, Principal},
+    auth::Principal,
     error::ApiResult,
     idempotency::{self, Begun},
     startup::AppState,
 };
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = SigningKey)]
 pub struct SigningKeyOut {
     pub kid: String,
     /// Always `EdDSA` (Ed25519).
@@ -47,15 +48,13 @@ fn out(k: keys::PublicKey) -> SigningKeyOut {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Current and recently retired keys", body = SigningKeyList),
-        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::openapi::NotAnAdmin,
     )
 )]
 #[get("/v1/signing-keys")]
 pub async fn list(principal: Principal, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     principal.require_role(&[Role::Admin])?;
-    let mut conn = state.db.acquire().await?;
-    let grace = jiff::SignedDuration::from_secs(MAX_ACCESS_TOKEN_SECS + 60);
-    let keys = keys::verifying_keys(&mut conn, state.clock.ts(), grace).await?;
+    let keys = state.tokens.published_keys(&state.db).await?;
     Ok(HttpResponse::Ok().json(SigningKeyList {
         items: keys.into_iter().map(out).collect(),
     }))
@@ -70,7 +69,7 @@ pub async fn list(principal: Principal, state: web::Data<AppState>) -> ApiResult
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
     responses(
         (status = 201, description = "The new signing key", body = SigningKeyOut),
-        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::openapi::NotAnAdmin,
         (status = 409, description = "Idempotency-Key in flight", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]

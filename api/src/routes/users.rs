@@ -9,16 +9,18 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::{conditional_get, id_page, tagged};
 use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
-    extract::{JsonBody, PageQuery, decode_cursor, etag, finish_page, if_none_match_hits, required_if_match},
-    idempotency::{self, Begun},
+    extract::{JsonBody, Page, PageQuery, etag, required_if_match},
+    idempotency::{self, Answer},
     startup::AppState,
 };
 
 /// A staff account.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = User)]
 pub struct UserOut {
     pub id: Uuid,
     pub email: String,
@@ -59,15 +61,9 @@ impl From<User> for UserOut {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct UserPage {
-    pub items: Vec<UserOut>,
-    /// Pass as `cursor` for the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-}
-
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewUser)]
 pub struct CreateUser {
     /// Unique, case-insensitively.
     #[schema(example = "ana@example.org", format = Email, min_length = 3, max_length = 254)]
@@ -89,6 +85,7 @@ pub struct CreateUser {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = UserPatch)]
 pub struct UpdateUser {
     /// 1–200 characters, one line, no control characters.
     #[schema(
@@ -119,7 +116,7 @@ const CURSOR_KIND: &str = "users";
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first response is replayed for 24 h")),
     responses(
         (status = 201, description = "Created", body = UserOut, headers(("ETag" = String), ("Location" = String))),
-        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::openapi::NotAnAdmin,
         (status = 409, description = "Email already in use, or Idempotency-Key in flight", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -141,42 +138,39 @@ pub async fn create(
     let (Some(email), Some(display_name), Some(password)) = (email, display_name, password) else {
         return Err(ApiError::Internal(anyhow::anyhow!("validated fields missing")));
     };
-    let mut work = match idempotency::begin(&state, &req, &principal, &body.raw).await? {
-        Begun::Replay(res) => return Ok(res),
-        Begun::Work(w) => w,
-    };
-    let tx = &mut *work.tx;
-    let now = state.clock.ts();
-    let user = store::request_user(
-        tx,
-        &NewUser {
-            email,
-            display_name,
-            role: b.role,
-            password,
-        },
-        admin,
-        now,
-    )
-    .await?;
-    audit::record(
-        tx,
-        &principal.key(),
-        "user.create",
-        &format!("user:{}", user.id),
-        serde_json::json!({"role": user.role, "active": user.active}),
-        now,
-    )
-    .await?;
-    if let Some(p) = &user.pending_role {
-        audit_grant_requested(tx, &principal, user.id, p.role, now).await?;
-    }
-    let headers = [
-        ("ETag", etag(user.version)),
-        ("Location", format!("/v1/users/{}", user.id)),
-    ];
-    work.finish(StatusCode::CREATED, &headers, &UserOut::from(user), None, &state.clock)
-        .await
+    idempotency::write(&state, &req, &principal, &body.raw, async |tx| {
+        let now = state.clock.ts();
+        let user = store::request_user(
+            tx,
+            &NewUser {
+                email,
+                display_name,
+                role: b.role,
+                password,
+            },
+            admin,
+            now,
+        )
+        .await?;
+        audit::record(
+            tx,
+            &principal.key(),
+            "user.create",
+            &format!("user:{}", user.id),
+            serde_json::json!({"role": user.role, "active": user.active}),
+            now,
+        )
+        .await?;
+        if let Some(p) = &user.pending_role {
+            audit_grant_requested(tx, &principal, user.id, p.role, now).await?;
+        }
+        let headers = vec![
+            ("ETag", etag(user.version)),
+            ("Location", format!("/v1/users/{}", user.id)),
+        ];
+        Ok(Answer::created(headers, UserOut::from(user)))
+    })
+    .await
 }
 
 /// List staff accounts, oldest first.
@@ -186,8 +180,8 @@ pub async fn create(
     security(("bearer" = [])),
     params(PageQuery),
     responses(
-        (status = 200, description = "A page of users", body = UserPage),
-        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "A page of users", body = Page<UserOut>),
+        crate::openapi::NotAnAdmin,
     )
 )]
 #[get("/v1/users")]
@@ -197,16 +191,7 @@ pub async fn list(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     principal.require_role(&[Role::Admin])?;
-    let limit = q.limit()?;
-    let codec = state.cursor_codec().await?;
-    let after = decode_cursor::<Uuid>(&codec, CURSOR_KIND, q.cursor.as_deref())?;
-    let mut conn = state.db.acquire().await?;
-    let rows = store::list_users(&mut conn, after, limit + 1).await?;
-    let (users, next_cursor) = finish_page(rows, limit, &codec, CURSOR_KIND, |u| u.id);
-    Ok(HttpResponse::Ok().json(UserPage {
-        items: users.into_iter().map(Into::into).collect(),
-        next_cursor,
-    }))
+    id_page::<_, UserOut>(&state, CURSOR_KIND, &q, store::list_users, |u| u.id).await
 }
 
 /// One staff account.
@@ -218,7 +203,7 @@ pub async fn list(
     responses(
         (status = 200, description = "The user", body = UserOut, headers(("ETag" = String))),
         (status = 304, description = "Not modified"),
-        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::openapi::NotAnAdmin,
         (status = 404, description = "No such user", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -232,13 +217,7 @@ pub async fn get(
     principal.require_role(&[Role::Admin])?;
     let mut conn = state.db.acquire().await?;
     let user = store::get_user(&mut conn, *id).await?.ok_or(ApiError::NotFound)?;
-    let tag = etag(user.version);
-    if if_none_match_hits(&req, &tag) {
-        return Ok(HttpResponse::NotModified().insert_header(("ETag", tag)).finish());
-    }
-    Ok(HttpResponse::Ok()
-        .insert_header(("ETag", tag))
-        .json(UserOut::from(user)))
+    Ok(conditional_get(&req, user.version, || UserOut::from(user)))
 }
 
 /// Change a staff account's name, role or active flag.
@@ -255,7 +234,7 @@ pub async fn get(
     params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "ETag of the version being changed")),
     responses(
         (status = 200, description = "Updated", body = UserOut, headers(("ETag" = String))),
-        (status = 403, description = "Not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::openapi::NotAnAdmin,
         (status = 404, description = "No such user", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "An admin demoting or deactivating themselves", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale If-Match", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -307,9 +286,7 @@ pub async fn update(
     )
     .await?;
     tx.commit().await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("ETag", etag(user.version)))
-        .json(UserOut::from(user)))
+    Ok(tagged(StatusCode::OK, user.version, &UserOut::from(user)))
 }
 
 async fn audit_grant_requested(
@@ -360,7 +337,7 @@ const GRANTS_CURSOR_KIND: &str = "role_grants";
     security(("bearer" = [])),
     params(PageQuery),
     responses(
-        (status = 200, description = "A page of users with `pending_role` set", body = UserPage),
+        (status = 200, description = "A page of users with `pending_role` set", body = Page<UserOut>),
         (status = 403, description = "Neither a supervisor nor an admin", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -371,16 +348,7 @@ pub async fn list_pending_grants(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     principal.require_role(&[Role::Supervisor, Role::Admin])?;
-    let limit = q.limit()?;
-    let codec = state.cursor_codec().await?;
-    let after = decode_cursor::<Uuid>(&codec, GRANTS_CURSOR_KIND, q.cursor.as_deref())?;
-    let mut conn = state.db.acquire().await?;
-    let rows = store::list_pending_grants(&mut conn, after, limit + 1).await?;
-    let (users, next_cursor) = finish_page(rows, limit, &codec, GRANTS_CURSOR_KIND, |u| u.id);
-    Ok(HttpResponse::Ok().json(UserPage {
-        items: users.into_iter().map(Into::into).collect(),
-        next_cursor,
-    }))
+    id_page::<_, UserOut>(&state, GRANTS_CURSOR_KIND, &q, store::list_pending_grants, |u| u.id).await
 }
 
 /// Approve or reject a pending role grant (supervisors).
@@ -420,36 +388,32 @@ pub async fn decide_role_grant(
         }
         (None, Decision::Approve) => None,
     };
-    let mut work = match idempotency::begin(&state, &req, &principal, &body.raw).await? {
-        Begun::Replay(res) => return Ok(res),
-        Begun::Work(w) => w,
-    };
-    let tx = &mut *work.tx;
-    let now = state.clock.ts();
-    let decision = match b.decision {
-        Decision::Approve => store::GrantDecision::Approve,
-        Decision::Reject => store::GrantDecision::Reject,
-    };
-    let (user, pending) = store::decide_role_grant(tx, *id, supervisor, decision, now).await?;
-    let action = match b.decision {
-        Decision::Approve => "user.role_grant.approve",
-        Decision::Reject => "user.role_grant.reject",
-    };
-    audit::record(
-        tx,
-        &principal.key(),
-        action,
-        &format!("user:{}", user.id),
-        serde_json::json!({
-            "role": pending.role,
-            "requested_by": pending.requested_by,
-            "requested_at": pending.requested_at.get(),
-            "reason": reason,
-        }),
-        now,
-    )
-    .await?;
-    let headers = [("ETag", etag(user.version))];
-    work.finish(StatusCode::OK, &headers, &UserOut::from(user), None, &state.clock)
-        .await
+    idempotency::write(&state, &req, &principal, &body.raw, async |tx| {
+        let now = state.clock.ts();
+        let decision = match b.decision {
+            Decision::Approve => store::GrantDecision::Approve,
+            Decision::Reject => store::GrantDecision::Reject,
+        };
+        let (user, pending) = store::decide_role_grant(tx, *id, supervisor, decision, now).await?;
+        let action = match b.decision {
+            Decision::Approve => "user.role_grant.approve",
+            Decision::Reject => "user.role_grant.reject",
+        };
+        audit::record(
+            tx,
+            &principal.key(),
+            action,
+            &format!("user:{}", user.id),
+            serde_json::json!({
+                "role": pending.role,
+                "requested_by": pending.requested_by,
+                "requested_at": pending.requested_at.get(),
+                "reason": reason,
+            }),
+            now,
+        )
+        .await?;
+        Ok(Answer::ok(user.version, UserOut::from(user)))
+    })
+    .await
 }
