@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::id_page;
 use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
@@ -155,7 +154,10 @@ pub async fn list(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     principal.require_role(&[Role::Admin])?;
-    id_page::<_, ApiClientOut>(&state, CURSOR_KIND, &q, store::list_api_clients, |c| c.id).await
+    q.into_inner()
+        .checked()?
+        .answer::<ApiClientOut, _, _, _>(&state, CURSOR_KIND, store::list_api_clients, |c| c.id)
+        .await
 }
 
 /// Revoke an integration client; its tokens stop working at once.

@@ -18,17 +18,7 @@ pub mod takedowns;
 pub mod tasks;
 pub mod users;
 
-use actix_web::{HttpRequest, HttpResponse, http::StatusCode};
-use serde::Serialize;
-use sqlx::PgConnection;
 use utoipa_actix_web::service_config::ServiceConfig;
-use uuid::Uuid;
-
-use crate::{
-    error::ApiResult,
-    extract::{PageQuery, Pager, etag, if_none_match_hits},
-    startup::AppState,
-};
 
 /// Registers every documented route; the same function feeds the server and the spec.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -104,43 +94,4 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(jobs::list)
         .service(jobs::retry)
         .service(jobs::cancel);
-}
-
-/// One page of a list ordered by id, oldest first (staff accounts, pending role grants,
-/// integration clients): the page size and cursor of `q` are checked (422), then `fetch`
-/// reads the rows after the previous page's last id (asked for one more than the page
-/// holds, to know whether another follows), and the answer is a `Page<O>` whose cursor,
-/// valid only for the list `kind`, names the page's last id.
-pub(crate) async fn id_page<R, O>(
-    state: &AppState,
-    kind: &str,
-    q: &PageQuery,
-    fetch: impl AsyncFnOnce(&mut PgConnection, Option<Uuid>, i64) -> Result<Vec<R>, sqlx::Error>,
-    id_of: impl Fn(&R) -> Uuid,
-) -> ApiResult<HttpResponse>
-where
-    O: From<R> + Serialize,
-{
-    let limit = q.limit()?;
-    let (pager, after) = Pager::open::<Uuid>(state, kind, limit, q.cursor.as_deref()).await?;
-    let mut conn = state.db.acquire().await?;
-    let rows = fetch(&mut conn, after, limit + 1).await?;
-    Ok(pager.respond::<_, O, _>(rows, id_of))
-}
-
-/// A resource at `version` as the JSON body of a `status` answer, with its `ETag`.
-pub(crate) fn tagged<O: Serialize>(status: StatusCode, version: i64, body: &O) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header(("ETag", etag(version)))
-        .json(body)
-}
-
-/// The answer to a GET of one resource at `version`: `304 Not Modified` when the request's
-/// `If-None-Match` already names its ETag, else `200` with the body `view()` builds.
-pub(crate) fn conditional_get<O: Serialize>(req: &HttpRequest, version: i64, view: impl FnOnce() -> O) -> HttpResponse {
-    let tag = etag(version);
-    if if_none_match_hits(req, &tag) {
-        return HttpResponse::NotModified().insert_header(("ETag", tag)).finish();
-    }
-    tagged(StatusCode::OK, version, &view())
 }

@@ -9,11 +9,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{conditional_get, id_page, tagged};
 use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
-    extract::{JsonBody, Page, PageQuery, etag, required_if_match},
+    extract::{JsonBody, Page, PageQuery, conditional_get, etag, required_if_match, with_etag},
     idempotency::{self, Answer},
     startup::AppState,
 };
@@ -191,7 +190,10 @@ pub async fn list(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     principal.require_role(&[Role::Admin])?;
-    id_page::<_, UserOut>(&state, CURSOR_KIND, &q, store::list_users, |u| u.id).await
+    q.into_inner()
+        .checked()?
+        .answer::<UserOut, _, _, _>(&state, CURSOR_KIND, store::list_users, |u| u.id)
+        .await
 }
 
 /// One staff account.
@@ -217,7 +219,7 @@ pub async fn get(
     principal.require_role(&[Role::Admin])?;
     let mut conn = state.db.acquire().await?;
     let user = store::get_user(&mut conn, *id).await?.ok_or(ApiError::NotFound)?;
-    Ok(conditional_get(&req, user.version, || UserOut::from(user)))
+    Ok(conditional_get(&req, user.version, UserOut::from(user)))
 }
 
 /// Change a staff account's name, role or active flag.
@@ -286,7 +288,7 @@ pub async fn update(
     )
     .await?;
     tx.commit().await?;
-    Ok(tagged(StatusCode::OK, user.version, &UserOut::from(user)))
+    Ok(with_etag(StatusCode::OK, user.version, UserOut::from(user)))
 }
 
 async fn audit_grant_requested(
@@ -348,7 +350,10 @@ pub async fn list_pending_grants(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     principal.require_role(&[Role::Supervisor, Role::Admin])?;
-    id_page::<_, UserOut>(&state, GRANTS_CURSOR_KIND, &q, store::list_pending_grants, |u| u.id).await
+    q.into_inner()
+        .checked()?
+        .answer::<UserOut, _, _, _>(&state, GRANTS_CURSOR_KIND, store::list_pending_grants, |u| u.id)
+        .await
 }
 
 /// Approve or reject a pending role grant (supervisors).
