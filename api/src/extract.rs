@@ -11,7 +11,7 @@ use actix_web::{
     http::{StatusCode, header},
     web,
 };
-use casework_domain::{Clock, FieldError, Ts, Validation};
+use casework_domain::{Clock, FieldError, Ts, Validation, case::Visibility};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use sqlx::PgConnection;
@@ -21,7 +21,7 @@ use utoipa::{
 };
 use uuid::Uuid;
 
-use crate::{error::ApiError, idempotency::Work, startup::AppState};
+use crate::{auth::Principal, error::ApiError, idempotency::Work, startup::AppState};
 
 /// Request bodies are limited to 256 KiB (contract §1).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -264,6 +264,33 @@ impl PageRequest {
         let mut conn = state.db.acquire().await?;
         let rows = fetch(&mut conn, after, self.limit + 1).await?;
         Ok(pager.respond::<R, O, P>(rows, position))
+    }
+
+    /// Answers this page of a list of case work read through the visibility rule of
+    /// `principal` and ordered by id (cases, takedown requests, claims, orders, tasks):
+    /// `list` is the store's list function, given the caller's visibility, the list's
+    /// `filter`, the id the page starts after and how many rows to read; the page is shown
+    /// as `O`.
+    pub async fn answer_seen<O, R, F>(
+        self,
+        state: &AppState,
+        kind: &str,
+        principal: &Principal,
+        filter: &F,
+        list: impl AsyncFnOnce(&mut PgConnection, Visibility, &F, Option<Uuid>, i64) -> Result<Vec<R>, sqlx::Error>,
+        id_of: impl Fn(&R) -> Uuid,
+    ) -> Result<HttpResponse, ApiError>
+    where
+        O: From<R> + Serialize,
+    {
+        let vis = principal.visibility();
+        self.answer::<O, R, Uuid, _>(
+            state,
+            kind,
+            async |conn, after, n| list(conn, vis, filter, after, n).await,
+            id_of,
+        )
+        .await
     }
 }
 

@@ -230,14 +230,8 @@ pub async fn list(
         forum: q.forum,
         kind: q.kind,
     };
-    let vis = principal.visibility();
-    page.answer::<ClaimOut, _, _, _>(
-        &state,
-        CLAIM_CURSOR,
-        async |conn, before, n| claims::list(conn, vis, &filter, before, n).await,
-        |c| c.id,
-    )
-    .await
+    page.answer_seen::<ClaimOut, _, _>(&state, CLAIM_CURSOR, &principal, &filter, claims::list, |c| c.id)
+        .await
 }
 
 /// One claim.

@@ -187,14 +187,8 @@ pub async fn list(
         status: q.status,
         follow_up_due_before: due_before,
     };
-    let vis = principal.visibility();
-    page.answer::<TakedownOut, _, _, _>(
-        &state,
-        CURSOR,
-        async |conn, before, n| store::list(conn, vis, &filter, before, n).await,
-        |t| t.id,
-    )
-    .await
+    page.answer_seen::<TakedownOut, _, _>(&state, CURSOR, &principal, &filter, store::list, |t| t.id)
+        .await
 }
 
 /// One takedown request.

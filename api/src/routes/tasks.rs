@@ -171,14 +171,8 @@ pub async fn list(
         case_id: q.case_id,
         due_before,
     };
-    let vis = principal.visibility();
-    page.answer::<TaskOut, _, _, _>(
-        &state,
-        TASK_CURSOR,
-        async |conn, after, n| store::list(conn, vis, &filter, after, n).await,
-        |t| t.id,
-    )
-    .await
+    page.answer_seen::<TaskOut, _, _>(&state, TASK_CURSOR, &principal, &filter, store::list, |t| t.id)
+        .await
 }
 
 /// One task.

@@ -118,14 +118,8 @@ pub async fn list(
         reference: q.reference,
         updated_after,
     };
-    let vis = principal.visibility();
-    page.answer::<CaseOut, _, _, _>(
-        &state,
-        CASE_CURSOR,
-        async |conn, before, n| cases::list(conn, vis, &filter, before, n).await,
-        |c| c.id,
-    )
-    .await
+    page.answer_seen::<CaseOut, _, _>(&state, CASE_CURSOR, &principal, &filter, cases::list, |c| c.id)
+        .await
 }
 
 /// One case.

@@ -104,14 +104,8 @@ pub async fn list(
         claim_id: q.claim_id,
         binding_status: q.binding_status,
     };
-    let vis = principal.visibility();
-    page.answer::<OrderOut, _, _, _>(
-        &state,
-        ORDER_CURSOR,
-        async |conn, before, n| orders::list(conn, vis, &filter, before, n).await,
-        |o| o.id,
-    )
-    .await
+    page.answer_seen::<OrderOut, _, _>(&state, ORDER_CURSOR, &principal, &filter, orders::list, |o| o.id)
+        .await
 }
 
 /// One order, with its bindings.
