@@ -398,6 +398,49 @@ impl IntoResponses for NotAnAdmin {
     }
 }
 
+/// `403`: admins and integration clients do not work cases; every case-work operation
+/// (cases, takedown requests, claims, orders) lists it.
+pub struct CaseWorkOnly;
+
+impl IntoResponses for CaseWorkOnly {
+    fn responses() -> BTreeMap<String, RefOr<openapi::Response>> {
+        BTreeMap::from([(
+            "403".to_owned(),
+            problem_response("Admins and integrations do not work cases", &[]),
+        )])
+    }
+}
+
+/// `412`: the `If-Match` a change sent names a version that is no longer current.
+pub struct StaleIfMatch;
+
+impl IntoResponses for StaleIfMatch {
+    fn responses() -> BTreeMap<String, RefOr<openapi::Response>> {
+        BTreeMap::from([("412".to_owned(), problem_response("Stale If-Match", &[]))])
+    }
+}
+
+/// `428`: a PATCH sent without the `If-Match` it requires.
+pub struct IfMatchMissing;
+
+impl IntoResponses for IfMatchMissing {
+    fn responses() -> BTreeMap<String, RefOr<openapi::Response>> {
+        BTreeMap::from([("428".to_owned(), problem_response("If-Match missing", &[]))])
+    }
+}
+
+/// `304`: a GET whose `If-None-Match` already names the current ETag.
+pub struct NotModified;
+
+impl IntoResponses for NotModified {
+    fn responses() -> BTreeMap<String, RefOr<openapi::Response>> {
+        BTreeMap::from([(
+            "304".to_owned(),
+            RefOr::T(ResponseBuilder::new().description("Not modified").build()),
+        )])
+    }
+}
+
 /// `413` and `415`, the problem answers of the OAuth endpoints (token, revocation) to a body
 /// they do not read: too large, or neither form-encoded nor JSON.
 pub struct OAuthBodyRefused;

@@ -125,7 +125,7 @@ impl From<Claim> for ClaimOut {
     params(crate::openapi::IdempotencyKey),
     responses(
         (status = 201, description = "Opened", body = ClaimOut, headers(("ETag" = String), ("Location" = String))),
-        (status = 403, description = "Admins and integrations do not work cases", body = crate::error::Problem, content_type = PROBLEM),
+        crate::openapi::CaseWorkOnly,
         (status = 404, description = "No such case, or not yours to see", body = crate::error::Problem, content_type = PROBLEM),
         (status = 409, description = "Idempotency-Key in flight", body = crate::error::Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid fields (all listed), or Idempotency-Key malformed or reused with another body", body = crate::error::Problem, content_type = PROBLEM),
@@ -213,7 +213,7 @@ const CLAIM_CURSOR: &str = "claims";
     params(ListQuery<ClaimListQuery>),
     responses(
         (status = 200, description = "A page of claims", body = Page<ClaimOut>),
-        (status = 403, description = "Admins and integrations do not work cases", body = crate::error::Problem, content_type = PROBLEM),
+        crate::openapi::CaseWorkOnly,
     )
 )]
 #[get("/v1/claims")]
@@ -240,7 +240,7 @@ pub async fn list(
     params(("id" = Uuid, Path), ("If-None-Match" = Option<String>, Header, description = "ETag you hold; 304 when unchanged")),
     responses(
         (status = 200, description = "The claim", body = ClaimOut, headers(("ETag" = String))),
-        (status = 304, description = "Not modified"),
+        crate::openapi::NotModified,
         (status = 404, description = "No such claim, or not yours to see", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
@@ -272,7 +272,7 @@ pub async fn get(
         (status = 200, description = "Moved", body = ClaimOut, headers(("ETag" = String))),
         (status = 404, description = "No such claim, or not yours to see", body = crate::error::Problem, content_type = PROBLEM),
         (status = 409, description = "No such transition from the current state, or guards unmet (`unmet` lists them)", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 412, description = "Stale If-Match", body = crate::error::Problem, content_type = PROBLEM),
+        crate::openapi::StaleIfMatch,
         (status = 422, description = "Invalid body, or Idempotency-Key malformed or reused with another body", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]

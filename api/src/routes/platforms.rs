@@ -251,7 +251,7 @@ pub async fn get_scorecard(
     params(("id" = Uuid, Path), ("If-None-Match" = Option<String>, Header, description = "ETag you hold; 304 when unchanged")),
     responses(
         (status = 200, description = "The platform", body = PlatformView, headers(("ETag" = String))),
-        (status = 304, description = "Not modified"),
+        crate::openapi::NotModified,
         (status = 403, description = "Integration client without platforms:read", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such platform", body = crate::error::Problem, content_type = "application/problem+json"),
     )
@@ -308,8 +308,8 @@ const READ_ONLY: &[&str] = &["id", "created_at", "updated_at", "version"];
         (status = 403, description = "Neither an admin nor an integration holding platforms:write", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such platform", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "A platform with that name exists (names ignore case)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale If-Match", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::openapi::StaleIfMatch,
+        crate::openapi::IfMatchMissing,
     )
 )]
 #[patch("/v1/platforms/{id}")]

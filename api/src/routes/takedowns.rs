@@ -120,7 +120,7 @@ impl From<Takedown> for TakedownOut {
     params(crate::openapi::IdempotencyKey),
     responses(
         (status = 201, description = "Drafted", body = TakedownOut, headers(("ETag" = String), ("Location" = String))),
-        (status = 403, description = "Admins and integrations do not work cases", body = crate::error::Problem, content_type = PROBLEM),
+        crate::openapi::CaseWorkOnly,
     )
 )]
 #[post("/v1/takedown-requests")]
@@ -167,7 +167,7 @@ const CURSOR: &str = "takedowns";
     params(ListQuery<TakedownListQuery>),
     responses(
         (status = 200, description = "A page of requests", body = Page<TakedownOut>),
-        (status = 403, description = "Admins and integrations do not work cases", body = crate::error::Problem, content_type = PROBLEM),
+        crate::openapi::CaseWorkOnly,
     )
 )]
 #[get("/v1/takedown-requests")]
@@ -199,7 +199,7 @@ pub async fn list(
     params(("id" = Uuid, Path), ("If-None-Match" = Option<String>, Header, description = "ETag you hold; 304 when unchanged")),
     responses(
         (status = 200, description = "The request", body = TakedownOut, headers(("ETag" = String))),
-        (status = 304, description = "Not modified"),
+        crate::openapi::NotModified,
         (status = 404, description = "No such request, or not yours to see", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
@@ -240,7 +240,7 @@ pub async fn get(
         (status = 200, description = "Moved", body = TakedownOut, headers(("ETag" = String))),
         (status = 404, description = "No such request, or not yours to see", body = crate::error::Problem, content_type = PROBLEM),
         (status = 409, description = "No such transition from the current state, or guards unmet (`unmet` lists them)", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 412, description = "Stale If-Match", body = crate::error::Problem, content_type = PROBLEM),
+        crate::openapi::StaleIfMatch,
         (status = 422, description = "Invalid fields (e.g. `occurred_at` in the future), or Idempotency-Key malformed or reused", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]

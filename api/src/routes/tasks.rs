@@ -183,7 +183,7 @@ pub async fn list(
     params(("id" = Uuid, Path), ("If-None-Match" = Option<String>, Header, description = "ETag you hold; 304 when unchanged")),
     responses(
         (status = 200, description = "The task", body = TaskOut, headers(("ETag" = String))),
-        (status = 304, description = "Not modified"),
+        crate::openapi::NotModified,
         (status = 404, description = "No such task, or not yours to see", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
@@ -235,7 +235,7 @@ async fn close(
         (status = 200, description = "Completed", body = TaskOut, headers(("ETag" = String))),
         (status = 404, description = "No such task, or not yours to see", body = crate::error::Problem, content_type = PROBLEM),
         (status = 409, description = "The task is not open", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 412, description = "Stale If-Match", body = crate::error::Problem, content_type = PROBLEM),
+        crate::openapi::StaleIfMatch,
     )
 )]
 #[post("/v1/tasks/{id}/complete")]
@@ -258,7 +258,7 @@ pub async fn complete(
         (status = 200, description = "Cancelled", body = TaskOut, headers(("ETag" = String))),
         (status = 404, description = "No such task, or not yours to see", body = crate::error::Problem, content_type = PROBLEM),
         (status = 409, description = "The task is not open", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 412, description = "Stale If-Match", body = crate::error::Problem, content_type = PROBLEM),
+        crate::openapi::StaleIfMatch,
     )
 )]
 #[post("/v1/tasks/{id}/cancel")]

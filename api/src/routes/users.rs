@@ -204,7 +204,7 @@ pub async fn list(
     params(("id" = Uuid, Path), ("If-None-Match" = Option<String>, Header, description = "ETag you hold; 304 when unchanged")),
     responses(
         (status = 200, description = "The user", body = UserOut, headers(("ETag" = String))),
-        (status = 304, description = "Not modified"),
+        crate::openapi::NotModified,
         crate::openapi::NotAnAdmin,
         (status = 404, description = "No such user", body = crate::error::Problem, content_type = "application/problem+json"),
     )
@@ -239,8 +239,8 @@ pub async fn get(
         crate::openapi::NotAnAdmin,
         (status = 404, description = "No such user", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "An admin demoting or deactivating themselves", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale If-Match", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::openapi::StaleIfMatch,
+        crate::openapi::IfMatchMissing,
     )
 )]
 #[patch("/v1/users/{id}")]

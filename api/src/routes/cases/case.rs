@@ -39,7 +39,7 @@ const PROBLEM: &str = "application/problem+json";
     params(crate::openapi::IdempotencyKey),
     responses(
         (status = 201, description = "Opened", body = CaseOut, headers(("ETag" = String), ("Location" = String))),
-        (status = 403, description = "Admins and integrations do not work cases", body = crate::error::Problem, content_type = PROBLEM),
+        crate::openapi::CaseWorkOnly,
     )
 )]
 #[post("/v1/cases")]
@@ -94,7 +94,7 @@ const CASE_CURSOR: &str = "cases";
     params(ListQuery<CaseListQuery>),
     responses(
         (status = 200, description = "A page of cases", body = Page<CaseOut>),
-        (status = 403, description = "Admins and integrations do not work cases", body = crate::error::Problem, content_type = PROBLEM),
+        crate::openapi::CaseWorkOnly,
     )
 )]
 #[get("/v1/cases")]
@@ -130,7 +130,7 @@ pub async fn list(
     params(("id" = Uuid, Path), ("If-None-Match" = Option<String>, Header, description = "ETag you hold; 304 when unchanged")),
     responses(
         (status = 200, description = "The case", body = CaseOut, headers(("ETag" = String))),
-        (status = 304, description = "Not modified"),
+        crate::openapi::NotModified,
     )
 )]
 #[get("/v1/cases/{id}")]
@@ -227,9 +227,9 @@ const NOT_PATCHABLE: &[(&str, &str)] = &[
     params(("id" = Uuid, Path), crate::openapi::IfMatchRequired),
     responses(
         (status = 200, description = "Updated", body = CaseOut, headers(("ETag" = String))),
-        (status = 412, description = "Stale If-Match", body = crate::error::Problem, content_type = PROBLEM),
+        crate::openapi::StaleIfMatch,
         (status = 422, description = "Invalid fields (all listed)", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = PROBLEM),
+        crate::openapi::IfMatchMissing,
     )
 )]
 #[patch("/v1/cases/{id}")]
@@ -285,7 +285,7 @@ pub async fn update(
         (status = 200, description = "Moved", body = CaseOut, headers(("ETag" = String))),
         (status = 403, description = "Only supervisors reopen", body = crate::error::Problem, content_type = PROBLEM),
         (status = 409, description = "No such transition from the current state, or guards unmet (`unmet` lists them)", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 412, description = "Stale If-Match", body = crate::error::Problem, content_type = PROBLEM),
+        crate::openapi::StaleIfMatch,
         (status = 422, description = "Invalid body, or Idempotency-Key malformed or reused with another body", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
@@ -339,7 +339,7 @@ pub async fn transition(
         (status = 200, description = "Assigned", body = CaseOut, headers(("ETag" = String))),
         (status = 403, description = "Only supervisors assign", body = crate::error::Problem, content_type = PROBLEM),
         (status = 404, description = "No such case", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 412, description = "Stale If-Match", body = crate::error::Problem, content_type = PROBLEM),
+        crate::openapi::StaleIfMatch,
         (status = 422, description = "Invalid assignment (every problem listed)", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]

@@ -106,8 +106,8 @@ pub async fn list(
         (status = 200, description = "Updated", body = ReferralOut, headers(("ETag" = String))),
         (status = 404, description = "No such case or referral, or not yours to see", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "That status cannot follow the current one", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale If-Match", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::openapi::StaleIfMatch,
+        crate::openapi::IfMatchMissing,
     )
 )]
 #[patch("/v1/cases/{id}/referrals/{referral_id}")]

@@ -38,7 +38,7 @@ const PROBLEM: &str = "application/problem+json";
     params(crate::openapi::IdempotencyKey),
     responses(
         (status = 201, description = "Recorded", body = OrderOut, headers(("ETag" = String), ("Location" = String))),
-        (status = 403, description = "Admins and integrations do not work cases", body = crate::error::Problem, content_type = PROBLEM),
+        crate::openapi::CaseWorkOnly,
         (status = 404, description = "No such claim, or not yours to see", body = crate::error::Problem, content_type = PROBLEM),
         (status = 409, description = "The claim is not decided with a granting outcome (`unmet`), or Idempotency-Key in flight", body = crate::error::Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid fields (all listed), or Idempotency-Key malformed or reused with another body", body = crate::error::Problem, content_type = PROBLEM),
@@ -88,7 +88,7 @@ const ORDER_CURSOR: &str = "orders";
     params(ListQuery<OrderListQuery>),
     responses(
         (status = 200, description = "A page of orders", body = Page<OrderOut>),
-        (status = 403, description = "Admins and integrations do not work cases", body = crate::error::Problem, content_type = PROBLEM),
+        crate::openapi::CaseWorkOnly,
     )
 )]
 #[get("/v1/orders")]
@@ -114,7 +114,7 @@ pub async fn list(
     params(("id" = Uuid, Path), ("If-None-Match" = Option<String>, Header, description = "ETag you hold; 304 when unchanged")),
     responses(
         (status = 200, description = "The order", body = OrderOut, headers(("ETag" = String))),
-        (status = 304, description = "Not modified"),
+        crate::openapi::NotModified,
         (status = 404, description = "No such order, or not yours to see", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
