@@ -388,73 +388,44 @@ impl RouteTable {
     }
 }
 
-/// `403 Not an admin`, the refusal every admin-only operation documents: list it in the
-/// operation's `responses(...)` instead of spelling the problem response out again.
-pub struct NotAnAdmin;
+/// Declares response sets that many operations share, each a unit struct to list in an
+/// operation's `responses(...)` instead of spelling the same answers out again: problem
+/// answers (`"status": "description"`), or `"status": plain "description"` for an answer
+/// without a body.
+macro_rules! response_sets {
+    ($($(#[$doc:meta])* $name:ident => $($status:literal: $($plain:ident)? $description:literal),+;)+) => {$(
+        $(#[$doc])*
+        pub struct $name;
 
-impl IntoResponses for NotAnAdmin {
-    fn responses() -> BTreeMap<String, RefOr<openapi::Response>> {
-        BTreeMap::from([("403".to_owned(), problem_response("Not an admin", &[]))])
-    }
+        impl IntoResponses for $name {
+            fn responses() -> BTreeMap<String, RefOr<openapi::Response>> {
+                BTreeMap::from([$(($status.to_owned(), response_sets!(@response $($plain)? $description))),+])
+            }
+        }
+    )+};
+    (@response plain $description:literal) => {
+        RefOr::T(ResponseBuilder::new().description($description).build())
+    };
+    (@response $description:literal) => {
+        problem_response($description, &[])
+    };
 }
 
-/// `403`: admins and integration clients do not work cases; every case-work operation
-/// (cases, takedown requests, claims, orders) lists it.
-pub struct CaseWorkOnly;
-
-impl IntoResponses for CaseWorkOnly {
-    fn responses() -> BTreeMap<String, RefOr<openapi::Response>> {
-        BTreeMap::from([(
-            "403".to_owned(),
-            problem_response("Admins and integrations do not work cases", &[]),
-        )])
-    }
-}
-
-/// `412`: the `If-Match` a change sent names a version that is no longer current.
-pub struct StaleIfMatch;
-
-impl IntoResponses for StaleIfMatch {
-    fn responses() -> BTreeMap<String, RefOr<openapi::Response>> {
-        BTreeMap::from([("412".to_owned(), problem_response("Stale If-Match", &[]))])
-    }
-}
-
-/// `428`: a PATCH sent without the `If-Match` it requires.
-pub struct IfMatchMissing;
-
-impl IntoResponses for IfMatchMissing {
-    fn responses() -> BTreeMap<String, RefOr<openapi::Response>> {
-        BTreeMap::from([("428".to_owned(), problem_response("If-Match missing", &[]))])
-    }
-}
-
-/// `304`: a GET whose `If-None-Match` already names the current ETag.
-pub struct NotModified;
-
-impl IntoResponses for NotModified {
-    fn responses() -> BTreeMap<String, RefOr<openapi::Response>> {
-        BTreeMap::from([(
-            "304".to_owned(),
-            RefOr::T(ResponseBuilder::new().description("Not modified").build()),
-        )])
-    }
-}
-
-/// `413` and `415`, the problem answers of the OAuth endpoints (token, revocation) to a body
-/// they do not read: too large, or neither form-encoded nor JSON.
-pub struct OAuthBodyRefused;
-
-impl IntoResponses for OAuthBodyRefused {
-    fn responses() -> BTreeMap<String, RefOr<openapi::Response>> {
-        BTreeMap::from([
-            ("413".to_owned(), problem_response("Body over 256 KiB", &[])),
-            (
-                "415".to_owned(),
-                problem_response("Body neither form-encoded nor JSON", &[]),
-            ),
-        ])
-    }
+response_sets! {
+    /// `403 Not an admin`, the refusal every admin-only operation documents.
+    NotAnAdmin => "403": "Not an admin";
+    /// `403`: admins and integration clients do not work cases; every case-work operation
+    /// (cases, takedown requests, claims, orders) lists it.
+    CaseWorkOnly => "403": "Admins and integrations do not work cases";
+    /// `412`: the `If-Match` a change sent names a version that is no longer current.
+    StaleIfMatch => "412": "Stale If-Match";
+    /// `428`: a PATCH sent without the `If-Match` it requires.
+    IfMatchMissing => "428": "If-Match missing";
+    /// `304`: a GET whose `If-None-Match` already names the current ETag.
+    NotModified => "304": plain "Not modified";
+    /// `413` and `415`, the problem answers of the OAuth endpoints (token, revocation) to a
+    /// body they do not read: too large, or neither form-encoded nor JSON.
+    OAuthBodyRefused => "413": "Body over 256 KiB", "415": "Body neither form-encoded nor JSON";
 }
 
 /// The `Idempotency-Key` header every POST accepts.
