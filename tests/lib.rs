@@ -361,6 +361,39 @@ impl Drop for TestApp {
     }
 }
 
+/// `(field, code)` of every error a 422 problem lists, in order; each error must also
+/// carry a message.
+///
+/// # Panics
+/// When the problem has no `errors` list or an error lacks its field, code or message.
+#[must_use]
+pub fn field_errors(problem: &Value) -> Vec<(String, String)> {
+    problem["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            assert!(e["message"].is_string(), "{e}");
+            (
+                e["field"].as_str().expect("field").to_owned(),
+                e["code"].as_str().expect("code").to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// An expected `(field, code)` of [`field_errors`].
+#[must_use]
+pub fn pair(field: &str, code: &str) -> (String, String) {
+    (field.to_owned(), code.to_owned())
+}
+
+/// Expected `(field, code)`s of [`field_errors`].
+#[must_use]
+pub fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+    expected.iter().map(|(f, c)| pair(f, c)).collect()
+}
+
 /// Reads a problem+json body and checks its shape.
 ///
 /// # Panics

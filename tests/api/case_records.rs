@@ -1,7 +1,7 @@
 //! What is recorded on a case (contract §3): notes, referrals, consents, evidence and the
 //! timeline, all behind the case's visibility rule.
 
-use casework_tests::{TestApp, fixtures::adult_case_named, problem};
+use casework_tests::{TestApp, fixtures::adult_case_named, pair, problem};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
@@ -101,23 +101,7 @@ fn ids(items: &[Value]) -> Vec<String> {
 
 /// The `(field, code)` pairs of a 422 problem.
 async fn field_errors(res: Response) -> Vec<(String, String)> {
-    let body = problem(res, 422).await;
-    body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            assert!(e["message"].is_string(), "{e}");
-            (
-                e["field"].as_str().unwrap().to_owned(),
-                e["code"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
-fn pair(field: &str, code: &str) -> (String, String) {
-    (field.to_owned(), code.to_owned())
+    casework_tests::field_errors(&problem(res, 422).await)
 }
 
 async fn count(app: &TestApp, table: &str) -> i64 {

@@ -4,9 +4,9 @@
 use std::collections::BTreeSet;
 
 use casework_tests::{
-    TestApp,
+    TestApp, field_errors,
     fixtures::{adult_case, with, youth_case},
-    problem,
+    pairs, problem,
 };
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
@@ -75,28 +75,6 @@ async fn case_rows(app: &TestApp) -> i64 {
         .fetch_one(&app.pool)
         .await
         .unwrap()
-}
-
-/// `(field, code)` of every error of a 422 problem.
-fn field_errors(problem: &Value) -> Vec<(String, String)> {
-    problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["field"].as_str().unwrap().to_owned(),
-                e["code"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
-fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
-    expected
-        .iter()
-        .map(|(f, c)| ((*f).to_owned(), (*c).to_owned()))
-        .collect()
 }
 
 fn etag_of(res: &Response) -> String {

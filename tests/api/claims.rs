@@ -2,31 +2,13 @@
 //! listed), the lifecycle, the timeline, who sees what, paging and filters.
 
 use casework_tests::{
-    TestApp,
+    TestApp, field_errors,
     fixtures::{adult_case, with},
     orders_endpoints::{COMPLY_BY, crt_claim},
-    problem,
+    pair, problem,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-fn codes(p: &Value) -> Vec<(String, String)> {
-    p["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["field"].as_str().unwrap().to_owned(),
-                e["code"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
-fn pair(field: &str, code: &str) -> (String, String) {
-    (field.to_owned(), code.to_owned())
-}
 
 async fn case_with(app: &TestApp, token: &str, patch: &Value) -> String {
     app.create_case(token, &with(&adult_case(), patch)).await["id"]
@@ -68,14 +50,14 @@ async fn a_claim_moves_through_its_lifecycle_and_the_timeline_shows_it_without_n
         422,
     )
     .await;
-    assert_eq!(codes(&p), [pair("outcome", "not_applicable")]);
+    assert_eq!(field_errors(&p), [pair("outcome", "not_applicable")]);
     let p = problem(
         app.transition_claim(&cw, id, &json!({"to": "filed", "occurred_at": "2026-11-24T17:00:00Z"}))
             .await,
         422,
     )
     .await;
-    assert_eq!(codes(&p), [pair("occurred_at", "in_future")]);
+    assert_eq!(field_errors(&p), [pair("occurred_at", "in_future")]);
 
     let filed = TestApp::expect(
         app.transition_claim(
@@ -99,9 +81,9 @@ async fn a_claim_moves_through_its_lifecycle_and_the_timeline_shows_it_without_n
         422,
     )
     .await;
-    assert_eq!(codes(&p), [pair("occurred_at", "before_previous")]);
+    assert_eq!(field_errors(&p), [pair("occurred_at", "before_previous")]);
     let p = problem(app.transition_claim(&cw, id, &json!({"to": "decided"})).await, 422).await;
-    assert_eq!(codes(&p), [pair("outcome", "required")]);
+    assert_eq!(field_errors(&p), [pair("outcome", "required")]);
     let decided = TestApp::expect(
         app.transition_claim(&cw, id, &json!({"to": "decided", "outcome": "partially_granted"}))
             .await,
@@ -165,11 +147,11 @@ async fn a_claim_needs_a_shared_or_threatened_case_in_the_forums_jurisdiction() 
     let (_, _, cw) = app.staff("caseworker").await;
     let possessed = case_with(&app, &cw, &json!({"situation": "possessed_not_shared"})).await;
     let p = problem(app.post_claim(&cw, &crt_claim(&possessed)).await, 422).await;
-    assert_eq!(codes(&p), [pair("case_id", "situation_not_covered")]);
+    assert_eq!(field_errors(&p), [pair("case_id", "situation_not_covered")]);
 
     let quebec = case_with(&app, &cw, &json!({"jurisdiction": "qc"})).await;
     let p = problem(app.post_claim(&cw, &crt_claim(&quebec)).await, 422).await;
-    assert_eq!(codes(&p), [pair("forum", "jurisdiction_mismatch")]);
+    assert_eq!(field_errors(&p), [pair("forum", "jurisdiction_mismatch")]);
     // Both at once on a Quebec case of mere possession.
     let both = case_with(
         &app,
@@ -179,7 +161,7 @@ async fn a_claim_needs_a_shared_or_threatened_case_in_the_forums_jurisdiction() 
     .await;
     let p = problem(app.post_claim(&cw, &crt_claim(&both)).await, 422).await;
     assert_eq!(
-        codes(&p),
+        field_errors(&p),
         [
             pair("case_id", "situation_not_covered"),
             pair("forum", "jurisdiction_mismatch")
@@ -201,7 +183,10 @@ async fn a_respondent_platform_comes_from_the_directory() {
     let mut body = crt_claim(&case);
     body["respondents"][1]["platform_id"] = json!(uuid::Uuid::now_v7());
     let p = problem(app.post_claim(&cw, &body).await, 422).await;
-    assert_eq!(codes(&p), [pair("respondents[1].platform_id", "unknown_platform")]);
+    assert_eq!(
+        field_errors(&p),
+        [pair("respondents[1].platform_id", "unknown_platform")]
+    );
     let x = app.platform_named(&cw, "X").await;
     body["respondents"][1]["platform_id"] = x["id"].clone();
     let claim = app.create_claim(&cw, &body).await;
@@ -226,7 +211,7 @@ async fn damages_are_capped_by_the_crt_limit_in_force_on_the_filing_date() {
         422,
     )
     .await;
-    assert_eq!(codes(&p), [pair("damages_claimed_cents", "over_cap")]);
+    assert_eq!(field_errors(&p), [pair("damages_claimed_cents", "over_cap")]);
     assert!(
         p["errors"][0]["message"].as_str().unwrap().contains("CAD 5,000.00"),
         "{p}"
@@ -251,7 +236,7 @@ async fn damages_are_capped_by_the_crt_limit_in_force_on_the_filing_date() {
         422,
     )
     .await;
-    assert_eq!(codes(&p), [pair("damages_claimed_cents", "not_applicable")]);
+    assert_eq!(field_errors(&p), [pair("damages_claimed_cents", "not_applicable")]);
 }
 
 /// A BC case with a granted order whose respondents were served; the individual found
@@ -307,12 +292,12 @@ async fn an_administrative_penalty_names_a_non_compliant_respondent_within_four_
         422,
     )
     .await;
-    assert_eq!(codes(&p), [pair("related_respondent_id", "not_non_compliant")]);
+    assert_eq!(field_errors(&p), [pair("related_respondent_id", "not_non_compliant")]);
     // Without naming the order: both fields listed.
     let bare = with(&crt_claim(&case), &json!({"kind": "administrative_penalty"}));
     let p = problem(app.post_claim(&cw, &bare).await, 422).await;
     assert_eq!(
-        codes(&p),
+        field_errors(&p),
         [
             pair("related_order_id", "required"),
             pair("related_respondent_id", "required")
@@ -326,7 +311,7 @@ async fn an_administrative_penalty_names_a_non_compliant_respondent_within_four_
         422,
     )
     .await;
-    assert_eq!(codes(&p), [pair("related_respondent_id", "not_bound")]);
+    assert_eq!(field_errors(&p), [pair("related_respondent_id", "not_bound")]);
 
     // Four years on (the breach was 2026-10-28): the anniversary is in time, the day after is not.
     app.clock.set("2030-11-01T17:00:00Z".parse().unwrap());
@@ -340,7 +325,7 @@ async fn an_administrative_penalty_names_a_non_compliant_respondent_within_four_
         422,
     )
     .await;
-    assert_eq!(codes(&p), [pair("filed_at", "limitation_expired")]);
+    assert_eq!(field_errors(&p), [pair("filed_at", "limitation_expired")]);
     let claim = app
         .create_claim(&cw, &penalty_claim(&case, &order, 0, "2030-10-28T10:00:00-07:00"))
         .await;
@@ -358,7 +343,7 @@ async fn a_body_missing_several_fields_names_each() {
     let (_, _, cw) = app.staff("caseworker").await;
     let p = problem(app.post_claim(&cw, &json!({})).await, 422).await;
     assert_eq!(
-        codes(&p),
+        field_errors(&p),
         [
             pair("case_id", "required"),
             pair("forum", "required"),
@@ -373,7 +358,7 @@ async fn a_body_missing_several_fields_names_each() {
         422,
     )
     .await;
-    let mut fields: Vec<String> = codes(&p).into_iter().map(|(f, _)| f).collect();
+    let mut fields: Vec<String> = field_errors(&p).into_iter().map(|(f, _)| f).collect();
     fields.sort_unstable();
     assert_eq!(
         fields,
@@ -394,14 +379,14 @@ async fn a_body_missing_several_fields_names_each() {
         422,
     )
     .await;
-    assert_eq!(codes(&p), [pair("respondents", "too_few")]);
+    assert_eq!(field_errors(&p), [pair("respondents", "too_few")]);
     let p = problem(
         app.post_claim(&cw, &with(&crt_claim(&case), &json!({"status": "decided"})))
             .await,
         422,
     )
     .await;
-    assert_eq!(codes(&p), [pair("status", "unknown_field")]);
+    assert_eq!(field_errors(&p), [pair("status", "unknown_field")]);
 }
 
 #[tokio::test]

@@ -4,30 +4,12 @@
 
 use casework_domain::{Ts, order::store as orders};
 use casework_tests::{
-    TestApp,
+    TestApp, field_errors,
     orders_endpoints::{crt_claim, order_for},
-    problem,
+    pair, problem,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-fn codes(p: &Value) -> Vec<(String, String)> {
-    p["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["field"].as_str().unwrap().to_owned(),
-                e["code"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
-fn pair(field: &str, code: &str) -> (String, String) {
-    (field.to_owned(), code.to_owned())
-}
 
 fn respondents(claim: &Value) -> Vec<String> {
     claim["respondents"]
@@ -113,7 +95,7 @@ async fn bindings_name_respondents_of_the_claim_once_and_come_due_after_issue() 
     });
     let p = problem(app.post_order(&cw, &body).await, 422).await;
     assert_eq!(
-        codes(&p),
+        field_errors(&p),
         [
             pair("terms[1]", "duplicate"),
             pair("bindings[0].respondent_id", "not_a_respondent"),
@@ -123,7 +105,7 @@ async fn bindings_name_respondents_of_the_claim_once_and_come_due_after_issue() 
     );
     let p = problem(app.post_order(&cw, &json!({"claim_id": claim["id"]})).await, 422).await;
     assert_eq!(
-        codes(&p),
+        field_errors(&p),
         [
             pair("order_reference", "required"),
             pair("issued_at", "required"),
@@ -151,7 +133,7 @@ async fn bindings_name_respondents_of_the_claim_once_and_come_due_after_issue() 
     let mut body = order_for(s(&minor["id"]), &[&rs[0]]);
     body["publication_ban"] = json!(false);
     let p = problem(app.post_order(&cw, &body).await, 422).await;
-    assert_eq!(codes(&p), [pair("publication_ban", "required_by_claim")]);
+    assert_eq!(field_errors(&p), [pair("publication_ban", "required_by_claim")]);
     body.as_object_mut().unwrap().remove("publication_ban");
     assert_eq!(app.create_order(&cw, &body).await["publication_ban"], true);
 }
@@ -194,7 +176,7 @@ async fn service_needs_consent_and_compliance_needs_service() {
     )
     .await;
     assert_eq!(
-        codes(&p),
+        field_errors(&p),
         [pair("served_at", "before_issue"), pair("channel", "required")]
     );
     let o = TestApp::expect(app.serve_binding(&cw, oid, bid, &served).await, StatusCode::OK).await;
@@ -205,14 +187,14 @@ async fn service_needs_consent_and_compliance_needs_service() {
     // Blocking in Canada only is not compliance.
     let geo = json!({"status": "complied", "checked_at": "2026-10-25T10:00:00-07:00", "geofenced_only": true, "note": "blocked in CA"});
     let p = problem(app.record_compliance(&cw, oid, bid, &geo).await, 422).await;
-    assert_eq!(codes(&p), [pair("geofenced_only", "not_compliance")]);
+    assert_eq!(field_errors(&p), [pair("geofenced_only", "not_compliance")]);
     // Non-compliant only once the deadline has passed.
     let early = json!({"status": "non_compliant", "checked_at": "2026-10-25T10:00:00-07:00", "geofenced_only": true});
     let p = problem(app.record_compliance(&cw, oid, bid, &early).await, 409).await;
     assert_eq!(p["unmet"], json!(["comply_by_not_reached"]));
     let before_service = json!({"status": "complied", "checked_at": "2026-10-21T10:00:00-07:00"});
     let p = problem(app.record_compliance(&cw, oid, bid, &before_service).await, 422).await;
-    assert_eq!(codes(&p), [pair("checked_at", "before_service")]);
+    assert_eq!(field_errors(&p), [pair("checked_at", "before_service")]);
     let o = TestApp::expect(app.record_compliance(&cw, oid, bid, &complied).await, StatusCode::OK).await;
     assert_eq!(o["bindings"][0]["status"], "complied");
     assert_eq!(o["bindings"][0]["complied_at"], "2026-10-25T17:00:00Z");
@@ -283,7 +265,7 @@ async fn penalty_exposure_with_the_figures_used() {
     assert_eq!(e["bindings"][0]["max_exposure_cents"], 150_000);
     // `as_of` without an offset is refused.
     let p = problem(app.penalty_exposure(&cw, oid, Some("2026-11-01T00:00:00")).await, 422).await;
-    assert_eq!(codes(&p), [pair("as_of", "invalid_instant")]);
+    assert_eq!(field_errors(&p), [pair("as_of", "invalid_instant")]);
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! The platform directory (contract §4): the bundled directory, CRUD, validation, and who
 //! may read and write it.
 
-use casework_tests::{TestApp, problem};
+use casework_tests::{TestApp, field_errors, pair, problem};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -17,24 +17,6 @@ fn new_platform(name: &str) -> Value {
         ],
         "contacts": [{"name": "Moderation team", "role": "Escalations", "email": "mods@forum.example.net"}]
     })
-}
-
-fn field_codes(body: &Value) -> Vec<(String, String)> {
-    body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["field"].as_str().unwrap().to_owned(),
-                e["code"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
-fn pair(f: &str, c: &str) -> (String, String) {
-    (f.to_owned(), c.to_owned())
 }
 
 async fn created(app: &TestApp, token: &str, body: &Value) -> (String, Value) {
@@ -336,7 +318,7 @@ async fn every_broken_rule_is_named() {
     )
     .await;
     assert_eq!(
-        field_codes(&body),
+        field_errors(&body),
         [
             pair("name", "required"),
             pair("kind", "required"),
@@ -349,7 +331,7 @@ async fn every_broken_rule_is_named() {
         p["follow_up_business_days"] = json!(days);
         let body = problem(app.post_json("/v1/platforms", &admin, &p).await, 422).await;
         assert_eq!(
-            field_codes(&body),
+            field_errors(&body),
             [pair("follow_up_business_days", "out_of_range")],
             "{days}"
         );
@@ -357,7 +339,7 @@ async fn every_broken_rule_is_named() {
     let mut p = new_platform("Example Forum");
     p["website"] = json!("forum.example.net");
     let body = problem(app.post_json("/v1/platforms", &admin, &p).await, 422).await;
-    assert_eq!(field_codes(&body), [pair("website", "invalid_url")]);
+    assert_eq!(field_errors(&body), [pair("website", "invalid_url")]);
     let mut p = new_platform("Example Forum");
     p["website"] = json!("javascript:alert(1)");
     p["channels"][0]["address"] = json!("https://not-an-email.example.net");
@@ -365,7 +347,7 @@ async fn every_broken_rule_is_named() {
     p["contacts"][0]["phone"] = json!("call me");
     let body = problem(app.post_json("/v1/platforms", &admin, &p).await, 422).await;
     assert_eq!(
-        field_codes(&body),
+        field_errors(&body),
         [
             pair("website", "invalid_url"),
             pair("channels[0].address", "invalid_email"),
@@ -376,11 +358,11 @@ async fn every_broken_rule_is_named() {
     let mut p = new_platform("Example Forum");
     p["id"] = json!("0190a000-0000-7000-8000-000000000000");
     let body = problem(app.post_json("/v1/platforms", &admin, &p).await, 422).await;
-    assert_eq!(field_codes(&body), [pair("id", "unknown_field")]);
+    assert_eq!(field_errors(&body), [pair("id", "unknown_field")]);
     let mut p = new_platform("Example Forum");
     p["channels"][1]["kind"] = json!("carrier_pigeon");
     let body = problem(app.post_json("/v1/platforms", &admin, &p).await, 422).await;
-    assert_eq!(field_codes(&body), [pair("channels[1].kind", "invalid_value")]);
+    assert_eq!(field_errors(&body), [pair("channels[1].kind", "invalid_value")]);
     let count: (i64,) = sqlx::query_as("SELECT count(*) FROM platforms WHERE name = 'Example Forum'")
         .fetch_one(&app.pool)
         .await
@@ -406,7 +388,7 @@ async fn patch_needs_if_match_and_is_validated_like_a_new_platform() {
     )
     .await;
     let body = problem(app.patch_json(&path, &admin, Some("\"v1\""), &unknown_kind).await, 422).await;
-    assert_eq!(field_codes(&body), [pair("channels[1].kind", "invalid_value")]);
+    assert_eq!(field_errors(&body), [pair("channels[1].kind", "invalid_value")]);
     let body = problem(
         app.patch_json(
             &path,
@@ -419,7 +401,7 @@ async fn patch_needs_if_match_and_is_validated_like_a_new_platform() {
     )
     .await;
     assert_eq!(
-        field_codes(&body),
+        field_errors(&body),
         [
             pair("name", "required"),
             pair("website", "invalid_url"),
@@ -432,7 +414,7 @@ async fn patch_needs_if_match_and_is_validated_like_a_new_platform() {
         422,
     )
     .await;
-    let mut got = field_codes(&body);
+    let mut got = field_errors(&body);
     got.sort();
     assert_eq!(got, [pair("id", "read_only"), pair("version", "read_only")]);
     let body = problem(
@@ -441,7 +423,7 @@ async fn patch_needs_if_match_and_is_validated_like_a_new_platform() {
         422,
     )
     .await;
-    assert_eq!(field_codes(&body), [pair("seed_key", "unknown_field")]);
+    assert_eq!(field_errors(&body), [pair("seed_key", "unknown_field")]);
     // Nothing of the refused PATCHes stuck.
     let now: Value = app.get(&path, &admin).await.json().await.unwrap();
     assert_eq!(now, reddit);
@@ -562,7 +544,7 @@ async fn pages_cover_the_directory_once_and_posts_replay() {
         .collect();
     assert_eq!(seen, all_ids);
     let body = problem(app.get("/v1/platforms?cursor=forged.value", &admin).await, 422).await;
-    assert_eq!(field_codes(&body), [pair("cursor", "invalid_cursor")]);
+    assert_eq!(field_errors(&body), [pair("cursor", "invalid_cursor")]);
     problem(app.get("/v1/platforms?limit=0", &admin).await, 422).await;
 
     let post = || {

@@ -2,7 +2,7 @@
 //! follow-up dates from the office calendar, the lifecycle, letters, the case's closing
 //! guard and timeline, visibility through the case, and the platform scorecard.
 
-use casework_tests::{TestApp, problem};
+use casework_tests::{TestApp, field_errors, pairs, problem};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
@@ -85,27 +85,6 @@ async fn moved(res: Response) -> Value {
     let v: Value = res.json().await.unwrap();
     assert_eq!(status, StatusCode::OK, "{v}");
     v
-}
-
-fn field_codes(p: &Value) -> Vec<(String, String)> {
-    p["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["field"].as_str().unwrap().to_owned(),
-                e["code"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
-fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
-    expected
-        .iter()
-        .map(|(f, c)| ((*f).to_owned(), (*c).to_owned()))
-        .collect()
 }
 
 /// A case with consent to contact platforms and evidence of `EVIDENCE_URL`.
@@ -272,7 +251,7 @@ async fn every_drafting_rule_is_enforced_and_nothing_is_written() {
     ];
     for (b, want) in cases {
         let p = problem(create(&app, &cw, &b).await, 422).await;
-        assert_eq!(field_codes(&p), pairs(&want), "{b}");
+        assert_eq!(field_errors(&p), pairs(&want), "{b}");
     }
     assert_eq!(count_takedowns(&app).await, 0);
 }
@@ -389,7 +368,7 @@ async fn occurred_at_is_neither_in_the_future_nor_before_the_previous_move() {
         422,
     )
     .await;
-    assert_eq!(field_codes(&future), pairs(&[("occurred_at", "in_future")]));
+    assert_eq!(field_errors(&future), pairs(&[("occurred_at", "in_future")]));
     let before = problem(
         transition(
             &app,
@@ -401,7 +380,7 @@ async fn occurred_at_is_neither_in_the_future_nor_before_the_previous_move() {
         422,
     )
     .await;
-    assert_eq!(field_codes(&before), pairs(&[("occurred_at", "before_previous")]));
+    assert_eq!(field_errors(&before), pairs(&[("occurred_at", "before_previous")]));
     let no_offset = problem(
         transition(
             &app,
@@ -708,7 +687,7 @@ async fn an_order_relied_on_belongs_to_the_case_and_its_service_letter_quotes_it
     b["legal_basis"] = json!("iipa_order");
     b["order_id"] = foreign["id"].clone();
     let refused = problem(create(&app, &cw, &b).await, 422).await;
-    assert_eq!(field_codes(&refused), pairs(&[("order_id", "not_in_case")]));
+    assert_eq!(field_errors(&refused), pairs(&[("order_id", "not_in_case")]));
 
     b["order_id"] = order["id"].clone();
     b["channel"] = json!("order_service");
