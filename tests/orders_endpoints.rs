@@ -6,13 +6,15 @@ use serde_json::{Value, json};
 
 use crate::TestApp;
 
-/// A BC protection-order claim against an individual and an internet intermediary, filed.
+/// A BC protection-order claim against an individual and an internet intermediary, filed,
+/// the (adult) client applying.
 #[must_use]
 pub fn crt_claim(case_id: &str) -> Value {
     json!({
         "case_id": case_id,
         "forum": "crt_bc",
         "kind": "protection_order",
+        "applicant": {"kind": "client"},
         "filed_at": "2026-10-01T10:00:00-07:00",
         "respondents": [
             {"kind": "individual", "name": "Sam Roe", "is_minor": false},

@@ -348,6 +348,7 @@ async fn a_body_missing_several_fields_names_each() {
             pair("case_id", "required"),
             pair("forum", "required"),
             pair("kind", "required"),
+            pair("applicant", "required"),
             pair("respondents", "required")
         ]
     );
@@ -363,6 +364,7 @@ async fn a_body_missing_several_fields_names_each() {
     assert_eq!(
         fields,
         [
+            "applicant",
             "forum",
             "kind",
             "respondents[0].is_minor",
@@ -374,8 +376,11 @@ async fn a_body_missing_several_fields_names_each() {
         ]
     );
     let p = problem(
-        app.post_claim(&cw, &with(&crt_claim(&case), &json!({"respondents": []})))
-            .await,
+        app.post_claim(
+            &cw,
+            &with(&crt_claim(&case), &json!({"kind": "damages", "respondents": []})),
+        )
+        .await,
         422,
     )
     .await;
@@ -498,4 +503,147 @@ async fn claims_page_and_filter() {
     problem(app.get("/v1/claims?status=lost", &cw).await, 400).await;
     problem(app.get("/v1/claims?limit=0", &cw).await, 422).await;
     problem(app.get("/v1/claims?cursor=forged", &cw).await, 422).await;
+}
+
+/// A case whose client is `age` (a youth under 19), in `jurisdiction`.
+async fn youth_case_in(app: &TestApp, token: &str, age: u8, jurisdiction: &str) -> String {
+    case_with(
+        app,
+        token,
+        &json!({"client": {"age_group": "youth", "age": age, "guardian_involvement": "youth_consents"},
+                "jurisdiction": jurisdiction}),
+    )
+    .await
+}
+
+fn claim_by(case: &str, forum: &str, applicant: &Value) -> Value {
+    let body = with(&crt_claim(case), &json!({"forum": forum}));
+    let mut body = body;
+    body["applicant"] = applicant.clone();
+    body
+}
+
+#[tokio::test]
+async fn who_applies_follows_the_clients_age_and_the_forum() {
+    let app = TestApp::spawn().await;
+    let (_, _, cw) = app.staff("caseworker").await;
+    let bc11 = youth_case_in(&app, &cw, 11, "bc").await;
+    let bc12 = youth_case_in(&app, &cw, 12, "bc").await;
+    let qc13 = youth_case_in(&app, &cw, 13, "qc").await;
+    let bc14 = youth_case_in(&app, &cw, 14, "bc").await;
+    let refused = |case: &str, forum: &str, applicant: Value, code: &'static str| {
+        let body = claim_by(case, forum, &applicant);
+        let (app, cw) = (&app, &cw);
+        async move {
+            let p = problem(app.post_claim(cw, &body).await, 422).await;
+            assert_eq!(field_errors(&p), [pair("applicant", code)], "{applicant}");
+        }
+    };
+    let guardian = json!({"kind": "guardian", "name": "Pat Doe"});
+    let trusted = json!({"kind": "authorised_person", "name": "Sam Lee"});
+    // An 11-year-old before the CRT, a 13-year-old before the Court of Québec: not alone.
+    refused(&bc11, "crt_bc", json!({"kind": "client"}), "client_under_14").await;
+    refused(&qc13, "court_of_quebec", json!({"kind": "client"}), "client_under_14").await;
+    // Authorising someone: from 12 in BC; in Quebec under 14 the parents apply.
+    refused(&bc11, "crt_bc", trusted.clone(), "client_under_12").await;
+    refused(&qc13, "court_of_quebec", trusted.clone(), "parents_must_apply").await;
+    // A personal representative only for a deceased client.
+    refused(
+        &bc14,
+        "crt_bc",
+        json!({"kind": "personal_representative", "name": "Executor"}),
+        "client_not_deceased",
+    )
+    .await;
+    // A guardian's name is required.
+    let p = problem(
+        app.post_claim(&cw, &claim_by(&bc11, "crt_bc", &json!({"kind": "guardian"})))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(field_errors(&p), [pair("applicant.name", "required")]);
+
+    // What the law allows is accepted, and the name is shown back (sealed at rest).
+    for (case, forum, applicant) in [
+        (&bc11, "crt_bc", &guardian),
+        (&bc12, "crt_bc", &trusted),
+        (&qc13, "court_of_quebec", &guardian),
+        (&bc14, "crt_bc", &json!({"kind": "client"})),
+        (&bc14, "crt_bc", &trusted),
+    ] {
+        let claim = app.create_claim(&cw, &claim_by(case, forum, applicant)).await;
+        assert_eq!(&claim["applicant"], applicant);
+    }
+    let sealed: Vec<u8> =
+        sqlx::query_scalar("SELECT applicant_name_sealed FROM claims WHERE applicant_kind = 'guardian' LIMIT 1")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(sealed.first(), Some(&0), "written through case::protect (version byte)");
+    let timeline = app
+        .list_case_records(&cw, &bc11, "timeline")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!timeline.contains("Pat Doe"), "{timeline}");
+}
+
+#[tokio::test]
+async fn a_deceased_clients_personal_representative_applies() {
+    let app = TestApp::spawn().await;
+    let (_, _, cw) = app.staff("caseworker").await;
+    let case = case_with(&app, &cw, &json!({"client": {"deceased": true}})).await;
+    let seen = TestApp::expect(app.get(&format!("/v1/cases/{case}"), &cw).await, StatusCode::OK).await;
+    assert_eq!(seen["client"]["deceased"], true);
+    let p = problem(
+        app.post_claim(&cw, &claim_by(&case, "crt_bc", &json!({"kind": "client"})))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(field_errors(&p), [pair("applicant", "client_deceased")]);
+    let rep = json!({"kind": "personal_representative", "name": "Jordan Doe"});
+    let claim = app.create_claim(&cw, &claim_by(&case, "crt_bc", &rep)).await;
+    assert_eq!(claim["applicant"], rep);
+}
+
+#[tokio::test]
+async fn a_protection_order_may_name_no_respondent_other_kinds_must() {
+    let app = TestApp::spawn().await;
+    let (_, _, cw) = app.staff("caseworker").await;
+    let case = app.create_adult_case(&cw).await;
+    let claim = app
+        .create_claim(&cw, &with(&crt_claim(&case), &json!({"respondents": null})))
+        .await;
+    assert_eq!(claim["respondents"], json!([]));
+    let claim = app
+        .create_claim(&cw, &with(&crt_claim(&case), &json!({"respondents": []})))
+        .await;
+    assert_eq!(claim["respondents"], json!([]));
+    let p = problem(
+        app.post_claim(
+            &cw,
+            &with(&crt_claim(&case), &json!({"kind": "damages", "respondents": null})),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(field_errors(&p), [pair("respondents", "required")]);
+}
+
+#[tokio::test]
+async fn the_court_of_quebec_hears_no_administrative_penalty_claim() {
+    let app = TestApp::spawn().await;
+    let (_, _, cw) = app.staff("caseworker").await;
+    let case = case_with(&app, &cw, &json!({"jurisdiction": "qc"})).await;
+    let body = with(
+        &crt_claim(&case),
+        &json!({"forum": "court_of_quebec", "kind": "administrative_penalty",
+                "related_order_id": uuid::Uuid::now_v7(), "related_respondent_id": uuid::Uuid::now_v7()}),
+    );
+    let p = problem(app.post_claim(&cw, &body).await, 422).await;
+    assert_eq!(field_errors(&p)[0], pair("kind", "no_administrative_penalty_in_quebec"));
 }

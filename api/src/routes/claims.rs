@@ -7,8 +7,8 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use casework_domain::{
     case::store as cases,
     claim::{
-        Claim, ClaimKind, ClaimStatus, ClaimTransition, Forum, NewClaim, Outcome, RespondentKind,
-        rules::{self, ClaimFacts, ClaimGuardFacts},
+        ApplicantKind, Claim, ClaimKind, ClaimStatus, ClaimTransition, Forum, NewClaim, Outcome, RespondentKind,
+        rules::{self, ClaimFacts, ClaimGuardFacts, ClientFacts},
         store::{self as claims, ClaimFilter},
     },
     order::store as orders,
@@ -40,6 +40,16 @@ pub struct RespondentOut {
     pub is_minor: bool,
 }
 
+/// Who makes the application.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Applicant)]
+pub struct ApplicantOut {
+    pub kind: ApplicantKind,
+    /// Absent when the client applies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
 /// A claim as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = Claim)]
@@ -50,6 +60,7 @@ pub struct ClaimOut {
     pub kind: ClaimKind,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tribunal_reference: Option<String>,
+    pub applicant: ApplicantOut,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub filed_at: Option<jiff::Timestamp>,
     pub respondents: Vec<RespondentOut>,
@@ -82,6 +93,10 @@ impl From<Claim> for ClaimOut {
             forum: c.forum,
             kind: c.kind,
             tribunal_reference: c.tribunal_reference,
+            applicant: ApplicantOut {
+                kind: c.applicant.kind,
+                name: c.applicant.name,
+            },
             filed_at: c.filed_at.map(casework_domain::Ts::get),
             respondents: c
                 .respondents
@@ -118,8 +133,19 @@ impl From<Claim> for ClaimOut {
 /// `preparing` and the cap is checked when it moves to `filed`, on that date);
 /// `administrative_penalty` names `related_order_id` (an order of the same case) and
 /// `related_respondent_id` (a respondent bound by it whose binding is `non_compliant`) and
-/// is filed within 4 years of the breach (the binding's `comply_by`). A claim with
-/// `filed_at` starts `filed`. Any minor respondent puts a publication ban on the claim.
+/// is filed within 4 years of the breach (the later of the binding's `comply_by` and its
+/// service); it is a CRT remedy, refused before the Court of Québec (`kind`,
+/// `no_administrative_penalty_in_quebec`). A `protection_order` may name no respondent;
+/// the other kinds name at least one. A claim with `filed_at` starts `filed`. Any minor
+/// respondent puts a publication ban on the claim.
+///
+/// `applicant` says who applies, by the client's age and the forum (B.C. Reg. 293/2023
+/// ss. 3–5; the Quebec recourse), each refusal a 422 on `applicant` whose code names the
+/// rule: `client` from 14 (`client_under_14`, or `client_age_unknown` for a youth without
+/// a recorded age); `authorised_person` from 14, or from 12 in BC (`client_under_12`; in
+/// Quebec under 14 `parents_must_apply`); `guardian` for a minor (`adult_client`);
+/// `personal_representative` only for a deceased client (`client_not_deceased`), and only
+/// it for one (`client_deceased`). `applicant.name` is required unless the client applies.
 #[utoipa::path(
     operation_id = "create_claim", tag = "claims", security(("bearer" = [])), request_body = NewClaim,
     params(crate::openapi::IdempotencyKey),
@@ -173,6 +199,7 @@ pub async fn create(
         now: state.clock.now(),
         situation: seen.case.details.situation,
         jurisdiction: seen.case.details.jurisdiction,
+        client: ClientFacts::from(&seen.case.details.client),
         law: &law,
         named_binding,
     };
@@ -191,6 +218,11 @@ fn placeholder_facts<'a>(state: &AppState, law: &'a penalty::LegalParameters) ->
         now: state.clock.now(),
         situation: casework_domain::case::Situation::Shared,
         jurisdiction: casework_domain::case::Jurisdiction::Bc,
+        client: ClientFacts {
+            age_group: casework_domain::case::AgeGroup::Adult,
+            age: None,
+            deceased: false,
+        },
         law,
         named_binding: None,
     }
@@ -300,7 +332,7 @@ pub async fn transition(
     let breach = match seen.claim.related {
         Some(r) => orders::named_binding(tx, seen.claim.case_id, r)
             .await?
-            .map(|b| b.comply_by),
+            .map(|b| b.breach_at),
         None => None,
     };
     let facts = ClaimGuardFacts {

@@ -63,6 +63,10 @@ pub struct NewClient {
     pub guardian_involvement: Option<GuardianInvolvement>,
     #[schema(required = false, value_type = String, min_length = 1, max_length = 100)]
     pub interpreter_language: Option<String>,
+    /// The client has died (default false): only their personal representative applies
+    /// for an order then.
+    #[schema(required = false, value_type = bool)]
+    pub deceased: Option<bool>,
 }
 
 /// How to reach the client safely.

@@ -174,6 +174,7 @@ impl NewClient {
             contact: contact?,
             guardian_involvement: guardian_involvement?,
             interpreter_language,
+            deceased: self.deceased.unwrap_or(false),
         })
     }
 }
@@ -660,6 +661,7 @@ mod tests {
             },
             guardian_involvement: g,
             interpreter_language: None,
+            deceased: false,
         }
     }
 
@@ -679,6 +681,7 @@ mod tests {
             }),
             guardian_involvement: Some(c.guardian_involvement),
             interpreter_language: c.interpreter_language.clone(),
+            deceased: Some(c.deceased),
         }
     }
 

@@ -154,6 +154,10 @@ pub struct Client {
     pub guardian_involvement: GuardianInvolvement,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interpreter_language: Option<String>,
+    /// The client has died: an application for them is made by their personal
+    /// representative (B.C. Reg. 293/2023 s. 3). Shown only when true.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deceased: bool,
 }
 
 /// The editable part of a case, validated: built only by `NewCase::parse` (or read back

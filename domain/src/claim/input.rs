@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::types::{ClaimKind, ClaimStatus, Forum, Outcome, RespondentKind};
+use super::types::{ApplicantKind, ClaimKind, ClaimStatus, Forum, Outcome, RespondentKind};
 
 /// A new claim for a case.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -18,8 +18,16 @@ pub struct NewClaim {
     /// `crt_bc` needs a `bc` case, `court_of_quebec` a `qc` case.
     #[schema(value_type = Forum, required)]
     pub forum: Option<Forum>,
+    /// `administrative_penalty` only before the CRT: the Court of Québec enforces its
+    /// orders with fines, not administrative penalties.
     #[schema(value_type = ClaimKind, required)]
     pub kind: Option<ClaimKind>,
+    /// Who applies. By the client's age and the forum: `client` from 14; under 14 in BC a
+    /// `guardian`, or an `authorised_person` from 12; under 14 in Quebec a `guardian` (the
+    /// parents); `authorised_person` from 14 in both; `personal_representative` only, and
+    /// always, for a deceased client.
+    #[schema(value_type = NewApplicant, required)]
+    pub applicant: Option<NewApplicant>,
     /// The tribunal's file number, 1–100 characters.
     #[schema(required = false, value_type = String, min_length = 1, max_length = 100)]
     pub tribunal_reference: Option<String>,
@@ -27,8 +35,10 @@ pub struct NewClaim {
     /// starts `filed`; absent: `preparing`, and the filing date is the transition's.
     #[schema(required = false, value_type = String, format = DateTime)]
     pub filed_at: Option<jiff::Timestamp>,
-    /// Who the claim is against; 1–20.
-    #[schema(value_type = Vec<NewRespondent>, required, min_items = 1, max_items = 20)]
+    /// Who the claim is against; up to 20. A `protection_order` may name none (an
+    /// application can be made without naming the person); `damages` and
+    /// `administrative_penalty` name at least one.
+    #[schema(value_type = Vec<NewRespondent>, required = false, max_items = 20)]
     pub respondents: Option<Vec<NewRespondent>>,
     /// `administrative_penalty` only (and required there): the order of the same case
     /// whose breach the claim is about.
@@ -44,6 +54,18 @@ pub struct NewClaim {
     /// is given, otherwise when the claim moves to `filed`.
     #[schema(required = false, value_type = i64, minimum = 1)]
     pub damages_claimed_cents: Option<i64>,
+}
+
+/// Who makes the application.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewApplicant {
+    #[schema(value_type = ApplicantKind, required)]
+    pub kind: Option<ApplicantKind>,
+    /// 1–200 characters; required unless `kind` is `client` (refused then: the client's
+    /// name is on the case). Kept sealed at rest, never in the timeline.
+    #[schema(required = false, value_type = String, min_length = 1, max_length = 200)]
+    pub name: Option<String>,
 }
 
 /// Someone a claim is against.

@@ -4,12 +4,15 @@
 use jiff::{Timestamp, ToSpan};
 
 use super::{
-    input::{ClaimTransition, NewClaim, NewRespondent},
-    types::{Claim, ClaimDraft, ClaimKind, ClaimMove, ClaimStatus, Forum, RelatedBinding, RespondentEntry},
+    input::{ClaimTransition, NewApplicant, NewClaim, NewRespondent},
+    types::{
+        Applicant, ApplicantKind, Claim, ClaimDraft, ClaimKind, ClaimMove, ClaimStatus, Forum, RelatedBinding,
+        RespondentEntry,
+    },
 };
 use crate::{
     DomainError, calendar,
-    case::{Jurisdiction, Situation},
+    case::{AgeGroup, Client, Jurisdiction, Situation},
     error::{FieldError, Validation},
     input::PARSED,
     order::BindingStatus,
@@ -69,8 +72,166 @@ fn cad(cents: i64) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NamedBinding {
     pub status: BindingStatus,
-    /// The breach: the deadline the respondent missed.
-    pub comply_by: Timestamp,
+    /// When the breach began: the later of the deadline and service (a respondent is not
+    /// in breach before being served).
+    pub breach_at: Timestamp,
+}
+
+// ---------------------------------------------------------------------------------------
+// Who applies
+
+/// Age from which a person applies on their own behalf, in BC (B.C. Reg. 293/2023 s. 4)
+/// and in Quebec (the Quebec recourse: "14 or older, you can apply on your own").
+pub const APPLIES_ALONE_FROM_AGE: u8 = 14;
+/// Age from which a minor may authorise someone else to apply for them, in BC
+/// (B.C. Reg. 293/2023 s. 5).
+pub const AUTHORISES_FROM_AGE_BC: u8 = 12;
+
+/// What the applicant rules know of the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientFacts {
+    pub age_group: AgeGroup,
+    /// `None`: not recorded (an adult is 19 or older in any case).
+    pub age: Option<u8>,
+    pub deceased: bool,
+}
+
+impl From<&Client> for ClientFacts {
+    fn from(c: &Client) -> Self {
+        Self {
+            age_group: c.age_group,
+            age: c.age,
+            deceased: c.deceased,
+        }
+    }
+}
+
+impl ClientFacts {
+    /// Whether the client is at least `years` old; `None` when a youth's age is unknown.
+    fn at_least(self, years: u8) -> Option<bool> {
+        match (self.age_group, self.age) {
+            (_, Some(a)) => Some(a >= years),
+            (AgeGroup::Adult, None) => Some(true),
+            (AgeGroup::Youth, None) => None,
+        }
+    }
+}
+
+/// Why an applicant may not apply for this client; each names the rule it applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplicantRefusal {
+    /// A deceased client's application is made by their personal representative
+    /// (B.C. Reg. 293/2023 s. 3 (b)).
+    ClientDeceased,
+    /// A personal representative applies only for a deceased client (s. 3).
+    ClientNotDeceased,
+    /// Under 14 a client does not apply alone (B.C. Reg. 293/2023 s. 4; Quebec: 14 or older).
+    ClientUnder14,
+    /// In BC a minor authorises someone else only from 12 (B.C. Reg. 293/2023 s. 5).
+    AuthorisingUnder12,
+    /// In Quebec, under 14 the parents must apply.
+    QuebecParentsApply,
+    /// An adult has no guardian to apply for them: they apply, or authorise someone.
+    AdultClientHasNoGuardian,
+    /// Who may apply depends on a youth's age, which the case does not record.
+    AgeUnknown,
+}
+
+impl ApplicantRefusal {
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::ClientDeceased => "client_deceased",
+            Self::ClientNotDeceased => "client_not_deceased",
+            Self::ClientUnder14 => "client_under_14",
+            Self::AuthorisingUnder12 => "client_under_12",
+            Self::QuebecParentsApply => "parents_must_apply",
+            Self::AdultClientHasNoGuardian => "adult_client",
+            Self::AgeUnknown => "client_age_unknown",
+        }
+    }
+
+    #[must_use]
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::ClientDeceased => {
+                "the client is deceased: their personal representative applies (B.C. Reg. 293/2023 s. 3)"
+            }
+            Self::ClientNotDeceased => "a personal representative applies only for a deceased client",
+            Self::ClientUnder14 => "a client applies on their own behalf from 14 (B.C. Reg. 293/2023 s. 4; Quebec: 14)",
+            Self::AuthorisingUnder12 => {
+                "in BC a minor authorises someone to apply for them from 12 (B.C. Reg. 293/2023 s. 5); under 12 a guardian applies"
+            }
+            Self::QuebecParentsApply => "in Quebec, for a client under 14 the parents must apply (guardian)",
+            Self::AdultClientHasNoGuardian => {
+                "an adult client applies, or authorises someone (authorised_person); a guardian applies for a minor"
+            }
+            Self::AgeUnknown => "record the client's age on the case: who may apply for a youth depends on it",
+        }
+    }
+}
+
+/// Whether `kind` may apply for `client` before a forum serving `jurisdiction`.
+///
+/// # Errors
+/// The rule that refuses it.
+pub fn check_applicant(
+    kind: ApplicantKind,
+    jurisdiction: Jurisdiction,
+    client: ClientFacts,
+) -> Result<(), ApplicantRefusal> {
+    use ApplicantRefusal as R;
+    if client.deceased {
+        return if kind == ApplicantKind::PersonalRepresentative {
+            Ok(())
+        } else {
+            Err(R::ClientDeceased)
+        };
+    }
+    let fourteen = client.at_least(APPLIES_ALONE_FROM_AGE);
+    match kind {
+        ApplicantKind::PersonalRepresentative => Err(R::ClientNotDeceased),
+        ApplicantKind::Client => match fourteen {
+            Some(true) => Ok(()),
+            Some(false) => Err(R::ClientUnder14),
+            None => Err(R::AgeUnknown),
+        },
+        ApplicantKind::Guardian => match client.age_group {
+            AgeGroup::Adult => Err(R::AdultClientHasNoGuardian),
+            AgeGroup::Youth => Ok(()),
+        },
+        ApplicantKind::AuthorisedPerson => match (fourteen, jurisdiction) {
+            (Some(true), _) => Ok(()),
+            (None, _) => Err(R::AgeUnknown),
+            (Some(false), Jurisdiction::Bc) => match client.at_least(AUTHORISES_FROM_AGE_BC) {
+                Some(true) => Ok(()),
+                _ => Err(R::AuthorisingUnder12),
+            },
+            (Some(false), _) => Err(R::QuebecParentsApply),
+        },
+    }
+}
+
+impl NewApplicant {
+    fn parse_into(self, v: &mut Validation, jurisdiction: Jurisdiction, client: ClientFacts) -> Option<Applicant> {
+        let kind = v.required("applicant.kind", self.kind)?;
+        let name = if kind == ApplicantKind::Client {
+            if self.name.is_some() {
+                v.push(FieldError::new(
+                    "applicant.name",
+                    "not_applicable",
+                    "the client's name is on the case; name only someone applying for them",
+                ));
+            }
+            Some(None)
+        } else {
+            v.required_label("applicant.name", self.name.as_deref()).map(Some)
+        };
+        if let Err(r) = check_applicant(kind, jurisdiction, client) {
+            v.push(FieldError::new("applicant", r.code(), r.message()));
+        }
+        Some(Applicant { kind, name: name? })
+    }
 }
 
 /// What the rules of a new claim look at besides the body.
@@ -80,6 +241,8 @@ pub struct ClaimFacts<'a> {
     /// Of the case named by `case_id`.
     pub situation: Situation,
     pub jurisdiction: Jurisdiction,
+    /// Of the case's client: who may apply for them.
+    pub client: ClientFacts,
     pub law: &'a LegalParameters,
     /// The binding of `related_order_id` (an order of the same case) for
     /// `related_respondent_id`, when there is one.
@@ -131,6 +294,16 @@ impl NewClaim {
             ));
         }
         let kind = v.required("kind", self.kind);
+        if kind == Some(ClaimKind::AdministrativePenalty) && forum == Some(Forum::CourtOfQuebec) {
+            v.push(FieldError::new(
+                "kind",
+                "no_administrative_penalty_in_quebec",
+                "the Court of Québec enforces its orders with fines (CQLR c. P-9.0002), not administrative penalties: report the breach to the court",
+            ));
+        }
+        let applicant = v.required_with("applicant", self.applicant.clone(), |v, a| {
+            a.parse_into(v, f.jurisdiction, f.client)
+        });
         let tribunal_reference = v.optional_text(
             "tribunal_reference",
             self.tribunal_reference.as_deref(),
@@ -143,10 +316,15 @@ impl NewClaim {
             "a claim cannot be filed in the future",
         );
         let related = self.parse_related(&mut v, kind, f);
-        let respondents = v
-            .non_empty("respondents", self.respondents, "name at least one respondent")
-            .filter(|rs| v.at_most("respondents", rs.len(), MAX_RESPONDENTS, "respondents per claim"))
-            .and_then(|rs| v.each("respondents", rs, |v, at, r| r.parse_into(v, at)));
+        // An application for a protection order can be made without naming the person
+        // (contract: respondents optional there); the other kinds are against someone.
+        let respondents = match (kind, self.respondents) {
+            (Some(ClaimKind::ProtectionOrder), None) => Some(Vec::new()),
+            (Some(ClaimKind::ProtectionOrder), Some(rs)) => Some(rs),
+            (_, rs) => v.non_empty("respondents", rs, "name at least one respondent"),
+        }
+        .filter(|rs| v.at_most("respondents", rs.len(), MAX_RESPONDENTS, "respondents per claim"))
+        .and_then(|rs| v.each("respondents", rs, |v, at, r| r.parse_into(v, at)));
         match (kind, self.damages_claimed_cents) {
             (Some(k), Some(_)) if k != ClaimKind::Damages => v.push(FieldError::new(
                 "damages_claimed_cents",
@@ -182,6 +360,7 @@ impl NewClaim {
                 forum: forum?,
                 kind: kind?,
                 tribunal_reference,
+                applicant: applicant?,
                 filed_at: self.filed_at.map(Ts::new),
                 respondents: respondents?,
                 related,
@@ -227,14 +406,14 @@ impl NewClaim {
             )),
             Some(b) => {
                 if let Some(filed) = self.filed_at
-                    && !within_limitation(b.comply_by, filed)
+                    && !within_limitation(b.breach_at, filed)
                 {
                     v.push(FieldError::new(
                         "filed_at",
                         "limitation_expired",
                         format!(
                             "an administrative penalty is claimed within {LIMITATION_YEARS} years of the breach ({})",
-                            calendar::local_date(b.comply_by)
+                            calendar::local_date(b.breach_at)
                         ),
                     ));
                 }
@@ -372,8 +551,24 @@ mod tests {
             now: t("2026-11-23T17:00:00Z"),
             situation: Situation::Shared,
             jurisdiction: Jurisdiction::Bc,
+            client: adult(),
             law,
             named_binding: None,
+        }
+    }
+
+    fn adult() -> ClientFacts {
+        ClientFacts {
+            age_group: AgeGroup::Adult,
+            age: None,
+            deceased: false,
+        }
+    }
+
+    fn applicant(kind: ApplicantKind, name: Option<&str>) -> NewApplicant {
+        NewApplicant {
+            kind: Some(kind),
+            name: name.map(str::to_owned),
         }
     }
 
@@ -391,6 +586,7 @@ mod tests {
             case_id: Some(Uuid::now_v7()),
             forum: Some(Forum::CrtBc),
             kind: Some(kind),
+            applicant: Some(applicant(ApplicantKind::Client, None)),
             respondents: Some(vec![respondent()]),
             ..NewClaim::default()
         }
@@ -413,11 +609,108 @@ mod tests {
                 "case_id",
                 "forum",
                 "kind",
+                "applicant",
                 "respondents[0].kind",
                 "respondents[0].name",
                 "respondents[0].is_minor"
             ]
         );
+    }
+
+    #[test]
+    fn who_may_apply_by_age_and_jurisdiction() {
+        use ApplicantKind::{AuthorisedPerson as Auth, Client as Own, Guardian, PersonalRepresentative as Rep};
+        use Jurisdiction::{Bc, Qc};
+        let youth = |age: Option<u8>| ClientFacts {
+            age_group: AgeGroup::Youth,
+            age,
+            deceased: false,
+        };
+        let dead = ClientFacts {
+            deceased: true,
+            ..adult()
+        };
+        let cases: &[(ApplicantKind, Jurisdiction, ClientFacts, Option<&str>)] = &[
+            (Own, Bc, adult(), None),
+            (Own, Qc, youth(Some(14)), None),
+            (Own, Bc, youth(Some(13)), Some("client_under_14")),
+            (Own, Qc, youth(Some(13)), Some("client_under_14")),
+            (Own, Bc, youth(None), Some("client_age_unknown")),
+            (Guardian, Bc, youth(Some(11)), None),
+            (Guardian, Qc, youth(Some(13)), None),
+            (Guardian, Bc, adult(), Some("adult_client")),
+            (Auth, Bc, youth(Some(12)), None),
+            (Auth, Bc, youth(Some(11)), Some("client_under_12")),
+            (Auth, Qc, youth(Some(13)), Some("parents_must_apply")),
+            (Auth, Qc, youth(Some(14)), None),
+            (Auth, Bc, adult(), None),
+            (Rep, Bc, adult(), Some("client_not_deceased")),
+            (Rep, Qc, dead, None),
+            (Own, Bc, dead, Some("client_deceased")),
+            (Guardian, Bc, dead, Some("client_deceased")),
+        ];
+        for &(kind, j, client, want) in cases {
+            let got = check_applicant(kind, j, client).err().map(ApplicantRefusal::code);
+            assert_eq!(got, want, "{kind} for {client:?} in {j}");
+        }
+    }
+
+    #[test]
+    fn an_applicant_other_than_the_client_is_named() {
+        let law = law();
+        let parse = |a: NewApplicant| {
+            let mut c = claim(ClaimKind::ProtectionOrder);
+            c.applicant = Some(a);
+            field_codes(c.parse(&facts(&law)))
+        };
+        assert_eq!(
+            parse(applicant(ApplicantKind::AuthorisedPerson, None)),
+            [("applicant.name".to_owned(), "required")]
+        );
+        assert!(parse(applicant(ApplicantKind::AuthorisedPerson, Some("Sam Lee"))).is_empty());
+        assert_eq!(
+            parse(applicant(ApplicantKind::Client, Some("Alex"))),
+            [("applicant.name".to_owned(), "not_applicable")]
+        );
+        // Both the missing name and the age rule, at once.
+        assert_eq!(
+            parse(applicant(ApplicantKind::Guardian, None)),
+            [
+                ("applicant.name".to_owned(), "required"),
+                ("applicant".to_owned(), "adult_client")
+            ]
+        );
+    }
+
+    #[test]
+    fn only_a_protection_order_may_name_no_respondent() {
+        let law = law();
+        for (kind, want) in [
+            (ClaimKind::ProtectionOrder, None),
+            (ClaimKind::Damages, Some("required")),
+        ] {
+            let mut c = claim(kind);
+            c.respondents = None;
+            let got = field_codes(c.parse(&facts(&law)));
+            assert_eq!(got.first().map(|(_, c)| *c), want, "{kind}");
+        }
+        let mut c = claim(ClaimKind::Damages);
+        c.respondents = Some(vec![]);
+        assert_eq!(
+            field_codes(c.parse(&facts(&law))),
+            [("respondents".to_owned(), "too_few")]
+        );
+    }
+
+    #[test]
+    fn no_administrative_penalty_before_the_court_of_quebec() {
+        let law = law();
+        let mut f = facts(&law);
+        f.jurisdiction = Jurisdiction::Qc;
+        let mut c = claim(ClaimKind::AdministrativePenalty);
+        c.forum = Some(Forum::CourtOfQuebec);
+        let got = field_codes(c.parse(&f));
+        assert_eq!(got[0], ("kind".to_owned(), "no_administrative_penalty_in_quebec"));
     }
 
     #[test]
@@ -476,7 +769,7 @@ mod tests {
             f.now = t("2031-01-01T00:00:00Z");
             f.named_binding = status.map(|status| NamedBinding {
                 status,
-                comply_by: breach,
+                breach_at: breach,
             });
             let mut c = claim(ClaimKind::AdministrativePenalty);
             c.related_order_id = Some(Uuid::now_v7());

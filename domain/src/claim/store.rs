@@ -4,7 +4,10 @@
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::types::{Claim, ClaimDraft, ClaimKind, ClaimMove, ClaimStatus, Forum, Outcome, RelatedBinding, Respondent};
+use super::types::{
+    Applicant, ApplicantKind, Claim, ClaimDraft, ClaimKind, ClaimMove, ClaimStatus, Forum, Outcome, RelatedBinding,
+    Respondent,
+};
 use crate::{
     case::{
         Actor, Visibility, protect,
@@ -22,6 +25,8 @@ struct ClaimRow {
     forum: Forum,
     kind: ClaimKind,
     tribunal_reference: Option<String>,
+    applicant_kind: ApplicantKind,
+    applicant_name_sealed: Option<Vec<u8>>,
     filed_at: Option<Ts>,
     related_order_id: Option<Uuid>,
     related_respondent_id: Option<Uuid>,
@@ -37,13 +42,17 @@ struct ClaimRow {
 }
 
 impl ClaimRow {
-    fn into_claim(self, respondents: Vec<Respondent>) -> Claim {
-        Claim {
+    fn into_claim(self, respondents: Vec<Respondent>) -> Result<Claim, sqlx::Error> {
+        Ok(Claim {
             id: self.id,
             case_id: self.case_id,
             forum: self.forum,
             kind: self.kind,
             tribunal_reference: self.tribunal_reference,
+            applicant: Applicant {
+                kind: self.applicant_kind,
+                name: self.applicant_name_sealed.as_deref().map(protect::open).transpose()?,
+            },
             filed_at: self.filed_at,
             respondents,
             related: self
@@ -62,7 +71,7 @@ impl ClaimRow {
             created_at: self.created_at,
             updated_at: self.updated_at,
             version: self.version,
-        }
+        })
     }
 }
 
@@ -78,7 +87,8 @@ impl Visible for Claim {
         let rows = sqlx::query_as!(
             ClaimRow,
             r#"SELECT cl.id, cl.case_id, cl.forum AS "forum: Forum", cl.kind AS "kind: ClaimKind",
-                      cl.tribunal_reference, cl.filed_at, cl.related_order_id, cl.related_respondent_id, cl.damages_claimed_cents,
+                      cl.tribunal_reference, cl.applicant_kind AS "applicant_kind: ApplicantKind",
+                      cl.applicant_name_sealed, cl.filed_at, cl.related_order_id, cl.related_respondent_id, cl.damages_claimed_cents,
                       cl.status AS "status: ClaimStatus", cl.outcome AS "outcome: Outcome", cl.publication_ban,
                       cl.status_changed_at, cl.created_by, cl.created_at, cl.updated_at, cl.version
                FROM claims cl WHERE cl.id = ANY($1) AND case_visible(cl.case_id, $2, $3)
@@ -113,7 +123,7 @@ impl Visible for Claim {
                     })
                 })
                 .collect::<Result<Vec<_>, sqlx::Error>>()?;
-            out.push(row.into_claim(respondents));
+            out.push(row.into_claim(respondents)?);
         }
         Ok(out)
     }
@@ -193,8 +203,9 @@ pub async fn create(conn: &mut PgConnection, d: &ClaimDraft, by: Actor, now: Ts)
     sqlx::query!(
         r#"INSERT INTO claims (id, case_id, forum, kind, tribunal_reference, filed_at, related_order_id,
                                related_respondent_id, damages_claimed_cents, status, publication_ban,
-                               status_changed_at, created_by, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $6, $12, $13, $13)"#,
+                               status_changed_at, created_by, created_at, updated_at, applicant_kind,
+                               applicant_name_sealed)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $6, $12, $13, $13, $14, $15)"#,
         id,
         d.case_id,
         d.forum.as_str(),
@@ -207,7 +218,9 @@ pub async fn create(conn: &mut PgConnection, d: &ClaimDraft, by: Actor, now: Ts)
         status.as_str(),
         d.publication_ban(),
         by.id,
-        now
+        now,
+        d.applicant.kind.as_str(),
+        d.applicant.name.as_ref().map(|n| protect::seal(n))
     )
     .execute(&mut *conn)
     .await?;
@@ -229,6 +242,7 @@ pub async fn create(conn: &mut PgConnection, d: &ClaimDraft, by: Actor, now: Ts)
     let detail = serde_json::json!({
         "claim_id": id, "forum": d.forum, "kind": d.kind, "status": status,
         "tribunal_reference": d.tribunal_reference, "related_order_id": d.related.map(|r| r.order_id),
+        "applicant_kind": d.applicant.kind,
     });
     add_event(conn, d.case_id, "claim.created", &actor(by.id), detail, now).await?;
     store::reread(conn, id, by).await

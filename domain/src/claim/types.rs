@@ -63,6 +63,25 @@ impl Outcome {
     }
 }
 
+string_enum! {
+    /// Who makes the application (B.C. Reg. 293/2023 ss. 3–5; the Quebec recourse): the
+    /// client, a guardian (a parent), someone the client authorised, or a deceased client's
+    /// personal representative.
+    pub enum ApplicantKind {
+        Client = "client",
+        Guardian = "guardian",
+        AuthorisedPerson = "authorised_person",
+        PersonalRepresentative = "personal_representative",
+    }
+}
+
+/// Who applies, validated. `name` (kept sealed at rest) is there unless the client applies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applicant {
+    pub kind: ApplicantKind,
+    pub name: Option<String>,
+}
+
 /// A respondent, validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RespondentEntry {
@@ -97,6 +116,7 @@ pub struct ClaimDraft {
     pub forum: Forum,
     pub kind: ClaimKind,
     pub tribunal_reference: Option<String>,
+    pub applicant: Applicant,
     /// Present: the claim starts `filed`; absent: `preparing`.
     pub filed_at: Option<Ts>,
     pub respondents: Vec<RespondentEntry>,
@@ -121,6 +141,7 @@ pub struct Claim {
     pub forum: Forum,
     pub kind: ClaimKind,
     pub tribunal_reference: Option<String>,
+    pub applicant: Applicant,
     pub filed_at: Option<Ts>,
     pub respondents: Vec<Respondent>,
     pub related: Option<RelatedBinding>,

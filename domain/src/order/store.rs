@@ -446,7 +446,7 @@ pub async fn named_binding(
     related: RelatedBinding,
 ) -> Result<Option<NamedBinding>, sqlx::Error> {
     let row = sqlx::query!(
-        r#"SELECT b.status AS "status: BindingStatus", b.comply_by AS "comply_by: Ts"
+        r#"SELECT b.status AS "status: BindingStatus", GREATEST(b.comply_by, b.served_at) AS "breach_at!: Ts"
            FROM order_bindings b JOIN orders o ON o.id = b.order_id
            WHERE o.case_id = $1 AND o.id = $2 AND b.respondent_id = $3"#,
         case_id,
@@ -457,7 +457,7 @@ pub async fn named_binding(
     .await?;
     Ok(row.map(|r| NamedBinding {
         status: r.status,
-        comply_by: r.comply_by.get(),
+        breach_at: r.breach_at.get(),
     }))
 }
 

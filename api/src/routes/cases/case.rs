@@ -178,6 +178,7 @@ pub struct ClientPatch {
     pub guardian_involvement: Option<casework_domain::case::GuardianInvolvement>,
     #[schema(min_length = 1, max_length = 100)]
     pub interpreter_language: Option<String>,
+    pub deceased: Option<bool>,
 }
 
 /// The contact part of a case PATCH.
