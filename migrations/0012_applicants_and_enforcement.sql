@@ -21,3 +21,19 @@ ALTER TABLE tasks DROP CONSTRAINT tasks_kind_check;
 ALTER TABLE tasks ADD CONSTRAINT tasks_kind_check
     CHECK (kind IN ('takedown_follow_up', 'order_compliance_check', 'penalty_claim_preparation',
                     'report_non_compliance', 'case_review', 'custom'));
+
+-- How service time maps to the database's time for the job queue: service time =
+-- database time + offset. apalis runs a job once its run_at (database time) has passed;
+-- a job due at a service-time instant is pushed with run_at = instant - offset. A worker
+-- records its clock's offset when it starts and moves every waiting job by the change,
+-- so a worker restarted with another clock (CASEWORK_CLOCK_START) still runs each job at
+-- its service-time instant. One row; absent means offset 0 (the real clock).
+CREATE TABLE service_clock (
+    id           boolean PRIMARY KEY DEFAULT true CHECK (id),
+    offset_us    bigint NOT NULL,
+    anchored_at  timestamptz NOT NULL
+);
+
+-- The worker records a breach it finds at the compliance check through the same binding
+-- moves as a caseworker; its records have no user (the timeline says system:worker).
+ALTER TABLE order_binding_records ALTER COLUMN recorded_by DROP NOT NULL;

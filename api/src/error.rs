@@ -326,6 +326,7 @@ impl From<DomainError> for ApiError {
             DomainError::Validation(v) => ApiError::Validation(v),
             DomainError::Stale => ApiError::PreconditionFailed,
             DomainError::Db(e) => e.into(),
+            DomainError::Internal(e) => ApiError::Internal(anyhow::anyhow!(e)),
         }
     }
 }

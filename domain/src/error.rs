@@ -79,6 +79,9 @@ pub enum DomainError {
     Stale,
     #[error(transparent)]
     Db(#[from] sqlx::Error),
+    /// A failure of ours that is not the database's (a job the queue refused): a 500.
+    #[error("internal: {0}")]
+    Internal(String),
 }
 
 impl From<FieldError> for DomainError {

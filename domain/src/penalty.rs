@@ -1,11 +1,12 @@
 //! Penalty exposure from dated legal parameters (contract §6). Pure arithmetic: no I/O, no
 //! clock; the caller passes the parameters (see [`store`]) and the instant.
 //!
-//! Days non-compliant are every started 24-hour period from `comply_by` to `as_of`, or to the
-//! moment compliance was recorded when that is earlier; a respondent the order was never
-//! served on is not in breach (0 days). The daily amount and the cap are the
-//! ones in force on the day of the breach (`comply_by`, office date): a penalty is governed by
-//! the law at the time of the breach. `max_exposure = min(days × daily, cap)`, no cap → no
+//! A respondent is in breach from `max(comply_by, served_at)`: an order binds a respondent
+//! once served, so one served after the deadline is in breach only from service, and one
+//! not served by `as_of` is not in breach (0 days). Days non-compliant are every started
+//! 24-hour period from that instant to `as_of`, or to the moment compliance was recorded
+//! when that is earlier. The daily amount and the cap are the ones in force on the day the
+//! breach began (office date): a penalty is governed by the law at the time of the breach. `max_exposure = min(days × daily, cap)`, no cap → no
 //! minimum taken.
 //!
 //! BC (B.C. Reg. 293/2023): an individual at most CAD 500 a day and CAD 10,000 in all, an
@@ -84,8 +85,9 @@ pub struct BindingFacts {
     pub comply_by: Timestamp,
     /// When compliance was recorded, if it was.
     pub complied_at: Option<Timestamp>,
-    /// Whether the order was served on the respondent: one never served is not in breach.
-    pub served: bool,
+    /// When the order was served on the respondent, if it was: a respondent is not in
+    /// breach before service.
+    pub served_at: Option<Timestamp>,
     /// Quebec only: a repeat offence doubles the daily range.
     pub repeat_offence: bool,
 }
@@ -141,19 +143,31 @@ fn kind_key(j: PenaltyJurisdiction, k: RespondentKind) -> &'static str {
     }
 }
 
+impl BindingFacts {
+    /// When the breach begins: the later of the deadline and service; `None` while the
+    /// respondent is not served.
+    #[must_use]
+    pub fn breach_from(&self) -> Option<Timestamp> {
+        self.served_at.map(|s| s.max(self.comply_by))
+    }
+}
+
 /// The exposure of a binding as of `as_of`.
 ///
 /// # Errors
 /// `MissingParameter` when the law table has no daily maximum or cap row in force on the
 /// day of the breach (a cap row whose value is `null` means "no cap" and is fine).
 pub fn exposure(params: &LegalParameters, f: &BindingFacts, as_of: Timestamp) -> Result<Exposure, MissingParameter> {
-    let until = match (f.served, f.complied_at) {
-        (false, _) => f.comply_by,
-        (true, Some(c)) => c.min(as_of),
-        (true, None) => as_of,
+    let from = f.breach_from().unwrap_or(f.comply_by);
+    let until = match (f.served_at, f.complied_at) {
+        // Not served (by `as_of` or at all): no breach.
+        (None, _) => from,
+        (Some(s), _) if s > as_of => from,
+        (Some(_), Some(c)) => c.min(as_of),
+        (Some(_), None) => as_of,
     };
-    let days = days_non_compliant(f.comply_by, until);
-    let date = calendar::local_date(f.comply_by);
+    let days = days_non_compliant(from, until);
+    let date = calendar::local_date(from);
     let mut used = Vec::new();
     let mut get = |key: String, required: bool| -> Result<Option<i64>, MissingParameter> {
         match params.in_force(&key, date) {
@@ -253,7 +267,7 @@ mod tests {
             respondent_kind: k,
             comply_by: t(COMPLY_BY),
             complied_at: None,
-            served: true,
+            served_at: Some(t("2026-09-30T09:00:00Z")),
             repeat_offence: false,
         }
     }
@@ -307,9 +321,23 @@ mod tests {
     }
 
     #[test]
+    fn a_respondent_served_late_is_in_breach_from_service() {
+        // Deadline 1 November, served 10 November (the case).
+        let mut f = facts(PenaltyJurisdiction::Bc, RespondentKind::Individual);
+        f.comply_by = t("2026-11-01T23:59:00-07:00");
+        f.served_at = Some(t("2026-11-10T10:00:00-07:00"));
+        let as_of = |s: &str| exposure(&law(), &f, t(s)).unwrap();
+        // As of 4 November, not yet served: nothing (not CAD 2,000).
+        assert_eq!(as_of("2026-11-04T12:00:00-07:00").max_exposure_cents, 0);
+        // Three days and an hour after service: four started days at CAD 500.
+        let e = as_of("2026-11-13T11:00:00-07:00");
+        assert_eq!((e.days_non_compliant, e.max_exposure_cents), (4, 200_000));
+    }
+
+    #[test]
     fn a_respondent_never_served_is_not_in_breach() {
         let mut f = facts(PenaltyJurisdiction::Bc, RespondentKind::InternetIntermediary);
-        f.served = false;
+        f.served_at = None;
         let e = exposure(&law(), &f, f.comply_by + days(10)).unwrap();
         assert_eq!((e.days_non_compliant, e.max_exposure_cents), (0, 0));
     }

@@ -113,3 +113,117 @@ async fn compliance_recorded_first_means_nothing_fires() {
     assert_eq!(binding_status(&app, &cw, &oid).await, "complied");
     assert!(tasks_of(&app, &cw, "order_compliance_check").await.is_empty());
 }
+
+async fn count(app: &TestApp, sql: &str, bind: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+        .bind(bind)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_breach_a_caseworker_records_is_escalated_once_even_after_the_workers_check() {
+    let app = TestApp::spawn_for_workers().await;
+    let (_, email, cw) = app.staff("caseworker").await;
+    let (oid, bid) = served_order(&app, &cw).await;
+    // Wednesday morning, the deadline past: the caseworker finds the images still up.
+    app.clock.set("2026-11-25T16:00:00Z".parse().unwrap());
+    let cw = app.sign_in(&email, casework_tests::PASSWORD).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let admin = app.admin_token().await;
+    let breach = json!({"status": "non_compliant", "checked_at": "2026-11-25T08:00:00-07:00"});
+    TestApp::expect(app.record_compliance(&cw, &oid, &bid, &breach).await, StatusCode::OK).await;
+
+    // The worker's own check at the deadline finds the breach recorded: nothing more.
+    let mut worker = app.start_worker("2026-11-25T06:59:01Z".parse().unwrap());
+    eventually(Duration::from_secs(30), "the compliance check to run", || async {
+        let jobs = json_of(app.jobs(&admin, "queue=order_compliance").await).await;
+        (jobs["items"][0]["status"] == "done").then_some(())
+    })
+    .await;
+    assert!(worker.terminate(Duration::from_secs(30)).success());
+    // Two office days after the breach began (Thursday 16:30): one escalation.
+    let mut worker = app.start_worker("2026-11-26T23:30:01Z".parse().unwrap());
+    eventually(Duration::from_secs(30), "the escalation", || async {
+        tasks_of(&app, &cw, "penalty_claim_preparation").await.pop()
+    })
+    .await;
+    eventually(Duration::from_secs(30), "round 1 done", || async {
+        let done = count(
+            &app,
+            "SELECT count(*) FROM apalis.jobs WHERE job_type = 'penalty_escalation' AND idempotency_key = $1 AND status = 'Done'",
+            &format!("{bid}#1"),
+        )
+        .await;
+        (done == 1).then_some(())
+    })
+    .await;
+    assert!(worker.terminate(Duration::from_secs(30)).success());
+    assert_eq!(tasks_of(&app, &cw, "penalty_claim_preparation").await.len(), 1);
+    assert!(tasks_of(&app, &cw, "order_compliance_check").await.is_empty());
+    let rounds = count(
+        &app,
+        "SELECT count(*) FROM apalis.jobs WHERE job_type = 'penalty_escalation' AND idempotency_key LIKE $1",
+        &format!("{bid}#%"),
+    )
+    .await;
+    assert_eq!(rounds, 2, "round 1, and round 2 a week later");
+}
+
+#[tokio::test]
+async fn a_quebec_breach_is_reported_to_the_court_not_a_penalty_claim() {
+    let app = TestApp::spawn_for_workers().await;
+    let (_, _, cw) = app.staff("caseworker").await;
+    let (_, _, supervisor) = app.staff("supervisor").await;
+    let case = app
+        .create_case(
+            &cw,
+            &casework_tests::fixtures::with(&casework_tests::fixtures::adult_case(), &json!({"jurisdiction": "qc"})),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = casework_tests::fixtures::with(
+        &casework_tests::orders_endpoints::crt_claim(&case),
+        &json!({"forum": "court_of_quebec"}),
+    );
+    let claim = app.create_claim(&cw, &body).await;
+    let decided = json!({"to": "decided", "outcome": "granted", "occurred_at": "2026-10-20T10:00:00-07:00"});
+    let claim = TestApp::expect(
+        app.transition_claim(&cw, claim["id"].as_str().unwrap(), &decided).await,
+        StatusCode::OK,
+    )
+    .await;
+    let respondent = claim["respondents"][0]["id"].as_str().unwrap();
+    let mut body = order_for(claim["id"].as_str().unwrap(), &[respondent]);
+    body["bindings"][0]["comply_by"] = json!(COMPLY_BY);
+    let order = app.create_order(&cw, &body).await;
+    let (oid, bid) = (
+        order["id"].as_str().unwrap().to_owned(),
+        order["bindings"][0]["id"].as_str().unwrap().to_owned(),
+    );
+    app.consent_to_respondent_contact(&cw, &case).await;
+    let served = json!({"served_at": "2026-11-23T09:00:00-07:00", "channel": "email"});
+    TestApp::expect(app.serve_binding(&cw, &oid, &bid, &served).await, StatusCode::OK).await;
+
+    // Past the deadline and the two office days: the check, then the escalation.
+    let _worker = app.start_worker("2026-11-26T23:30:01Z".parse().unwrap());
+    let task = eventually(Duration::from_secs(30), "the escalation", || async {
+        tasks_of(&app, &cw, "report_non_compliance").await.pop()
+    })
+    .await;
+    assert_eq!(task["subject"]["id"], bid.as_str());
+    assert!(tasks_of(&app, &cw, "penalty_claim_preparation").await.is_empty());
+    let text = json_of(app.list_tasks(&cw, "assignee=me&limit=200").await)
+        .await
+        .to_string();
+    let notes = json_of(app.notifications(&supervisor, "").await).await.to_string();
+    for words in ["administrative penalty", "Administrative penalty"] {
+        assert!(!text.contains(words) && !notes.contains(words), "{text} {notes}");
+    }
+    assert!(task["title"].as_str().unwrap().contains("Court of Québec"), "{task}");
+}

@@ -162,3 +162,45 @@ async fn an_answer_before_the_due_time_means_nothing_fires() {
     assert!(follow_up_tasks(&app, &cw).await.is_empty());
     assert_eq!(follow_up_count(&app, &id).await, 0);
 }
+
+#[tokio::test]
+async fn a_worker_restarted_a_day_later_runs_the_follow_up_at_its_due_time() {
+    let app = TestApp::spawn_for_workers().await;
+    let (_, _, cw) = app.staff("caseworker").await;
+    let admin = app.admin_token().await;
+    let (_, id) = submitted(&app, &cw).await;
+    let due: jiff::Timestamp = "2026-11-24T23:30:00Z".parse().unwrap();
+    let max_defer_default = [("CASEWORK_MAX_DEFER_SECS", "3600")];
+
+    // A worker a day and a few seconds before the due time: apalis holds the job (run_at a
+    // day ahead in database time); nothing fires.
+    let day = jiff::SignedDuration::from_hours(24);
+    let mut first = app.start_worker_with(due - day - jiff::SignedDuration::from_secs(3), &max_defer_default);
+    eventually(Duration::from_secs(30), "the worker's clock anchored", || async {
+        let anchored: Option<i64> = sqlx::query_scalar("SELECT offset_us FROM service_clock")
+            .fetch_optional(&app.pool)
+            .await
+            .unwrap();
+        anchored.map(|_| ())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(follow_up_count(&app, &id).await, 0);
+    let jobs = json_of(app.jobs(&admin, "queue=takedown_follow_up").await).await;
+    assert_eq!(jobs["items"][0]["status"], "pending", "{jobs}");
+    assert!(first.terminate(Duration::from_secs(30)).success());
+
+    // Restarted with its clock moved forward a day: the follow-up fires at its due time,
+    // a few seconds on, not an hour (CASEWORK_MAX_DEFER_SECS) later.
+    let _second = app.start_worker_with(due - jiff::SignedDuration::from_secs(3), &max_defer_default);
+    eventually(Duration::from_secs(30), "the follow-up", || async {
+        (follow_up_count(&app, &id).await == 1).then_some(())
+    })
+    .await;
+    let task = follow_up_tasks(&app, &cw).await.pop().expect("the follow-up task");
+    let created: jiff::Timestamp = task["created_at"].as_str().unwrap().parse().unwrap();
+    assert!(
+        created >= due && created < due + jiff::SignedDuration::from_secs(5),
+        "fired at {created}, due {due}"
+    );
+}

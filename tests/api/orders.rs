@@ -2,7 +2,13 @@
 //! service and compliance, the penalty exposure with the figures used, the worker's
 //! domain functions, the law table, who sees what, paging and filters.
 
-use casework_domain::{Ts, order::store as orders};
+use casework_domain::{
+    Ts,
+    order::{
+        compliance::{self, Check},
+        store as orders,
+    },
+};
 use casework_tests::{
     TestApp, field_errors,
     orders_endpoints::{crt_claim, order_for},
@@ -182,7 +188,13 @@ async fn service_needs_consent_and_compliance_needs_service() {
     let o = TestApp::expect(app.serve_binding(&cw, oid, bid, &served).await, StatusCode::OK).await;
     assert_eq!(o["bindings"][0]["status"], "served");
     assert_eq!(o["bindings"][0]["service_channel"], "registered_mail");
-    problem(app.serve_binding(&cw, oid, bid, &served).await, 409).await;
+    // The same service recorded again changes nothing and schedules no second check;
+    // another service of a served binding is refused.
+    let again = TestApp::expect(app.serve_binding(&cw, oid, bid, &served).await, StatusCode::OK).await;
+    assert_eq!(again["version"], o["version"]);
+    assert_eq!(check_jobs(&app, bid).await, 1);
+    let later = json!({"served_at": "2026-10-23T10:00:00-07:00", "channel": "email"});
+    problem(app.serve_binding(&cw, oid, bid, &later).await, 409).await;
 
     // Blocking in Canada only is not compliance.
     let geo = json!({"status": "complied", "checked_at": "2026-10-25T10:00:00-07:00", "geofenced_only": true, "note": "blocked in CA"});
@@ -208,6 +220,125 @@ async fn service_needs_consent_and_compliance_needs_service() {
     assert_eq!(timeline["items"][0]["kind"], "order.binding_status_changed");
     assert_eq!(timeline["items"][0]["detail"]["to"], "complied");
     assert!(!text.contains("tracking 123") && !text.contains("Sam Roe"));
+}
+
+/// The compliance-check jobs of a binding (one per instant, by apalis' idempotency key).
+async fn check_jobs(app: &TestApp, binding: &str) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM apalis.jobs WHERE job_type = 'order_compliance' AND idempotency_key LIKE $1",
+    )
+    .bind(format!("{binding}@%"))
+    .fetch_one(&app.pool)
+    .await
+    .unwrap()
+}
+
+/// The `run_at` of the jobs of `queue` whose idempotency key starts with `key`.
+async fn run_ats(app: &TestApp, queue: &str, key: &str) -> Vec<Ts> {
+    sqlx::query_scalar("SELECT run_at FROM apalis.jobs WHERE job_type = $1 AND idempotency_key LIKE $2 ORDER BY run_at")
+        .bind(queue)
+        .bind(format!("{key}%"))
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+}
+
+fn at(s: &str) -> Ts {
+    Ts::new(s.parse().unwrap())
+}
+
+#[tokio::test]
+async fn service_in_the_future_is_refused() {
+    let app = TestApp::spawn().await;
+    let (_, _, cw) = app.staff("caseworker").await;
+    let case = app.create_adult_case(&cw).await;
+    app.consent_to_respondent_contact(&cw, &case).await;
+    let (_, order) = app.granted_order(&cw, &case).await;
+    // The service clock reads 2026-11-23 17:00Z.
+    let body = json!({"served_at": "2026-11-23T17:00:01Z", "channel": "email"});
+    let p = problem(
+        app.serve_binding(&cw, s(&order["id"]), s(&order["bindings"][0]["id"]), &body)
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(field_errors(&p), [pair("served_at", "in_future")]);
+}
+
+#[tokio::test]
+async fn a_respondent_served_late_is_in_breach_only_from_service() {
+    let app = TestApp::spawn().await;
+    let (_, _, cw) = app.staff("caseworker").await;
+    let case = app.create_adult_case(&cw).await;
+    app.consent_to_respondent_contact(&cw, &case).await;
+    let (_, order) = app.granted_order(&cw, &case).await;
+    let (oid, bid) = (s(&order["id"]), s(&order["bindings"][0]["id"]));
+    // Due 28 October 23:59; served on 10 November at 10:00 (Vancouver, UTC−7).
+    let served = json!({"served_at": "2026-11-10T10:00:00-07:00", "channel": "in_person"});
+    TestApp::expect(app.serve_binding(&cw, oid, bid, &served).await, StatusCode::OK).await;
+
+    // As of 4 November the respondent was not served: nothing (not 7 days from comply_by).
+    let e = TestApp::expect(
+        app.penalty_exposure(&cw, oid, Some("2026-11-04T12:00:00-07:00")).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(e["bindings"][0]["days_non_compliant"], 0);
+    assert_eq!(e["bindings"][0]["max_exposure_cents"], 0);
+    // By hand: 10 Nov 10:00 → 13 Nov 11:00 is 3 days and an hour, 4 started days,
+    // × CAD 500 (individual, B.C. Reg. 293/2023) = CAD 2,000.
+    let e = TestApp::expect(
+        app.penalty_exposure(&cw, oid, Some("2026-11-13T11:00:00-07:00")).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(e["bindings"][0]["days_non_compliant"], 4);
+    assert_eq!(e["bindings"][0]["max_exposure_cents"], 200_000);
+    // As of now (23 Nov 10:00): exactly 13 days, CAD 6,500, under the CAD 10,000 cap.
+    let e = TestApp::expect(app.penalty_exposure(&cw, oid, None).await, StatusCode::OK).await;
+    assert_eq!(e["bindings"][0]["days_non_compliant"], 13);
+    assert_eq!(e["bindings"][0]["max_exposure_cents"], 650_000);
+
+    // The check at the deadline (from the order) and the check at service, in apalis' own
+    // run_at (no worker has anchored another clock: database time = service time).
+    assert_eq!(
+        run_ats(&app, "order_compliance", bid).await,
+        [at("2026-10-29T06:59:00Z"), at("2026-11-10T17:00:00Z")]
+    );
+    // Non-compliant is recorded only from service on, and schedules the escalation two
+    // office days after the breach began: Tuesday 10 November, then Wednesday 11 is
+    // Remembrance Day, so Thursday 12 and Friday 13 November, 16:30 — once.
+    let early = json!({"status": "non_compliant", "checked_at": "2026-11-10T09:00:00-07:00"});
+    let p = problem(app.record_compliance(&cw, oid, bid, &early).await, 422).await;
+    assert_eq!(field_errors(&p), [pair("checked_at", "before_service")]);
+    let breach = json!({"status": "non_compliant", "checked_at": "2026-11-10T10:00:00-07:00"});
+    let o = TestApp::expect(app.record_compliance(&cw, oid, bid, &breach).await, StatusCode::OK).await;
+    assert_eq!(o["bindings"][0]["status"], "non_compliant");
+    assert_eq!(
+        run_ats(&app, "penalty_escalation", bid).await,
+        [at("2026-11-13T23:30:00Z")]
+    );
+}
+
+#[tokio::test]
+async fn a_job_that_cannot_be_enqueued_is_a_500_not_an_outage() {
+    let app = TestApp::spawn().await;
+    let (_, _, cw) = app.staff("caseworker").await;
+    let case = app.create_adult_case(&cw).await;
+    let claim = app.decided_claim(&cw, &case, "granted").await;
+    // Fault injection: the queue refuses compliance checks.
+    sqlx::query("ALTER TABLE apalis.jobs ADD CONSTRAINT test_refuses_checks CHECK (job_type <> 'order_compliance')")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let body = order_for(s(&claim["id"]), &[s(&claim["respondents"][0]["id"])]);
+    let p = problem(app.post_order(&cw, &body).await, 500).await;
+    assert!(!p.to_string().contains("test_refuses_checks"), "opaque: {p}");
+    let orders: i64 = sqlx::query_scalar("SELECT count(*) FROM orders")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(orders, 0, "no order without its check");
 }
 
 #[tokio::test]
@@ -269,7 +400,7 @@ async fn penalty_exposure_with_the_figures_used() {
 }
 
 #[tokio::test]
-async fn the_worker_marks_served_bindings_non_compliant_once() {
+async fn the_workers_check_moves_served_bindings_non_compliant_once() {
     let app = TestApp::spawn().await;
     let (_, _, cw) = app.staff("caseworker").await;
     let case = app.create_adult_case(&cw).await;
@@ -288,22 +419,14 @@ async fn the_worker_marks_served_bindings_non_compliant_once() {
     let mut conn = app.pool.acquire().await.unwrap();
     let before: Ts = Ts::new("2026-10-28T12:00:00-07:00".parse().unwrap());
     let at = Ts::new(app.clock.now());
-    assert!(orders::due_bindings(&mut conn, before, 10).await.unwrap().is_empty());
-    let due = orders::due_bindings(&mut conn, at, 10).await.unwrap();
-    assert_eq!(due.iter().map(|d| d.binding_id).collect::<Vec<_>>(), [served]);
-    assert!(
-        !orders::mark_non_compliant(&mut conn, served, before).await.unwrap(),
-        "not yet due"
-    );
-    assert!(orders::mark_non_compliant(&mut conn, served, at).await.unwrap());
-    assert!(
-        !orders::mark_non_compliant(&mut conn, served, at).await.unwrap(),
-        "idempotent"
-    );
-    assert!(
-        !orders::mark_non_compliant(&mut conn, unserved, at).await.unwrap(),
-        "never served"
-    );
+    let cal = casework_domain::calendar::store::load(&mut conn).await.unwrap();
+    let order_id: uuid::Uuid = oid.parse().unwrap();
+    let check =
+        async |conn: &mut sqlx::PgConnection, b, t| compliance::check(conn, order_id, b, &cal, t).await.unwrap();
+    assert_eq!(check(&mut conn, served, before).await, Check::Nothing, "not yet due");
+    assert_eq!(check(&mut conn, served, at).await, Check::NonCompliant);
+    assert_eq!(check(&mut conn, served, at).await, Check::Nothing, "idempotent");
+    assert_eq!(check(&mut conn, unserved, at).await, Check::NotServed, "never served");
     let exposure = orders::binding_exposure(&mut conn, served, at.get())
         .await
         .unwrap()

@@ -1,10 +1,12 @@
 //! Casework's background worker: apalis workers on PostgreSQL (schema `apalis`), one
 //! module per job kind (`jobs/`), plus the periodic sweeps (`sweeps/`).
 //!
-//! apalis-postgres gives at-least-once delivery and nothing more, so this crate adds what
-//! the service promises on top (see [`runner`]): jobs wait for their service-time instant,
-//! failed attempts come back with exponential backoff until the last one, finished jobs are
-//! pruned, and orphaned jobs of a dead worker are taken over after the heartbeat timeout.
+//! apalis-postgres gives polling, at-least-once delivery, scheduling (`run_at`), unique
+//! jobs (idempotency keys) and the re-enqueueing of a dead worker's jobs after the
+//! heartbeat timeout. This crate adds what the service promises on top (see [`runner`]):
+//! the service clock anchored at start so jobs run at their service-time instants,
+//! failed attempts back with exponential backoff until the last one, reminders deferred to
+//! office hours, and finished jobs pruned. See `docs/worker.md`.
 
 pub mod jobs;
 pub mod runner;
@@ -99,6 +101,20 @@ pub fn storage<J: Job>(pool: &PgPool, config: &WorkerConfig) -> PostgresStorage<
     PostgresStorage::new(pool).with_config(queue_config::<J>(config))
 }
 
+/// Registers the worker of `J`'s queue: polled every `poll_interval`, its jobs handled by
+/// [`jobs::handle`].
+fn register<J: jobs::Perform>(monitor: Monitor, env: &JobEnv) -> Monitor {
+    let backend = storage::<J>(&env.db, &env.config).poll_with_interval(env.config.poll_interval);
+    let name = format!("{}-{}", env.instance, J::QUEUE);
+    let env = env.clone();
+    monitor.register(move |_| {
+        WorkerBuilder::new(name.clone())
+            .backend(backend.clone())
+            .data(env.clone())
+            .build(jobs::handle::<J>)
+    })
+}
+
 /// Runs the workers and sweeps until `shutdown` resolves, then stops fetching, lets
 /// running jobs finish (up to `shutdown_timeout`) and returns.
 ///
@@ -111,63 +127,30 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     setup(&pool).await?;
+    // This worker's clock is the service clock from now on: waiting jobs keep their
+    // service-time instants (see `casework_domain::jobs`).
+    let offset = {
+        let mut conn = pool.acquire().await?;
+        casework_domain::jobs::anchor_service_clock(&mut conn, clock.ts()).await?
+    };
     let instance = format!("casework-{}", ulid::Ulid::generate());
+    tracing::info!(offset_ms = offset.as_millis(), "service clock anchored");
     let env = JobEnv {
         db: pool.clone(),
         clock,
         config: config.clone(),
         instance: instance.clone(),
     };
-    let housekeeping = storage::<Housekeeping>(&pool, &config);
-    let reminders = storage::<DeliverReminder>(&pool, &config);
-    let follow_ups = storage::<TakedownFollowUp>(&pool, &config);
-    let checks = storage::<ComplianceCheck>(&pool, &config);
-    let escalations = storage::<PenaltyEscalation>(&pool, &config);
     let background = [
         tokio::spawn(jobs::housekeeping::sweep(pool.clone(), config.housekeeping_interval)),
         tokio::spawn(sweeps::run(env.clone())),
     ];
-    let poll = config.poll_interval;
-    let (env_h, env_r, env_f, env_c, env_e) = (env.clone(), env.clone(), env.clone(), env.clone(), env.clone());
-    let (name_h, name_r, name_f, name_c, name_e) = (
-        format!("{instance}-housekeeping"),
-        format!("{instance}-reminder"),
-        format!("{instance}-takedown-follow-up"),
-        format!("{instance}-order-compliance"),
-        format!("{instance}-penalty-escalation"),
-    );
-    let monitor = Monitor::new()
-        .register(move |_| {
-            WorkerBuilder::new(name_h.clone())
-                .backend(housekeeping.clone().poll_with_interval(poll))
-                .data(env_h.clone())
-                .build(jobs::housekeeping::handle)
-        })
-        .register(move |_| {
-            WorkerBuilder::new(name_r.clone())
-                .backend(reminders.clone().poll_with_interval(poll))
-                .data(env_r.clone())
-                .build(jobs::reminder::handle)
-        })
-        .register(move |_| {
-            WorkerBuilder::new(name_f.clone())
-                .backend(follow_ups.clone().poll_with_interval(poll))
-                .data(env_f.clone())
-                .build(jobs::takedown_follow_up::handle)
-        })
-        .register(move |_| {
-            WorkerBuilder::new(name_c.clone())
-                .backend(checks.clone().poll_with_interval(poll))
-                .data(env_c.clone())
-                .build(jobs::order_compliance::handle_check)
-        })
-        .register(move |_| {
-            WorkerBuilder::new(name_e.clone())
-                .backend(escalations.clone().poll_with_interval(poll))
-                .data(env_e.clone())
-                .build(jobs::order_compliance::handle_escalation)
-        })
-        .shutdown_timeout(config.shutdown_timeout);
+    let monitor = Monitor::new();
+    let monitor = register::<Housekeeping>(monitor, &env);
+    let monitor = register::<DeliverReminder>(monitor, &env);
+    let monitor = register::<TakedownFollowUp>(monitor, &env);
+    let monitor = register::<ComplianceCheck>(monitor, &env);
+    let monitor = register::<PenaltyEscalation>(monitor, &env).shutdown_timeout(config.shutdown_timeout);
     tracing::info!(worker = %instance, "worker started");
     let result = monitor
         .run_with_signal(async move {

@@ -1,11 +1,15 @@
-//! What every job goes through, on top of apalis-postgres's at-least-once delivery:
+//! What every job goes through, on top of apalis-postgres's at-least-once delivery and its
+//! scheduling (a job is fetched once its `run_at` has passed; timed jobs are pushed with
+//! their due instant, see `casework_domain::jobs`):
 //!
-//! * **Service time.** A job whose payload names an instant (`Job::not_before`), or whose
-//!   handler answers [`Outcome::NotBefore`], is deferred: its `run_at` moves by the
-//!   remaining difference on *this* process's clock and it returns to `Pending` (apalis
-//!   treats a `DeferredError` so). It re-checks at least every `max_defer`. apalis counts
-//!   a deferred run as an attempt, so a deferral also raises the job's `max_attempts` by
-//!   one: only failures use up the budget of [`MAX_ATTEMPTS`].
+//! * **Not early.** A job fetched before its service-time instant (`Job::not_before`;
+//!   possible only when the service clock changed since it was pushed) goes back to
+//!   `Pending` with `run_at` at that instant (apalis treats a `DeferredError` so). A
+//!   handler may also answer [`Outcome::NotBefore`]: the reminders do when they fall due
+//!   while the office is closed, deferred to the opening but re-checked at least every
+//!   `max_defer` (a closure may be removed meanwhile). apalis counts a deferred run as an
+//!   attempt, so a deferral also raises the job's `max_attempts` by one: only failures use
+//!   up the budget of [`MAX_ATTEMPTS`].
 //! * **Backoff.** apalis-postgres refetches a failed job at once. A failed attempt that is
 //!   not the last moves `run_at` to now + `backoff_base × 2^(attempt-1)` (capped at
 //!   `backoff_max`) before apalis records it `Failed`; the fetch query only takes failed
@@ -44,11 +48,11 @@ where
     if let Some(t) = job.not_before()
         && Ts::new(t) > env.clock.ts()
     {
-        return defer(env, &job_id, Ts::new(t)).await;
+        return defer(env, &job_id, Ts::new(t), None).await;
     }
     match work(job).await {
         Ok(Outcome::Done) => Ok(()),
-        Ok(Outcome::NotBefore(t)) => defer(env, &job_id, t).await,
+        Ok(Outcome::NotBefore(t)) => defer(env, &job_id, t, Some(env.config.max_defer)).await,
         Err(e) => {
             let mut conn = env.db.acquire().await?;
             let n = attempt.current();
@@ -70,13 +74,9 @@ where
     }
 }
 
-async fn defer(env: &JobEnv, job_id: &str, until: Ts) -> Result<(), BoxDynError> {
-    let wait = until.get().duration_since(env.clock.now());
-    let wait = std::time::Duration::try_from(wait)
-        .unwrap_or_default()
-        .min(env.config.max_defer);
+async fn defer(env: &JobEnv, job_id: &str, until: Ts, at_most: Option<std::time::Duration>) -> Result<(), BoxDynError> {
     let mut conn = env.db.acquire().await?;
-    jobs::defer(&mut conn, job_id, wait).await?;
+    jobs::defer(&mut conn, job_id, until.get(), at_most).await?;
     tracing::debug!(job.id = %job_id, until = %until, "job deferred");
     Err(DeferredError::new(format!("waiting until {until}")).into())
 }

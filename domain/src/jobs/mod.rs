@@ -3,18 +3,22 @@
 //! committed. Handlers live in `casework-worker`; a job re-checks business state when it
 //! starts, so running one twice (or after its subject was cancelled) is harmless.
 //!
-//! Time: a job that must not run before an instant of *service* time carries that instant
-//! (`not_before`). It is pushed to run at once, and the worker defers it by the remaining
-//! service-time difference measured on its own clock. apalis's `run_at` is wall-clock time
-//! taken from the database; translating service time into it at enqueue time would tie the
-//! job to the enqueuing process's clock (demo and test clocks differ between processes).
+//! Time: a job due at an instant of *service* time (`Job::not_before`) is pushed with
+//! apalis' own `run_at`, the database-time instant `due − offset`, where the offset
+//! (service time − database time) is the one the running worker recorded in
+//! `service_clock` ([`anchor_service_clock`]); apalis fetches it once it falls due, not
+//! before. A job that must exist once carries apalis' idempotency key
+//! (`Job::idempotency_key`); pushing it again is a no-op ([`enqueue`] returns `None`).
+//! See `docs/worker.md`.
 
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
-use sqlx::PgConnection;
+use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 
 use apalis::prelude::{TaskBuilder, TaskId};
+
+use crate::timestamp::Ts;
 
 pub mod admin;
 
@@ -46,8 +50,14 @@ pub trait Job: Serialize + DeserializeOwned + Send + Sync + Unpin + 'static {
     /// The apalis queue (`job_type`), always named explicitly.
     const QUEUE: &'static str;
 
-    /// The service-time instant before which the job must not do its work.
+    /// The service-time instant the job falls due; `None`: at once.
     fn not_before(&self) -> Option<Timestamp> {
+        None
+    }
+
+    /// apalis' idempotency key, for a job that must exist once in its queue: a second push
+    /// with the same key adds nothing.
+    fn idempotency_key(&self) -> Option<String> {
         None
     }
 }
@@ -67,10 +77,20 @@ impl Job for Housekeeping {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct DeliverReminder {
     pub reminder_id: Uuid,
+    /// When the reminder falls due (service time); absent in payloads from before it was
+    /// carried, which the handler defers itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_at: Option<Timestamp>,
 }
 
 impl Job for DeliverReminder {
     const QUEUE: &'static str = REMINDER_QUEUE;
+    fn not_before(&self) -> Option<Timestamp> {
+        self.due_at
+    }
+    fn idempotency_key(&self) -> Option<String> {
+        Some(self.reminder_id.to_string())
+    }
 }
 
 /// A takedown request's follow-up falls due (`follow_up_due_at`).
@@ -85,25 +105,34 @@ impl Job for TakedownFollowUp {
     fn not_before(&self) -> Option<Timestamp> {
         Some(self.due_at)
     }
+    fn idempotency_key(&self) -> Option<String> {
+        Some(format!("{}@{}", self.takedown_id, self.due_at))
+    }
 }
 
-/// An order binding's `comply_by` arrives.
+/// The compliance check of an order binding, at the instant its breach would begin: the
+/// later of `comply_by` and service (or `comply_by` while unserved).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ComplianceCheck {
     pub order_id: Uuid,
     pub binding_id: Uuid,
-    pub comply_by: Timestamp,
+    #[serde(alias = "comply_by")]
+    pub due_at: Timestamp,
 }
 
 impl Job for ComplianceCheck {
     const QUEUE: &'static str = ORDER_COMPLIANCE_QUEUE;
     fn not_before(&self) -> Option<Timestamp> {
-        Some(self.comply_by)
+        Some(self.due_at)
+    }
+    /// One check per binding and instant: recording service before the deadline adds none.
+    fn idempotency_key(&self) -> Option<String> {
+        Some(format!("{}@{}", self.binding_id, self.due_at))
     }
 }
 
 /// Escalates a binding still `non_compliant` at `due_at` (service time): round 1 two office
-/// days after `comply_by`, then weekly while it lasts.
+/// days after the breach began, then weekly while it lasts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PenaltyEscalation {
     pub order_id: Uuid,
@@ -116,6 +145,11 @@ impl Job for PenaltyEscalation {
     const QUEUE: &'static str = PENALTY_ESCALATION_QUEUE;
     fn not_before(&self) -> Option<Timestamp> {
         Some(self.due_at)
+    }
+    /// A binding breaches once (`non_compliant → complied` is final), so each round exists
+    /// once, whoever recorded the breach (the worker or a caseworker).
+    fn idempotency_key(&self) -> Option<String> {
+        Some(format!("{}#{}", self.binding_id, self.round))
     }
 }
 
@@ -130,39 +164,120 @@ pub enum EnqueueError {
     Queue(String),
 }
 
-impl From<EnqueueError> for sqlx::Error {
+/// The queue's own failures are internal errors (500), never "database unavailable";
+/// database errors stay database errors.
+impl From<EnqueueError> for crate::DomainError {
     fn from(e: EnqueueError) -> Self {
         match e {
-            EnqueueError::Db(e) => e,
-            other => sqlx::Error::Protocol(other.to_string()),
+            EnqueueError::Db(e) => crate::DomainError::Db(e),
+            other => crate::DomainError::Internal(other.to_string()),
         }
     }
 }
 
-impl From<EnqueueError> for crate::DomainError {
-    fn from(e: EnqueueError) -> Self {
-        crate::DomainError::Db(e.into())
-    }
-}
+/// apalis' unique index on `(job_type, idempotency_key)`.
+const IDEMPOTENCY_INDEX: &str = "idx_jobs_idempotency_key";
 
 /// Pushes `job` onto its queue in the caller's transaction (`conn`): a rollback leaves no
-/// job, a commit leaves exactly one. Returns the job id (a ULID, `apalis.jobs.id`).
+/// job, a commit leaves exactly one. A timed job gets apalis' `run_at` from its due instant
+/// ([`run_at_for`]); a job with an idempotency key whose twin exists already is not pushed
+/// again (`None`). Returns the job id (a ULID, `apalis.jobs.id`).
 ///
 /// # Errors
 /// When the payload cannot be encoded or the insert fails.
-pub async fn enqueue<J: Job>(conn: &mut PgConnection, job: &J) -> Result<String, EnqueueError> {
+pub async fn enqueue<J: Job>(conn: &mut PgConnection, job: &J) -> Result<Option<String>, EnqueueError> {
     let id = ulid::Ulid::generate();
-    let task = TaskBuilder::new(serde_json::to_vec(job)?)
+    let mut task = TaskBuilder::new(serde_json::to_vec(job)?)
         .task_id(TaskId::from_ulid(id))
-        .max_attempts(MAX_ATTEMPTS)
-        .build();
-    apalis_postgres::queries::push_tasks(conn, J::QUEUE, vec![task])
-        .await
-        .map_err(|e| match e {
-            apalis_postgres::Error::Database(e) => EnqueueError::Db(e),
-            other => EnqueueError::Queue(other.to_string()),
-        })?;
-    Ok(id.to_string())
+        .max_attempts(MAX_ATTEMPTS);
+    if let Some(due) = job.not_before() {
+        task = task.run_at_timestamp(run_at_for(conn, due).await?);
+    }
+    let key = job.idempotency_key();
+    if let Some(k) = &key {
+        task = task.idempotency_key(k);
+    }
+    // A savepoint, so that a duplicate key undoes only this push, not the caller's work.
+    let mut sp = conn.begin().await?;
+    let pushed = apalis_postgres::queries::push_tasks(&mut *sp, J::QUEUE, vec![task.build()]).await;
+    match pushed {
+        Ok(()) => {
+            sp.commit().await?;
+            Ok(Some(id.to_string()))
+        }
+        Err(apalis_postgres::Error::Database(e))
+            if key.is_some() && crate::error::is_constraint(&e, IDEMPOTENCY_INDEX) =>
+        {
+            sp.rollback().await?;
+            Ok(None)
+        }
+        Err(apalis_postgres::Error::Database(e)) => Err(EnqueueError::Db(e)),
+        Err(other) => Err(EnqueueError::Queue(other.to_string())),
+    }
+}
+
+/// The offset of service time over database time the running worker recorded (zero when
+/// none has: the real clock). Read `FOR SHARE`, so a worker re-anchoring the clock waits
+/// for this transaction, and then moves the job it pushed too.
+///
+/// # Errors
+/// Database errors only.
+pub async fn service_offset(conn: &mut PgConnection) -> Result<SignedDuration, sqlx::Error> {
+    let us = sqlx::query_scalar!("SELECT offset_us FROM service_clock FOR SHARE")
+        .fetch_optional(conn)
+        .await?
+        .unwrap_or(0);
+    Ok(SignedDuration::from_micros(us))
+}
+
+/// apalis' `run_at` (whole seconds of database time, rounded up so that a job never falls
+/// due before its instant) for a job due at the service-time instant `due`.
+///
+/// # Errors
+/// Database errors only.
+pub async fn run_at_for(conn: &mut PgConnection, due: Timestamp) -> Result<u64, sqlx::Error> {
+    let offset = service_offset(conn).await?;
+    Ok(db_seconds(due, offset))
+}
+
+fn db_seconds(due: Timestamp, offset: SignedDuration) -> u64 {
+    let db = due.checked_sub(offset).unwrap_or(due);
+    let up = db.as_second() + i64::from(db.subsec_nanosecond() > 0);
+    u64::try_from(up).unwrap_or(0)
+}
+
+/// Records this worker's clock as the service clock (`now`, read from it) and moves every
+/// waiting job's `run_at` by the change of offset, in one transaction: a job due at a
+/// service-time instant stays due at that instant, whatever clock the previous worker had.
+/// Returns the new offset.
+///
+/// # Errors
+/// Database errors only.
+pub async fn anchor_service_clock(conn: &mut PgConnection, now: Ts) -> Result<SignedDuration, sqlx::Error> {
+    let mut tx = conn.begin().await?;
+    let old = sqlx::query_scalar!("SELECT offset_us FROM service_clock FOR UPDATE")
+        .fetch_optional(&mut *tx)
+        .await?
+        .unwrap_or(0);
+    let new = sqlx::query_scalar!(
+        r#"INSERT INTO service_clock (id, offset_us, anchored_at)
+           VALUES (true, ((extract(epoch FROM $1::timestamptz) - extract(epoch FROM now())) * 1000000)::bigint, now())
+           ON CONFLICT (id) DO UPDATE SET offset_us = EXCLUDED.offset_us, anchored_at = EXCLUDED.anchored_at
+           RETURNING offset_us"#,
+        now
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query!(
+        r#"UPDATE apalis.jobs SET run_at = run_at + make_interval(secs => $1)
+           WHERE status IN ('Pending', 'Failed') AND job_type = ANY($2)"#,
+        (old - new) as f64 / 1e6,
+        &QUEUES.iter().map(|q| (*q).to_owned()).collect::<Vec<_>>()
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(SignedDuration::from_micros(new))
 }
 
 /// Schedules a takedown request's follow-up at `due_at` (service time), in the caller's
@@ -175,13 +290,28 @@ pub async fn enqueue_takedown_follow_up(
     conn: &mut PgConnection,
     takedown_id: Uuid,
     due_at: impl Into<Timestamp>,
-) -> Result<String, EnqueueError> {
+) -> Result<Option<String>, EnqueueError> {
     let due_at = due_at.into();
     enqueue(conn, &TakedownFollowUp { takedown_id, due_at }).await
 }
 
-/// Schedules the compliance check of an order binding at `comply_by` (service time), in
-/// the caller's transaction. The handler re-checks the binding's status when it runs.
+/// Schedules the delivery of a reminder at `due_at` (service time), in the caller's
+/// transaction. Returns the job id.
+///
+/// # Errors
+/// See [`enqueue`].
+pub async fn enqueue_reminder(
+    conn: &mut PgConnection,
+    reminder_id: Uuid,
+    due_at: impl Into<Timestamp>,
+) -> Result<Option<String>, EnqueueError> {
+    let due_at = Some(due_at.into());
+    enqueue(conn, &DeliverReminder { reminder_id, due_at }).await
+}
+
+/// Schedules the compliance check of an order binding at `due_at` (service time), in the
+/// caller's transaction, once per binding and instant. The handler re-checks the binding's
+/// status when it runs.
 ///
 /// # Errors
 /// See [`enqueue`].
@@ -189,15 +319,15 @@ pub async fn enqueue_compliance_check(
     conn: &mut PgConnection,
     order_id: Uuid,
     binding_id: Uuid,
-    comply_by: impl Into<Timestamp>,
-) -> Result<String, EnqueueError> {
-    let comply_by = comply_by.into();
+    due_at: impl Into<Timestamp>,
+) -> Result<Option<String>, EnqueueError> {
+    let due_at = due_at.into();
     enqueue(
         conn,
         &ComplianceCheck {
             order_id,
             binding_id,
-            comply_by,
+            due_at,
         },
     )
     .await
@@ -231,10 +361,9 @@ pub fn backoff(attempt: usize, base: std::time::Duration, cap: std::time::Durati
     base.saturating_mul(2u32.saturating_pow(exp)).min(cap)
 }
 
-/// Moves a job's next run `after` from now (database wall-clock time, which apalis's
-/// `run_at` is in). Called by the worker on the job it holds, before reporting the
-/// attempt: a deferred job comes back `Pending`, a failed one `Failed` — either way
-/// apalis fetches it only once `run_at` has passed.
+/// Moves a job's next run `after` from now (database time, which apalis' `run_at` is in).
+/// Called by the worker on the job it holds after a failed attempt, before apalis records
+/// it `Failed`; apalis fetches it only once `run_at` has passed.
 ///
 /// # Errors
 /// Database errors only.
@@ -249,18 +378,29 @@ pub async fn reschedule(conn: &mut PgConnection, job_id: &str, after: std::time:
     Ok(())
 }
 
-/// Defers a job: its next run `after` from now, and one more attempt allowed, since
-/// apalis counts every run (a deferral too) against `max_attempts`; only failures should
-/// use the budget up.
+/// Defers the job the worker holds to the service-time instant `until` (its `run_at`
+/// mapped like [`enqueue`]'s), or sooner when `at_most` (from now) is shorter, and allows
+/// one more attempt, since apalis counts every run (a deferral too) against
+/// `max_attempts`; only failures should use the budget up. Deferrals are rare: a reminder
+/// falling due while the office is closed, or a job fetched early because the clock changed.
 ///
 /// # Errors
 /// Database errors only.
-pub async fn defer(conn: &mut PgConnection, job_id: &str, after: std::time::Duration) -> Result<(), sqlx::Error> {
+pub async fn defer(
+    conn: &mut PgConnection,
+    job_id: &str,
+    until: Timestamp,
+    at_most: Option<std::time::Duration>,
+) -> Result<(), sqlx::Error> {
+    let run_at = i64::try_from(run_at_for(conn, until).await?).unwrap_or(i64::MAX);
     sqlx::query!(
-        r#"UPDATE apalis.jobs SET run_at = now() + make_interval(secs => $2), max_attempts = max_attempts + 1
+        r#"UPDATE apalis.jobs
+           SET run_at = LEAST(to_timestamp($2), COALESCE(now() + make_interval(secs => $3), 'infinity')),
+               max_attempts = max_attempts + 1
            WHERE id = $1"#,
         job_id,
-        after.as_secs_f64()
+        run_at as f64,
+        at_most.map(|d| d.as_secs_f64())
     )
     .execute(conn)
     .await?;
@@ -304,8 +444,8 @@ pub async fn prune_finished(conn: &mut PgConnection, retention: std::time::Durat
     Ok(n)
 }
 
-/// Schedules round `round` of the penalty escalation of a binding at `due_at`, in the
-/// caller's transaction.
+/// Schedules round `round` of the escalation of a binding's breach at `due_at`, in the
+/// caller's transaction, once per binding and round.
 ///
 /// # Errors
 /// Database errors or an unencodable payload.
@@ -315,7 +455,7 @@ pub async fn enqueue_penalty_escalation(
     binding_id: Uuid,
     due_at: impl Into<Timestamp>,
     round: u32,
-) -> Result<String, EnqueueError> {
+) -> Result<Option<String>, EnqueueError> {
     let due_at = due_at.into();
     enqueue(
         conn,
@@ -353,10 +493,42 @@ mod tests {
         assert_eq!(j.not_before(), Some(t));
         assert_eq!(
             DeliverReminder {
-                reminder_id: Uuid::nil()
+                reminder_id: Uuid::nil(),
+                due_at: None,
             }
             .not_before(),
             None
         );
+    }
+
+    #[test]
+    fn due_instants_map_to_database_seconds_rounded_up() {
+        let due: Timestamp = "2026-11-24T23:30:00Z".parse().expect("instant");
+        // The service clock a day ahead of the database: due a day earlier in its time.
+        let ahead = SignedDuration::from_hours(24);
+        assert_eq!(
+            db_seconds(due, ahead),
+            u64::try_from(due.as_second() - 86_400).expect("positive")
+        );
+        let later = due + SignedDuration::from_millis(1);
+        assert_eq!(
+            db_seconds(later, SignedDuration::ZERO),
+            u64::try_from(due.as_second() + 1).expect("positive")
+        );
+    }
+
+    #[test]
+    fn a_queue_failure_is_internal_not_the_database() {
+        let e: crate::DomainError = EnqueueError::Queue("codec".into()).into();
+        assert!(matches!(e, crate::DomainError::Internal(_)), "{e:?}");
+    }
+
+    #[test]
+    fn old_compliance_payloads_still_read() {
+        let j: ComplianceCheck = serde_json::from_str(
+            r#"{"order_id":"00000000-0000-0000-0000-000000000000","binding_id":"00000000-0000-0000-0000-000000000000","comply_by":"2026-11-25T06:59:00Z"}"#,
+        )
+        .expect("payload");
+        assert_eq!(j.due_at.to_string(), "2026-11-25T06:59:00Z");
     }
 }

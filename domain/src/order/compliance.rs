@@ -1,27 +1,37 @@
-//! Chasing a respondent who ignores an order (contract §8). At `comply_by`, a binding not
-//! confirmed `complied` becomes `non_compliant` (if it was served) and the case's
-//! caseworker gets an `order_compliance_check` task; two office days later, still
-//! non-compliant, a `penalty_claim_preparation` task carrying the current penalty exposure
-//! and a notification to supervisors, re-escalated weekly while it lasts.
+//! Chasing a respondent who ignores an order. The compliance check runs when a breach
+//! would begin (`max(comply_by, served_at)`; see `order::moves`): a `served` binding not
+//! confirmed `complied` becomes `non_compliant` through the binding table and the case's
+//! caseworker gets an `order_compliance_check` task; a binding still unserved at its
+//! deadline gets a task to serve it. Two office days after the breach began, still
+//! non-compliant, the escalation: in BC a `penalty_claim_preparation` task (an
+//! administrative penalty before the CRT, B.C. Reg. 293/2023), in Quebec a
+//! `report_non_compliance` task (the Court of Québec enforces its orders with fines),
+//! carrying the current exposure, and a notification to supervisors; again weekly while
+//! it lasts.
 //!
-//! Each step runs in the caller's transaction and is idempotent: the binding row is locked,
+//! Each step runs in the caller's transaction and is idempotent: the order row is locked,
 //! the state is re-checked, and a step already done (its task exists) is not done again.
 
 use jiff::{SignedDuration, Timestamp};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::store::{WORKER_ACTOR, binding_exposure, mark_non_compliant};
+use super::{
+    BindingStatus, moves,
+    store::{self, WORKER_ACTOR, binding_exposure},
+};
 use crate::{
     DomainError,
     calendar::OfficeCalendar,
+    claim::Forum,
     jobs,
     notification::{self, NotificationKind},
+    penalty::PenaltyJurisdiction,
     task::{self, Subject, TaskKind, TaskSpec},
     timestamp::Ts,
 };
 
-/// Office days between `comply_by` and the first penalty escalation.
+/// Office days between the start of a breach and its first escalation.
 pub const ESCALATE_AFTER_OFFICE_DAYS: u32 = 2;
 /// How often a lasting breach is escalated again.
 pub const RE_ESCALATE_EVERY: SignedDuration = SignedDuration::from_hours(7 * 24);
@@ -33,21 +43,22 @@ pub enum Check {
     Nothing,
     /// Now non-compliant: a task, and the first escalation scheduled.
     NonCompliant,
-    /// Never served, so not in breach: a task to serve or follow up, no escalation.
+    /// Never served by its deadline, so not in breach: a task to serve it, no escalation.
     NotServed,
 }
 
 struct Binding {
     status: String,
-    comply_by: Ts,
     case_id: Uuid,
     assignee: Uuid,
+    forum: Forum,
 }
 
 async fn lock(conn: &mut PgConnection, binding_id: Uuid) -> Result<Option<Binding>, sqlx::Error> {
     let row = sqlx::query!(
-        r#"SELECT b.status, b.comply_by, o.case_id, c.assigned_to
+        r#"SELECT b.status, o.case_id, c.assigned_to, cl.forum AS "forum: Forum"
            FROM order_bindings b JOIN orders o ON o.id = b.order_id JOIN cases c ON c.id = o.case_id
+                JOIN claims cl ON cl.id = o.claim_id
            WHERE b.id = $1 FOR UPDATE OF b"#,
         binding_id
     )
@@ -55,25 +66,29 @@ async fn lock(conn: &mut PgConnection, binding_id: Uuid) -> Result<Option<Bindin
     .await?;
     Ok(row.map(|r| Binding {
         status: r.status,
-        comply_by: r.comply_by,
         case_id: r.case_id,
         assignee: r.assigned_to,
+        forum: r.forum,
     }))
 }
 
-/// Whether a task of `kind` about `binding_id` exists (for `round`, when given).
+/// Whether a task of `kind` about `binding_id` exists (for `round`, and about a served or
+/// unserved binding, when given).
 async fn task_exists(
     conn: &mut PgConnection,
     kind: TaskKind,
     binding_id: Uuid,
     round: Option<u32>,
+    served: Option<bool>,
 ) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar!(
         r#"SELECT EXISTS (SELECT 1 FROM tasks WHERE kind = $1 AND subject_kind = 'order_binding' AND subject_id = $2
-                          AND ($3::bigint IS NULL OR (data ->> 'round')::bigint = $3)) AS "e!""#,
+                          AND ($3::bigint IS NULL OR (data ->> 'round')::bigint = $3)
+                          AND ($4::bool IS NULL OR (data ->> 'served')::bool = $4)) AS "e!""#,
         kind.as_str(),
         binding_id,
-        round.map(i64::from)
+        round.map(i64::from),
+        served
     )
     .fetch_one(conn)
     .await
@@ -86,7 +101,7 @@ fn subject(binding_id: Uuid) -> Option<Subject> {
     })
 }
 
-/// The check at `comply_by` of one binding.
+/// The check of one binding at its due instant (see the module documentation).
 ///
 /// # Errors
 /// Database errors only.
@@ -98,42 +113,56 @@ pub async fn check(
     cal: &OfficeCalendar,
     now: Ts,
 ) -> Result<Check, DomainError> {
-    let Some(b) = lock(conn, binding_id).await? else {
+    let seen = match store::for_worker(conn, order_id).await {
+        Err(DomainError::NotFound) => return Ok(Check::Nothing),
+        other => other?,
+    };
+    let Some(b) = seen.order.binding(binding_id).cloned() else {
         return Ok(Check::Nothing);
     };
-    if b.comply_by > now || task_exists(conn, TaskKind::OrderComplianceCheck, binding_id, None).await? {
-        return Ok(Check::Nothing);
-    }
-    let breached = match b.status.as_str() {
-        "served" => mark_non_compliant(conn, binding_id, now).await?,
-        "non_compliant" => true,
-        "pending_service" => false,
+    let (title, breached) = match b.status {
+        BindingStatus::Served => {
+            if !moves::breach(conn, &seen, binding_id, cal, now).await? {
+                return Ok(Check::Nothing);
+            }
+            ("Order not complied with: check and record compliance", true)
+        }
+        BindingStatus::PendingService if b.comply_by <= now => (
+            "Order deadline passed before the respondent was served: serve or follow up",
+            false,
+        ),
+        // Complied, already non-compliant (a caseworker recorded the breach, which
+        // scheduled its escalation), or not due.
         _ => return Ok(Check::Nothing),
     };
+    if task_exists(conn, TaskKind::OrderComplianceCheck, binding_id, None, Some(breached)).await? {
+        return Ok(if breached { Check::NonCompliant } else { Check::Nothing });
+    }
     let data = serde_json::json!({
-        "order_id": order_id, "binding_id": binding_id, "comply_by": b.comply_by, "served": breached,
+        "order_id": order_id, "binding_id": binding_id, "comply_by": b.comply_by,
+        "breach_from": breached.then(|| moves::breach_from(&b)), "served": breached,
     });
-    let title = if breached {
-        "Order not complied with by its deadline: check and record compliance"
-    } else {
-        "Order deadline passed before the respondent was served: serve or follow up"
-    };
     let spec = TaskSpec::system(
         TaskKind::OrderComplianceCheck,
         title,
-        Some(b.case_id),
-        b.assignee,
+        Some(seen.order.case_id),
+        case_assignee(conn, seen.order.case_id).await?,
         now,
         subject(binding_id),
         data,
     );
     task::store::create(conn, &spec, WORKER_ACTOR, now).await?;
-    if !breached {
-        return Ok(Check::NotServed);
-    }
-    let first = cal.add_business_days(b.comply_by.get(), ESCALATE_AFTER_OFFICE_DAYS);
-    jobs::enqueue_penalty_escalation(conn, order_id, binding_id, first, 1).await?;
-    Ok(Check::NonCompliant)
+    Ok(if breached {
+        Check::NonCompliant
+    } else {
+        Check::NotServed
+    })
+}
+
+async fn case_assignee(conn: &mut PgConnection, case_id: Uuid) -> Result<Uuid, sqlx::Error> {
+    sqlx::query_scalar!("SELECT assigned_to FROM cases WHERE id = $1", case_id)
+        .fetch_one(conn)
+        .await
 }
 
 /// Round `round` of the escalation of a binding: if it is still `non_compliant`, a
@@ -153,9 +182,17 @@ pub async fn escalate(
     let Some(b) = lock(conn, binding_id).await? else {
         return Ok(false);
     };
-    if b.status != "non_compliant"
-        || task_exists(conn, TaskKind::PenaltyClaimPreparation, binding_id, Some(round)).await?
-    {
+    let (kind, title) = match b.forum.penalty_jurisdiction() {
+        PenaltyJurisdiction::Bc => (
+            TaskKind::PenaltyClaimPreparation,
+            format!("Prepare an administrative penalty claim: order still not complied with (escalation {round})"),
+        ),
+        PenaltyJurisdiction::Qc => (
+            TaskKind::ReportNonCompliance,
+            format!("Report to the Court of Québec that its order is still not complied with (escalation {round})"),
+        ),
+    };
+    if b.status != "non_compliant" || task_exists(conn, kind, binding_id, Some(round), None).await? {
         return Ok(false);
     }
     let exposure = binding_exposure(conn, binding_id, now.get()).await?;
@@ -173,8 +210,8 @@ pub async fn escalate(
         "order_id": order_id, "binding_id": binding_id, "round": round, "exposure": figures,
     });
     let spec = TaskSpec::system(
-        TaskKind::PenaltyClaimPreparation,
-        format!("Prepare an administrative penalty claim: order still not complied with (escalation {round})"),
+        kind,
+        title,
         Some(b.case_id),
         b.assignee,
         now,

@@ -8,6 +8,7 @@
 
 pub mod compliance;
 pub mod input;
+pub mod moves;
 pub mod rules;
 pub mod store;
 pub mod types;

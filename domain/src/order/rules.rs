@@ -216,7 +216,8 @@ pub enum BindingGuard {
     /// Serving the order discloses case information to the respondent: an active consent
     /// with scope `respondent_contact` or `crt` on the case.
     ServiceConsent,
-    /// A respondent is non-compliant only once the deadline has passed.
+    /// A respondent is non-compliant only once the breach has begun: the deadline has
+    /// passed *and* the order was served (`max(comply_by, served_at)`).
     DeadlinePassed,
 }
 
@@ -232,8 +233,8 @@ impl transitions::Guard for BindingGuard {
 use BindingGuard::{DeadlinePassed, ServiceConsent};
 use BindingStatus::{Complied, NonCompliant, PendingService, Served};
 
-/// Every move of a binding. An unserved respondent is never non-compliant: the worker moves
-/// only `served` bindings at their deadline (see `store::mark_non_compliant`).
+/// Every move of a binding. An unserved respondent is never non-compliant (no edge from
+/// `pending_service`). Every move, the worker's included, goes through `order::moves`.
 pub const BINDING_TRANSITIONS: &[Edge<BindingStatus, BindingGuard>] = &[
     (PendingService, Served, &[ServiceConsent]),
     (Served, Complied, &[]),
@@ -247,7 +248,8 @@ pub struct BindingFacts {
     pub consent_to_serve: bool,
     /// When the move happens (served, checked).
     pub at: Ts,
-    pub comply_by: Ts,
+    /// When a breach begins: `max(comply_by, served_at)` (see `moves::breach_from`).
+    pub breach_from: Ts,
 }
 
 /// Checks a binding move against the table and every guard.
@@ -258,7 +260,7 @@ pub struct BindingFacts {
 pub fn check_binding_move(from: BindingStatus, to: BindingStatus, f: BindingFacts) -> Result<(), TransitionError> {
     transitions::check("an order binding", BINDING_TRANSITIONS, from, to, |g| match g {
         ServiceConsent => f.consent_to_serve,
-        DeadlinePassed => f.at >= f.comply_by,
+        DeadlinePassed => f.at >= f.breach_from,
     })
 }
 
@@ -275,7 +277,7 @@ mod tests {
         let f = BindingFacts {
             consent_to_serve: true,
             at: t("2026-11-23T17:00:00Z"),
-            comply_by: t("2026-11-01T17:00:00Z"),
+            breach_from: t("2026-11-01T17:00:00Z"),
         };
         for from in BindingStatus::ALL {
             for to in BindingStatus::ALL {

@@ -223,7 +223,9 @@ pub async fn create(
         )
         .execute(&mut *conn)
         .await?;
-        // The check at the deadline, in the transaction that sets it (contract §8).
+        // The check at the deadline, in the transaction that sets it: unserved by then, the
+        // caseworker is asked to serve. Service schedules the check of the breach itself
+        // (at the same instant when served in time: one job, by its idempotency key).
         crate::jobs::enqueue_compliance_check(conn, id, bid, b.comply_by).await?;
     }
     let detail = serde_json::json!({
@@ -349,7 +351,7 @@ async fn set_binding(
         to.as_str(),
         change.geofenced_only,
         change.note.map(|n| protect::seal(n)),
-        seen.by.id,
+        (!is_worker(seen.by)).then_some(seen.by.id),
         now
     )
     .execute(&mut *conn)
@@ -358,11 +360,16 @@ async fn set_binding(
         "order_id": seen.order.id, "binding_id": b.id, "respondent_id": b.respondent_id,
         "from": b.status, "to": to, "occurred_at": change.occurred_at, "channel": change.channel,
     });
+    let who = if is_worker(seen.by) {
+        WORKER_ACTOR.to_owned()
+    } else {
+        actor(seen.by.id)
+    };
     add_event(
         conn,
         seen.order.case_id,
         "order.binding_status_changed",
-        &actor(seen.by.id),
+        &who,
         detail,
         now,
     )
@@ -381,8 +388,8 @@ struct BindingChange<'a> {
     note: Option<&'a String>,
 }
 
-/// Records service on a binding of an order read with [`visible_for_update`] (the caller
-/// checked the move and its guards).
+/// Records service on a binding of an order read with [`visible_for_update`]. Called by
+/// `order::moves::serve`, which checks the move against the binding table.
 ///
 /// # Errors
 /// `Stale` when the binding moved meanwhile; `Db` otherwise.
@@ -408,8 +415,8 @@ pub async fn serve(
     store::reread(conn, seen.order.id, seen.by).await
 }
 
-/// Records a compliance check on a binding of an order read with [`visible_for_update`]
-/// (the caller checked the move and its guards). `complied` records `complied_at`, which
+/// Records a compliance check on a binding of an order read with [`visible_for_update`].
+/// Called by `order::moves::record_compliance`, which checks the move against the table. `complied` records `complied_at`, which
 /// stops the penalty count.
 ///
 /// # Errors
@@ -435,6 +442,36 @@ pub async fn record_compliance(
     };
     set_binding(conn, seen, b, to, now, change).await?;
     store::reread(conn, seen.order.id, seen.by).await
+}
+
+/// The worker's breach of a `served` binding at `now` (order read with
+/// [`for_worker`]). Called by `order::moves::breach`, which checks the move against the
+/// binding table.
+///
+/// # Errors
+/// `Stale` when the binding moved meanwhile; `Db` otherwise.
+#[tracing::instrument(skip_all, fields(order.id = %seen.order.id, binding.id = %b.id))]
+pub async fn breach(conn: &mut PgConnection, seen: &SeenOrder, b: &Binding, now: Ts) -> Result<(), DomainError> {
+    let change = BindingChange {
+        kind: "compliance",
+        occurred_at: now,
+        served_at: None,
+        channel: None,
+        complied_at: None,
+        non_compliant_at: Some(now),
+        geofenced_only: None,
+        note: None,
+    };
+    set_binding(conn, seen, b, BindingStatus::NonCompliant, now, change).await
+}
+
+/// For the worker: the order of `order_id`, locked like [`visible_for_update`], read as
+/// the worker (which sees every case; its moves are recorded as `system:worker`).
+///
+/// # Errors
+/// `NotFound` when there is no such order; `Db` otherwise.
+pub async fn for_worker(conn: &mut PgConnection, order_id: Uuid) -> Result<SeenOrder, DomainError> {
+    visible_for_update(conn, Visibility::All(system_actor()), order_id).await
 }
 
 /// The binding an administrative-penalty claim names: of `order_id`, an order of `case_id`,
@@ -489,7 +526,7 @@ fn exposure_of(
         respondent_kind: b.respondent_kind,
         comply_by: b.comply_by.get(),
         complied_at: b.complied_at.map(Ts::get),
-        served: b.served_at.is_some(),
+        served_at: b.served_at.map(Ts::get),
         repeat_offence: b.repeat_offence,
     };
     Ok(BindingExposure {
@@ -551,83 +588,15 @@ pub async fn binding_exposure(
         .map_err(|e| DomainError::Conflict(e.to_string()))
 }
 
+/// Whether `a` is the worker's own actor ([`system_actor`]).
+fn is_worker(a: Actor) -> bool {
+    a.id.is_nil()
+}
+
 /// The worker reads as if it saw every case; it acts on rows it found by id.
 fn system_actor() -> Actor {
     Actor {
         id: Uuid::nil(),
         role: crate::identity::Role::Supervisor,
     }
-}
-
-/// A binding whose deadline has passed while it is still `served`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DueBinding {
-    pub binding_id: Uuid,
-    pub order_id: Uuid,
-    pub case_id: Uuid,
-    pub comply_by: Ts,
-}
-
-/// For the worker: up to `limit` bindings still `served` whose `comply_by` is at or before
-/// `at`, earliest deadline first. (Unserved bindings are never in breach; see
-/// [`mark_non_compliant`].)
-#[tracing::instrument(skip_all)]
-pub async fn due_bindings(conn: &mut PgConnection, at: Ts, limit: i64) -> Result<Vec<DueBinding>, sqlx::Error> {
-    sqlx::query_as!(
-        DueBinding,
-        r#"SELECT b.id AS binding_id, b.order_id, o.case_id, b.comply_by AS "comply_by: Ts"
-           FROM order_bindings b JOIN orders o ON o.id = b.order_id
-           WHERE b.status = 'served' AND b.comply_by <= $1
-           ORDER BY b.comply_by, b.id LIMIT $2"#,
-        at,
-        limit
-    )
-    .fetch_all(conn)
-    .await
-}
-
-/// For the worker: at the deadline, a binding not confirmed complied becomes
-/// `non_compliant`. Moves the binding only while it is `served` and `comply_by ≤ at`;
-/// idempotent (a second call, or a call after compliance was recorded, changes nothing).
-/// A `pending_service` binding is not moved: a respondent never served is not in breach,
-/// and the binding table has no such edge. Returns whether it moved.
-///
-/// # Errors
-/// Database errors only.
-#[tracing::instrument(skip_all, fields(binding.id = %binding_id))]
-pub async fn mark_non_compliant(conn: &mut PgConnection, binding_id: Uuid, at: Ts) -> Result<bool, sqlx::Error> {
-    let moved = sqlx::query!(
-        r#"UPDATE order_bindings b SET status = 'non_compliant', non_compliant_at = $2, updated_at = $2
-           FROM orders o
-           WHERE b.id = $1 AND o.id = b.order_id AND b.status = 'served' AND b.comply_by <= $2
-           RETURNING b.order_id, b.respondent_id, o.case_id"#,
-        binding_id,
-        at
-    )
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(m) = moved else {
-        return Ok(false);
-    };
-    sqlx::query!(
-        "UPDATE orders SET updated_at = $2, version = version + 1 WHERE id = $1",
-        m.order_id,
-        at
-    )
-    .execute(&mut *conn)
-    .await?;
-    let detail = serde_json::json!({
-        "order_id": m.order_id, "binding_id": binding_id, "respondent_id": m.respondent_id,
-        "from": BindingStatus::Served, "to": BindingStatus::NonCompliant, "occurred_at": at,
-    });
-    add_event(
-        conn,
-        m.case_id,
-        "order.binding_status_changed",
-        WORKER_ACTOR,
-        detail,
-        at,
-    )
-    .await?;
-    Ok(true)
 }

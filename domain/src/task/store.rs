@@ -11,7 +11,7 @@ use crate::{
     calendar::OfficeCalendar,
     case::{Actor, Visibility, store::add_event},
     error::DomainError,
-    jobs::{self, DeliverReminder},
+    jobs,
     store::{self, SqlVisibility, Visible},
     timestamp::Ts,
 };
@@ -107,7 +107,7 @@ pub async fn create(conn: &mut PgConnection, spec: &TaskSpec, by: &str, now: Ts)
 /// Adds a reminder of `task` at `at` and enqueues its delivery job (same transaction).
 async fn add_reminder(conn: &mut PgConnection, task: &Task, at: Ts, now: Ts) -> Result<Uuid, DomainError> {
     let reminder_id = Uuid::now_v7();
-    let job_id = jobs::enqueue(conn, &DeliverReminder { reminder_id }).await?;
+    let job_id = jobs::enqueue_reminder(conn, reminder_id, at.get()).await?;
     sqlx::query!(
         r#"INSERT INTO reminders (id, task_id, recipient, remind_at, status, job_id, created_at)
            VALUES ($1, $2, $3, $4, 'pending', $5, $6)"#,

@@ -12,6 +12,9 @@ string_enum! {
         TakedownFollowUp = "takedown_follow_up",
         OrderComplianceCheck = "order_compliance_check",
         PenaltyClaimPreparation = "penalty_claim_preparation",
+        /// A Quebec order still breached: report it to the Court of Québec (its fines, not
+        /// an administrative penalty, enforce the order).
+        ReportNonCompliance = "report_non_compliance",
         CaseReview = "case_review",
         Custom = "custom",
     }

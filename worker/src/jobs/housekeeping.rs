@@ -3,27 +3,22 @@
 
 use std::time::Duration;
 
-use apalis::prelude::*;
+use apalis::prelude::BoxDynError;
 use casework_domain::{idempotency, identity::store as identity, jobs, jobs::Housekeeping};
 use sqlx::PgPool;
 
+use super::Perform;
 use crate::{JobEnv, runner};
 
-/// The job handler.
-///
-/// # Errors
-/// Database errors; the job is retried with backoff.
-pub async fn handle(job: Housekeeping, env: Data<JobEnv>, id: TaskId, attempt: Attempt) -> Result<(), BoxDynError> {
-    let env: &JobEnv = &env;
-    runner::run(job, env, &id, &attempt, |job| async move {
+impl Perform for Housekeeping {
+    async fn perform(self, env: &JobEnv) -> Result<runner::Outcome, BoxDynError> {
         let mut conn = env.db.acquire().await?;
         let purged = idempotency::purge_expired(&mut conn, env.clock.ts()).await?;
         let login_failures = identity::purge_stale_login_failures(&mut conn, env.clock.ts()).await?;
         let pruned = jobs::prune_finished(&mut conn, env.config.job_retention).await?;
-        tracing::info!(reason = %job.reason, purged, login_failures, pruned, "housekeeping done");
+        tracing::info!(reason = %self.reason, purged, login_failures, pruned, "housekeeping done");
         Ok(runner::Outcome::Done)
-    })
-    .await
+    }
 }
 
 /// Enqueues housekeeping at start and then every `interval` (every worker process does;

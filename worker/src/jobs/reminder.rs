@@ -2,30 +2,25 @@
 //! after the reminder falls due (08:30–16:30 Mon–Fri Vancouver, closures included), exactly
 //! once (see `casework_domain::task::store::deliver_reminder`).
 
-use apalis::prelude::*;
+use apalis::prelude::BoxDynError;
 use casework_domain::{
     calendar,
     jobs::DeliverReminder,
     task::store::{self, Delivery},
 };
 
+use super::Perform;
 use crate::{JobEnv, runner};
 
-/// The job handler.
-///
-/// # Errors
-/// Database errors; the job is retried with backoff.
-pub async fn handle(job: DeliverReminder, env: Data<JobEnv>, id: TaskId, attempt: Attempt) -> Result<(), BoxDynError> {
-    let env: &JobEnv = &env;
-    runner::run(job, env, &id, &attempt, |job| async move {
+impl Perform for DeliverReminder {
+    async fn perform(self, env: &JobEnv) -> Result<runner::Outcome, BoxDynError> {
         let mut tx = env.db.begin().await?;
         let cal = calendar::store::load(&mut tx).await?;
-        let outcome = store::deliver_reminder(&mut tx, job.reminder_id, &cal, env.clock.ts()).await?;
+        let outcome = store::deliver_reminder(&mut tx, self.reminder_id, &cal, env.clock.ts()).await?;
         tx.commit().await?;
         Ok(match outcome {
             Delivery::NotBefore(t) => runner::Outcome::NotBefore(t),
             Delivery::Delivered | Delivery::Nothing => runner::Outcome::Done,
         })
-    })
-    .await
+    }
 }

@@ -1,11 +1,14 @@
-//! Service of an order on each bound respondent, and compliance checks. Both change the
-//! binding through the one binding table (`order::rules::BINDING_TRANSITIONS`).
+//! Service of an order on each bound respondent, and compliance checks: each parses the
+//! body and calls its one domain move (`order::moves`), which checks the binding table,
+//! writes and schedules what follows.
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use casework_domain::order::{
-    Binding, BindingStatus, NewCompliance, NewService, Order,
-    rules::{BindingFacts, check_binding_move},
-    store::{self as orders, SeenOrder},
+use casework_domain::{
+    calendar,
+    order::{
+        Binding, NewCompliance, NewService, Order, moves,
+        store::{self as orders, SeenOrder},
+    },
 };
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -53,7 +56,9 @@ async fn binding_write<B, T>(
 /// consent with scope `respondent_contact` or `crt` (for any party, this respondent or its
 /// platform); otherwise 409 with `unmet: ["respondent_contact_consent_required"]`. Only a
 /// `pending_service` binding is served (409 otherwise). `served_at` (default now) is
-/// neither in the future nor before the order was issued.
+/// neither in the future nor before the order was issued. Recording the same service again
+/// (same `served_at` and `channel`) changes nothing. Service schedules the compliance check
+/// at `max(comply_by, served_at)`: a respondent is in breach only once served.
 #[utoipa::path(
     operation_id = "serve_order_binding", tag = "orders", security(("bearer" = [])), request_body = NewService,
     params(("id" = Uuid, Path), ("binding_id" = Uuid, Path), crate::openapi::IdempotencyKey),
@@ -80,16 +85,7 @@ pub async fn serve(
         path.into_inner(),
         body,
         |b, seen, _| Ok(b.parse(now, &seen.order)?),
-        async |tx, seen, binding, entry| {
-            let consent = orders::consent_to_serve(tx, seen.order.case_id, binding, entry.served_at).await?;
-            let facts = BindingFacts {
-                consent_to_serve: consent,
-                at: entry.served_at,
-                comply_by: binding.comply_by,
-            };
-            check_binding_move(binding.status, BindingStatus::Served, facts)?;
-            Ok(orders::serve(tx, seen, binding, &entry, state.clock.ts()).await?)
-        },
+        async |tx, seen, binding, entry| Ok(moves::serve(tx, seen, binding.id, &entry, state.clock.ts()).await?),
     )
     .await
 }
@@ -99,8 +95,10 @@ pub async fn serve(
 /// `complied` with `geofenced_only: true` is refused (422): blocking the images only for
 /// viewers in Canada is not compliance (CRT decision against X Corp). Compliance is
 /// recorded only once the order was served (409 before); `served → complied |
-/// non_compliant`, `non_compliant → complied`; `non_compliant` only once `comply_by` has
-/// passed (409 `comply_by_not_reached`). `checked_at` (default now) is neither in the
+/// non_compliant`, `non_compliant → complied`; `non_compliant` only once the breach has
+/// begun, at `max(comply_by, served_at)` (409 `comply_by_not_reached`), and it schedules
+/// the escalation two office days after that, as the worker's own check would (once per
+/// breach). `checked_at` (default now) is neither in the
 /// future nor before service; for `complied` it becomes the binding's `complied_at`, which
 /// stops the penalty count.
 #[utoipa::path(
@@ -130,13 +128,8 @@ pub async fn compliance(
         body,
         |b, _, binding| Ok(b.parse(now, binding)?),
         async |tx, seen, binding, entry| {
-            let facts = BindingFacts {
-                consent_to_serve: true,
-                at: entry.checked_at,
-                comply_by: binding.comply_by,
-            };
-            check_binding_move(binding.status, entry.status.binding_status(), facts)?;
-            Ok(orders::record_compliance(tx, seen, binding, &entry, state.clock.ts()).await?)
+            let cal = calendar::store::load(tx).await?;
+            Ok(moves::record_compliance(tx, seen, binding.id, &entry, &cal, state.clock.ts()).await?)
         },
     )
     .await
