@@ -29,9 +29,13 @@ pub struct Cli {
     #[command(flatten)]
     pub settings: Settings,
 
-    /// Also run the background worker in this process.
+    /// Also run the background worker in this process (with the worker flags below).
     #[arg(long, env = "CASEWORK_WITH_WORKER", default_value_t = false)]
     pub with_worker: bool,
+
+    /// The worker's knobs, as `casework-worker` takes them; used with `--with-worker`.
+    #[command(flatten)]
+    pub worker: casework_worker::WorkerFlags,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -187,6 +191,25 @@ mod tests {
     use clap::CommandFactory;
 
     use super::*;
+
+    /// `--with-worker` runs the worker with the same flags `casework-worker` takes.
+    #[test]
+    fn the_worker_flags_reach_the_in_process_worker() {
+        let cli = Cli::try_parse_from([
+            "casework-api",
+            "--with-worker",
+            "--poll-interval-ms",
+            "250",
+            "--max-defer-secs",
+            "60",
+        ])
+        .expect("flags parse");
+        let config = cli.worker.config();
+        assert!(cli.with_worker);
+        assert_eq!(config.poll_interval, std::time::Duration::from_millis(250));
+        assert_eq!(config.max_defer, std::time::Duration::from_secs(60));
+        assert_eq!(config.heartbeat_interval, std::time::Duration::from_secs(30), "default");
+    }
 
     /// `--help` prints `[env: NAME=value]` for every argument read from the environment
     /// unless told not to; a database URL or a password must never appear there.

@@ -97,7 +97,7 @@ async fn main() -> anyhow::Result<()> {
                 let worker = tokio::spawn(casework_worker::run(
                     pool,
                     clock,
-                    casework_worker::WorkerConfig::default(),
+                    cli.worker.config(),
                     runtime::shutdown_signal(),
                 ));
                 app.run_until_stopped().await?;

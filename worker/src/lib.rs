@@ -8,6 +8,7 @@
 //! failed attempts back with exponential backoff until the last one, reminders deferred to
 //! office hours, and finished jobs pruned. See `docs/worker.md`.
 
+pub mod config;
 pub mod jobs;
 pub mod runner;
 pub mod sweeps;
@@ -21,6 +22,8 @@ use casework_domain::{
     jobs::{ComplianceCheck, DeliverReminder, Housekeeping, Job, PenaltyEscalation, TakedownFollowUp},
 };
 use sqlx::PgPool;
+
+pub use config::WorkerFlags;
 
 /// The operating knobs of the worker (flags and environment of `casework-worker`).
 #[derive(Clone, Debug)]
@@ -38,8 +41,9 @@ pub struct WorkerConfig {
     pub backoff_max: Duration,
     /// How long finished jobs are kept before housekeeping deletes them.
     pub job_retention: Duration,
-    /// Longest a deferred job waits before re-checking (a closure removed, a clock
-    /// corrected): a job due in three days is looked at again at least this often.
+    /// Longest a reminder deferred to the office's opening waits before re-checking the
+    /// calendar (a closure may be removed meanwhile). Timed jobs are not re-checked: apalis
+    /// runs them at their `run_at`.
     pub max_defer: Duration,
     /// How often the daily sweeps check whether today's run is still to do.
     pub sweep_tick: Duration,

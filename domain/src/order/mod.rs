@@ -3,8 +3,9 @@
 //! exactly to those who see the claim's case.
 //!
 //! `input` holds what callers send, `rules` how it is parsed and the binding state machine,
-//! `types` what an order is, `store` the SQL (including what the worker calls:
-//! [`store::due_bindings`], [`store::mark_non_compliant`], [`store::binding_exposure`]).
+//! `types` what an order is, `moves` the one operation per binding move (serve, record
+//! compliance, breach) that handlers and the worker call, `compliance` the worker's check
+//! and escalation, `store` the SQL.
 
 pub mod compliance;
 pub mod input;
