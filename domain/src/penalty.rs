@@ -372,6 +372,7 @@ mod tests {
     fn a_breach_before_the_law_has_no_figures() {
         let mut f = facts(PenaltyJurisdiction::Qc, RespondentKind::Individual);
         f.comply_by = t("2025-01-01T00:00:00Z");
+        f.served_at = Some(t("2024-12-20T00:00:00Z"));
         let e = exposure(&law(), &f, t("2025-02-01T00:00:00Z")).unwrap_err();
         assert_eq!(e.key, "qc.penalty.natural_person.daily_max");
     }

@@ -193,10 +193,14 @@ pub async fn enqueue<J: Job>(conn: &mut PgConnection, job: &J) -> Result<Option<
     if let Some(due) = job.not_before() {
         task = task.run_at_timestamp(run_at_for(conn, due).await?);
     }
-    let key = job.idempotency_key();
-    if let Some(k) = &key {
-        task = task.idempotency_key(k);
-    }
+    let Some(key) = job.idempotency_key() else {
+        return match apalis_postgres::queries::push_tasks(conn, J::QUEUE, vec![task.build()]).await {
+            Ok(()) => Ok(Some(id.to_string())),
+            Err(apalis_postgres::Error::Database(e)) => Err(EnqueueError::Db(e)),
+            Err(other) => Err(EnqueueError::Queue(other.to_string())),
+        };
+    };
+    task = task.idempotency_key(&key);
     // A savepoint, so that a duplicate key undoes only this push, not the caller's work.
     let mut sp = conn.begin().await?;
     let pushed = apalis_postgres::queries::push_tasks(&mut *sp, J::QUEUE, vec![task.build()]).await;
@@ -205,9 +209,7 @@ pub async fn enqueue<J: Job>(conn: &mut PgConnection, job: &J) -> Result<Option<
             sp.commit().await?;
             Ok(Some(id.to_string()))
         }
-        Err(apalis_postgres::Error::Database(e))
-            if key.is_some() && crate::error::is_constraint(&e, IDEMPOTENCY_INDEX) =>
-        {
+        Err(apalis_postgres::Error::Database(e)) if crate::error::is_constraint(&e, IDEMPOTENCY_INDEX) => {
             sp.rollback().await?;
             Ok(None)
         }

@@ -165,9 +165,10 @@ async fn case_assignee(conn: &mut PgConnection, case_id: Uuid) -> Result<Uuid, s
         .await
 }
 
-/// Round `round` of the escalation of a binding: if it is still `non_compliant`, a
-/// `penalty_claim_preparation` task carrying the exposure as of now, supervisors notified,
-/// and the next round a week later. Returns whether it escalated.
+/// Round `round` of the escalation of a binding: if it is still `non_compliant`, a task
+/// carrying the exposure as of now — `penalty_claim_preparation` for a CRT order,
+/// `report_non_compliance` for a Court of Québec one — supervisors notified, and the next
+/// round a week later. Returns whether it escalated.
 ///
 /// # Errors
 /// Database errors only.
