@@ -214,6 +214,8 @@ impl Fixture {
             evidence_urls: evidence,
             evidence_waiver_reason: None,
             platform_contact_consent: true,
+            respondent_contact_consent: true,
+            identity_disclosure_consent: true,
             depicted_under_18: None,
             case_sextortion: false,
             override_reason: None,
