@@ -316,7 +316,7 @@ pub async fn transition(
 pub struct NoticeQuery {
     /// The letter's language: `fr` or `en`. Default: French for a Quebec (`qc`) case,
     /// English otherwise.
-    #[param(value_type = Option<Lang>)]
+    #[param(value_type = Option<Lang>, inline)]
     pub lang: Option<String>,
 }
 
