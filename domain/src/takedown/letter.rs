@@ -17,8 +17,7 @@
 //!
 //! The other channels are filled in on the platform's own pages and have no letter.
 
-use jiff::{Timestamp, civil::Date, tz::TimeZone};
-use minijinja::{Environment, UndefinedBehavior};
+use jiff::{Timestamp, civil::Date};
 use serde::Serialize;
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -225,76 +224,6 @@ pub struct Letter {
     pub text: String,
 }
 
-/// Collapses line breaks and other control characters of a one-line value into spaces, so
-/// that nothing read from the record can open a new header line in a letter.
-fn one_line(s: &str) -> String {
-    s.split(|c: char| c.is_control())
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Multi-line caseworker text as lines, each printed by the template behind a quotation
-/// mark so that none can pass for a header or a signature.
-fn quoted(s: &str) -> Vec<String> {
-    s.lines().map(|l| one_line(l)).collect()
-}
-
-const MONTHS_EN: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-const MONTHS_FR: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
-
-/// "23 November 2026" or "23 novembre 2026" ("1er" for the first of a month in French).
-#[must_use]
-pub fn long_date(d: Date, lang: Lang) -> String {
-    let m = usize::try_from(d.month() - 1).unwrap_or(0);
-    match lang {
-        Lang::En => format!("{} {} {}", d.day(), MONTHS_EN[m], d.year()),
-        Lang::Fr if d.day() == 1 => format!("1er {} {}", MONTHS_FR[m], d.year()),
-        Lang::Fr => format!("{} {} {}", d.day(), MONTHS_FR[m], d.year()),
-    }
-}
-
-/// An instant in the case's zone, named: "23 November 2026 at 10:00 (America/Vancouver,
-/// UTC-08:00)" or "23 novembre 2026 à 10 h 00 (America/Vancouver, UTC-08:00)".
-#[must_use]
-pub fn local_instant(t: Timestamp, zone: &str, lang: Lang) -> String {
-    let tz = TimeZone::get(zone).unwrap_or_else(|_| calendar::office_tz().clone());
-    let z = t.to_zoned(tz);
-    let offset = z.strftime("%:z");
-    let date = long_date(z.date(), lang);
-    match lang {
-        Lang::En => format!("{date} at {:02}:{:02} ({zone}, UTC{offset})", z.hour(), z.minute()),
-        Lang::Fr => format!("{date} à {} h {:02} ({zone}, UTC{offset})", z.hour(), z.minute()),
-    }
-}
-
 /// When each URL's infringement happened: the earliest `posted_at` of the case's evidence
 /// with the same URL (normal form), else the earliest `captured_at` ("first seen"). The
 /// request's own dates are never used: s. 41.25(2)(f) of the Copyright Act asks for the date
@@ -479,80 +408,6 @@ pub fn facts(s: &Sources<'_>) -> Result<LetterFacts, DomainError> {
     })
 }
 
-fn tz(zone: &str) -> TimeZone {
-    TimeZone::get(zone).unwrap_or_else(|_| calendar::office_tz().clone())
-}
-
-/// The template of each letter kind and language.
-const TEMPLATES: &[(&str, &str)] = &[
-    ("email.en", include_str!("letter/templates/email.en.txt")),
-    ("email.fr", include_str!("letter/templates/email.fr.txt")),
-    (
-        "copyright_notice_ca.en",
-        include_str!("letter/templates/copyright_notice_ca.en.txt"),
-    ),
-    (
-        "copyright_notice_ca.fr",
-        include_str!("letter/templates/copyright_notice_ca.fr.txt"),
-    ),
-    ("dmca_notice.en", include_str!("letter/templates/dmca_notice.en.txt")),
-    ("dmca_notice.fr", include_str!("letter/templates/dmca_notice.fr.txt")),
-    (
-        "cease_and_desist.en",
-        include_str!("letter/templates/cease_and_desist.en.txt"),
-    ),
-    (
-        "cease_and_desist.fr",
-        include_str!("letter/templates/cease_and_desist.fr.txt"),
-    ),
-    (
-        "order_service.en",
-        include_str!("letter/templates/order_service.en.txt"),
-    ),
-    (
-        "order_service.fr",
-        include_str!("letter/templates/order_service.fr.txt"),
-    ),
-];
-
-/// The template environment: plain text, so auto-escaping is off; an undefined value is an
-/// error rather than an empty string, so a misspelt fact cannot vanish from a letter. Values
-/// are data, never template source: a caseworker's `{{` is printed as written.
-fn environment() -> &'static Environment<'static> {
-    static ENV: std::sync::OnceLock<Environment<'static>> = std::sync::OnceLock::new();
-    ENV.get_or_init(|| {
-        let mut env = Environment::new();
-        env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
-        env.set_trim_blocks(true);
-        env.set_lstrip_blocks(true);
-        env.set_keep_trailing_newline(true);
-        for (name, source) in TEMPLATES {
-            if let Err(e) = env.add_template(name, source) {
-                // A test renders every template: this cannot ship.
-                tracing::error!(template = name, error = %e, "letter template does not parse");
-            }
-        }
-        env
-    })
-}
-
-/// Renders a letter from its facts.
-///
-/// # Errors
-/// `Conflict` when the template fails (a test renders every template, so this is a bug).
-pub fn render(f: &LetterFacts) -> Result<Letter, DomainError> {
-    let name = format!("{}.{}", f.channel, f.lang);
-    let text = environment()
-        .get_template(&name)
-        .and_then(|t| t.render(f))
-        .map_err(|e| {
-            tracing::error!(template = %name, error = %e, "letter template failed");
-            DomainError::Conflict(format!("the {} letter could not be written", f.channel))
-        })?;
-    Ok(Letter { lang: f.lang, text })
-}
-
 /// Reads everything the letter of request `id` is built from, in the caller's view of the
 /// case, and writes it in `lang` (default: the case's language).
 ///
@@ -614,6 +469,13 @@ pub async fn write(
     };
     render(&facts(&sources)?)
 }
+
+mod engine;
+mod format;
+
+pub use engine::render;
+pub use format::{local_instant, long_date};
+use format::{one_line, quoted, tz};
 
 #[cfg(test)]
 mod tests;
