@@ -384,10 +384,10 @@ pub async fn render_notice(
             "the service's sender details are not configured (CASEWORK_SERVICE_ADDRESS, CASEWORK_SERVICE_EMAIL)".into(),
         ));
     }
-    let signatory = identity::store::get_user(&mut conn, seen.by.id).await?.map_or_else(
-        || "Caseworker".to_owned(),
-        |u| format!("{}, Caseworker", u.display_name),
-    );
+    // The caseworker signs by name; each template adds the title in its language.
+    let signatory = identity::store::get_user(&mut conn, seen.by.id)
+        .await?
+        .map_or_else(|| service.name.clone(), |u| u.display_name);
     let sender = Sender {
         name: service.name.clone(),
         postal_address: service.postal_address.clone(),

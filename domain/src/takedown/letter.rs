@@ -66,7 +66,7 @@ pub struct Sender {
     pub postal_address: Vec<String>,
     pub email: String,
     pub phone: Option<String>,
-    /// The staff member who signs, with their title.
+    /// The name of the staff member who signs (the templates add the title).
     pub signatory: String,
 }
 

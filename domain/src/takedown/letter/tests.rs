@@ -226,7 +226,7 @@ fn sender() -> Sender {
         postal_address: vec!["PO Box 9999 Stn Prov Govt".into(), "Victoria BC  V8W 9Z9".into()],
         email: "iips@example.gov".into(),
         phone: Some("1-844-555-0100".into()),
-        signatory: "Sam Worker, Caseworker".into(),
+        signatory: "Sam Worker".into(),
     }
 }
 
@@ -428,7 +428,7 @@ fn the_infringement_date_is_first_seen_when_the_posting_time_is_unknown() {
     );
     let text = w.letter(Lang::Fr);
     assert!(
-        text.contains("Constatée pour la première fois le 21 novembre 2026 à 10 h 00"),
+        text.contains("Date de première constatation : 21 novembre 2026 à 10 h 00"),
         "{text}"
     );
     // Without any evidence of the URL (a waiver), the date is said to be unknown.
