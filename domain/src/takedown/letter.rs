@@ -12,7 +12,7 @@
 //! | `email` | a removal request under the platform's own rules |
 //! | `copyright_notice_ca` | a notice of claimed infringement, Copyright Act (Canada) s. 41.25(2) |
 //! | `dmca_notice` | a notice to the designated agent, 17 U.S.C. 512(c)(3)(A) |
-//! | `cease_and_desist` | a demand to the person sharing: stop, delete, confirm in writing |
+//! | `cease_and_desist` | a demand to the person sharing: stop, delete, confirm in writing. It says the client does not consent now (consent once given can be withdrawn, which the Intimate Images Protection Act, SBC 2023, c. 11, covers), never that they "never consented", and never threatens criminal proceedings |
 //! | `order_service` | service of an order on a platform the order binds |
 //!
 //! The other channels are filled in on the platform's own pages and have no letter.
@@ -150,6 +150,16 @@ pub fn met(need: Need, consents: &[Consent], platform: Uuid) -> bool {
     }
 }
 
+/// The codes of every consent the letter of `channel` to `platform` needs and lacks.
+#[must_use]
+pub fn unmet(channel: TakedownChannel, consents: &[Consent], platform: Uuid) -> Vec<String> {
+    needs(channel)
+        .iter()
+        .filter(|n| !met(**n, consents, platform))
+        .map(|n| n.code().to_owned())
+        .collect()
+}
+
 /// One URL of the letter and when its infringement happened, from the evidence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UrlFacts {
@@ -194,6 +204,10 @@ pub struct OrderFacts {
 pub struct LetterFacts {
     pub channel: TakedownChannel,
     pub lang: Lang,
+    /// Which law the letter cites, the case's own and never another's: `bc` → the Intimate
+    /// Images Protection Act (SBC 2023, c. 11) and the Civil Resolution Tribunal; `qc` → the
+    /// Act to counter non-consensual sharing of intimate images (CQLR, c. P-9.0002), the
+    /// Court of Québec and its daily fines; `other` → platform policy and copyright only.
     pub jurisdiction: Jurisdiction,
     /// The IANA name of the zone every instant is written in.
     pub time_zone: &'static str,
@@ -206,7 +220,10 @@ pub struct LetterFacts {
     pub dmca_agent: Option<String>,
     pub case_reference: String,
     pub request_id: Uuid,
-    /// Present only under an `identity_disclosure` consent covering the recipient.
+    /// Present only under an `identity_disclosure` consent covering the recipient. A DMCA
+    /// notice does not need the owner's name: the service signs it as the person authorised
+    /// to act for the owner and gives its own contact details (17 U.S.C. 512(c)(3)(A)(i),
+    /// (iv)).
     pub client: Option<ClientFacts>,
     pub urls: Vec<UrlFacts>,
     pub depicted_under_18: bool,
@@ -269,13 +286,9 @@ pub fn facts(s: &Sources<'_>) -> Result<LetterFacts, DomainError> {
             t.channel
         )));
     }
-    let unmet: Vec<String> = needs(t.channel)
-        .iter()
-        .filter(|n| !met(**n, s.consents, t.platform_id))
-        .map(|n| n.code().to_owned())
-        .collect();
-    if !unmet.is_empty() {
-        return Err(DomainError::Unmet(unmet));
+    let missing = unmet(t.channel, s.consents, t.platform_id);
+    if !missing.is_empty() {
+        return Err(DomainError::Unmet(missing));
     }
     let details = &s.case.details;
     let zone = case_time_zone(details.jurisdiction);
@@ -431,13 +444,9 @@ pub async fn write(
     }
     let consents = crate::case::store::consents::list(conn, t.case_id, None, i64::MAX).await?;
     // Consent first: nothing else is read about the case without it.
-    let unmet: Vec<String> = needs(t.channel)
-        .iter()
-        .filter(|n| !met(**n, &consents, t.platform_id))
-        .map(|n| n.code().to_owned())
-        .collect();
-    if !unmet.is_empty() {
-        return Err(DomainError::Unmet(unmet));
+    let missing = unmet(t.channel, &consents, t.platform_id);
+    if !missing.is_empty() {
+        return Err(DomainError::Unmet(missing));
     }
     let case = crate::case::store::visible(conn, vis, t.case_id).await?.case;
     let evidence = crate::case::store::evidence::list(conn, t.case_id, None, i64::MAX).await?;
