@@ -389,7 +389,10 @@ fn every_letter_renders_in_both_languages_for_every_jurisdiction() {
                         );
                     }
                     match lang {
-                        Lang::Fr => assert!(text.contains("Date :") && text.contains("Notre référence"), "{at}"),
+                        Lang::Fr => assert!(
+                            text.contains("Date :") && text.contains("Notre référence") && text.contains(" vous "),
+                            "{at}"
+                        ),
                         Lang::En => assert!(text.contains("Date:") && text.contains("Our reference"), "{at}"),
                     }
                 }
