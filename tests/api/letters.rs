@@ -368,3 +368,25 @@ async fn a_cease_and_desist_needs_respondent_consent_to_be_submitted_and_a_lette
     let report = draft(&app, &cw, &request(&case, &p, "platform_report")).await;
     problem(notice(&app, &cw, &report, Some("fr")).await, 409).await;
 }
+
+#[tokio::test]
+async fn a_dmca_notice_whose_platform_dropped_its_agent_is_neither_read_nor_submitted() {
+    let app = app().await;
+    let (_, _, cw) = app.staff("caseworker").await;
+    let admin = app.admin_token().await;
+    let p = platform_with_dmca_agent(&app, "Forum Agentless").await;
+    let case = app.create_adult_case(&cw).await;
+    evidence(&app, &cw, &case, None).await;
+    consent(&app, &cw, &case, &json!({"scope": "platform_contact"})).await;
+    let id = draft(&app, &cw, &request(&case, &p, "dmca_notice")).await;
+    let channels =
+        json!({"channels": [{"kind": "email", "address": "abuse@forum.example.net", "instructions": "NCII removal"}]});
+    let res = app
+        .patch_json(&format!("/v1/platforms/{p}"), &admin, Some("*"), &channels)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
+    let refused = problem(notice(&app, &cw, &id, None).await, 422).await;
+    assert_eq!(field_errors(&refused), pairs(&[("channel", "no_dmca_agent")]));
+    let refused = problem(submit(&app, &cw, &id).await, 409).await;
+    assert_eq!(refused["unmet"], json!(["no_dmca_agent"]));
+}

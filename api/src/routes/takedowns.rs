@@ -243,7 +243,8 @@ pub async fn get(
 /// cease-and-desist on a sextortion case needs an `override_reason`), and what reading the
 /// request's letter needs: `respondent_contact_consent_required` (a cease-and-desist) and
 /// `identity_disclosure_consent` (a Canadian copyright notice: an active
-/// `identity_disclosure` consent for any party or this platform). On submission
+/// `identity_disclosure` consent for any party or this platform), `no_dmca_agent` (a DMCA
+/// notice whose platform no longer records a designated agent). On submission
 /// `follow_up_due_at` is set to 16:30 Vancouver time on the platform's
 /// `follow_up_business_days`-th office day after the submission date; an answer or a
 /// withdrawal clears it.

@@ -353,6 +353,9 @@ pub enum Guard {
     /// platform, as reading it does: it states the claimant's name and address (Copyright
     /// Act s. 41.25(2)(a)) and is forwarded to the person who posted (s. 41.26(1)(a)).
     IdentityDisclosureConsent,
+    /// A DMCA notice goes to the platform's designated agent (17 U.S.C. 512(c)(2)): the
+    /// platform must still record one when the notice is submitted, as when it is read.
+    DmcaAgent,
 }
 
 impl transitions::Guard for Guard {
@@ -365,12 +368,13 @@ impl transitions::Guard for Guard {
             Guard::SextortionOverride => "sextortion_override_required",
             Guard::RespondentContactConsent => Need::RespondentContact.code(),
             Guard::IdentityDisclosureConsent => Need::IdentityDisclosure.code(),
+            Guard::DmcaAgent => "no_dmca_agent",
         }
     }
 }
 
 use Guard::{
-    EvidenceForEveryUrl, IdentityDisclosureConsent, PlatformContactConsent, RespondentContactConsent,
+    DmcaAgent, EvidenceForEveryUrl, IdentityDisclosureConsent, PlatformContactConsent, RespondentContactConsent,
     SextortionOverride, StopnciiAdultsOnly, TakeItDownMinorsOnly,
 };
 use TakedownStatus::{Acknowledged, Draft, Escalated, PartiallyRemoved, Refused, Removed, Submitted, Withdrawn};
@@ -388,6 +392,7 @@ pub const TRANSITIONS: &[Edge<TakedownStatus, Guard>] = &[
             SextortionOverride,
             RespondentContactConsent,
             IdentityDisclosureConsent,
+            DmcaAgent,
         ],
     ),
     (Submitted, Acknowledged, &[]),
@@ -419,6 +424,8 @@ pub struct GuardFacts<'a> {
     pub respondent_contact_consent: bool,
     /// An active `identity_disclosure` consent covers this platform.
     pub identity_disclosure_consent: bool,
+    /// The platform's directory entry has a `dmca_agent` channel.
+    pub platform_dmca_agent: bool,
     pub depicted_under_18: Option<bool>,
     /// The case's `sextortion` flag.
     pub case_sextortion: bool,
@@ -455,6 +462,7 @@ fn guard_met(g: Guard, f: &GuardFacts<'_>) -> bool {
         Guard::IdentityDisclosureConsent => {
             !needs(f.channel).contains(&Need::IdentityDisclosure) || f.identity_disclosure_consent
         }
+        Guard::DmcaAgent => f.channel != TakedownChannel::DmcaNotice || f.platform_dmca_agent,
     }
 }
 

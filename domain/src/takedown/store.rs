@@ -311,6 +311,7 @@ pub struct FactsData {
     pub platform_contact_consent: bool,
     pub respondent_contact_consent: bool,
     pub identity_disclosure_consent: bool,
+    pub platform_dmca_agent: bool,
     pub case_sextortion: bool,
 }
 
@@ -326,6 +327,7 @@ impl FactsData {
             platform_contact_consent: self.platform_contact_consent,
             respondent_contact_consent: self.respondent_contact_consent,
             identity_disclosure_consent: self.identity_disclosure_consent,
+            platform_dmca_agent: self.platform_dmca_agent,
             depicted_under_18: t.depicted_under_18,
             case_sextortion: self.case_sextortion,
             override_reason: t.override_reason.as_deref(),
@@ -334,8 +336,8 @@ impl FactsData {
 }
 
 /// The evidence URLs of the request's case, which consents cover it (`platform_contact` and
-/// `identity_disclosure` for its platform, `respondent_contact`), and the case's sextortion
-/// flag.
+/// `identity_disclosure` for its platform, `respondent_contact`), whether the platform still
+/// records a designated DMCA agent, and the case's sextortion flag.
 #[tracing::instrument(skip_all, fields(takedown.id = %t.id))]
 pub async fn guard_data(conn: &mut PgConnection, t: &Takedown) -> Result<FactsData, sqlx::Error> {
     let evidence_urls = sqlx::query_scalar!(
@@ -348,6 +350,13 @@ pub async fn guard_data(conn: &mut PgConnection, t: &Takedown) -> Result<FactsDa
     let respondent_contact_consent = active_consent(conn, t.case_id, &["respondent_contact"], None).await?;
     let identity_disclosure_consent =
         active_consent(conn, t.case_id, &["identity_disclosure"], Some(t.platform_id)).await?;
+    let platform_dmca_agent = crate::platform::store::get(&mut *conn, t.platform_id)
+        .await?
+        .is_some_and(|p| {
+            p.channels
+                .iter()
+                .any(|c| c.kind == crate::platform::ChannelKind::DmcaAgent)
+        });
     let case_sextortion = sqlx::query_scalar!("SELECT sextortion FROM cases WHERE id = $1", t.case_id)
         .fetch_one(&mut *conn)
         .await?;
@@ -356,6 +365,7 @@ pub async fn guard_data(conn: &mut PgConnection, t: &Takedown) -> Result<FactsDa
         platform_contact_consent,
         respondent_contact_consent,
         identity_disclosure_consent,
+        platform_dmca_agent,
         case_sextortion,
     })
 }

@@ -216,6 +216,7 @@ impl Fixture {
             platform_contact_consent: true,
             respondent_contact_consent: true,
             identity_disclosure_consent: true,
+            platform_dmca_agent: true,
             depicted_under_18: None,
             case_sextortion: false,
             override_reason: None,
