@@ -15,6 +15,7 @@ mod follow_ups;
 mod headers;
 mod idempotency;
 mod identity;
+mod letters;
 mod operations;
 mod orders;
 mod platforms;

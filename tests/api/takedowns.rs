@@ -31,6 +31,31 @@ async fn platform(app: &TestApp, name: &str, follow_up_days: u8) -> String {
     body["id"].as_str().unwrap().to_owned()
 }
 
+/// A platform of our own with a designated DMCA agent, returning its id.
+pub(crate) async fn platform_with_dmca_agent(app: &TestApp, name: &str) -> String {
+    let admin = app.admin_token().await;
+    let res = app
+        .post_json(
+            "/v1/platforms",
+            &admin,
+            &json!({
+                "name": name,
+                "kind": "forum",
+                "website": "https://forum.example.net",
+                "is_internet_intermediary": true,
+                "channels": [
+                    {"kind": "email", "address": "abuse@forum.example.net", "instructions": "NCII removal"},
+                    {"kind": "dmca_agent", "address": "copyright@forum.example.net", "instructions": "Designated agent"}
+                ]
+            }),
+        )
+        .await;
+    let status = res.status();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["id"].as_str().unwrap().to_owned()
+}
+
 /// Records evidence with `url` on the case and returns its id.
 async fn evidence(app: &TestApp, token: &str, case: &str, url: &str) -> String {
     let captured = app.clock.now().to_string();
@@ -307,12 +332,14 @@ async fn submission_needs_evidence_consent_and_the_right_hash_service() {
     let w = created(create(&app, &cw, &waived).await).await;
     moved(transition(&app, &cw, w["id"].as_str().unwrap(), &json!({"to": "submitted"})).await).await;
 
-    // Hash services need the age of the person shown.
-    for (channel, code) in [
-        ("stopncii", "stopncii_adults_only"),
-        ("take_it_down", "take_it_down_minors_only"),
+    // Hash services (the seeded entries) need the age of the person shown.
+    consent(&app, &cw, &case, "platform_contact").await;
+    for (channel, name, code) in [
+        ("stopncii", "StopNCII", "stopncii_adults_only"),
+        ("take_it_down", "Take It Down", "take_it_down_minors_only"),
     ] {
-        let mut b = body(&case, &p);
+        let service = app.platform_named(&cw, name).await;
+        let mut b = body(&case, service["id"].as_str().unwrap());
         b["channel"] = json!(channel);
         let h = created(create(&app, &cw, &b).await).await;
         let refused = problem(
@@ -330,6 +357,7 @@ async fn a_cease_and_desist_on_a_sextortion_case_needs_an_override_reason() {
     let (_, _, cw) = app.staff("caseworker").await;
     let p = platform(&app, "Forum Extortion", 5).await;
     let case = ready_case(&app, &cw).await;
+    consent(&app, &cw, &case, "respondent_contact").await;
     let res = app
         .patch_case(&cw, &case, Some("*"), &json!({"sextortion": true}))
         .await;
@@ -579,14 +607,19 @@ async fn letters_need_a_letter_channel_a_consent_and_a_configured_sender() {
         "an email letter does not name the client: {text}"
     );
 
-    // A DMCA notice names the claimant and carries the statutory statements.
-    let mut dmca = body(&case, &p);
+    // A DMCA notice goes to the designated agent, signed by the service for the owner, and
+    // carries the statutory statements; without consent it does not name the client.
+    let agent = platform_with_dmca_agent(&app, "Forum Letters DMCA").await;
+    let mut dmca = body(&case, &agent);
     dmca["channel"] = json!("dmca_notice");
     dmca["legal_basis"] = json!("copyright");
     dmca["copyright"] = json!({"work": "A photograph the claimant took of themselves", "claimant_right": "The claimant took it and owns the copyright"});
+    consent(&app, &cw, &case, "platform_contact").await;
     let d = created(create(&app, &cw, &dmca).await).await;
     let text = notice(&app, &cw, d["id"].as_str().unwrap()).await.text().await.unwrap();
-    assert!(text.contains("Alex Doe"), "{text}");
+    assert!(!text.contains("Alex Doe"), "{text}");
+    assert!(text.contains("copyright@forum.example.net"), "{text}");
+    assert!(text.contains("authorized to act on behalf of our client"), "{text}");
     assert!(text.to_lowercase().contains("good faith"), "{text}");
     assert!(text.to_lowercase().contains("penalty of perjury"), "{text}");
 
@@ -680,7 +713,7 @@ async fn an_order_relied_on_belongs_to_the_case_and_its_service_letter_quotes_it
     let p = platform(&app, "Forum Orders", 5).await;
     let case = ready_case(&app, &cw).await;
     let other = app.create_adult_case(&cw).await;
-    let (_, order) = app.granted_order(&cw, &case).await;
+    let order = order_binding(&app, &cw, &case, &p).await;
     let (_, foreign) = app.granted_order(&cw, &other).await;
 
     let mut b = body(&case, &p);
@@ -697,6 +730,31 @@ async fn an_order_relied_on_belongs_to_the_case_and_its_service_letter_quotes_it
     let text = res.text().await.unwrap();
     assert!(text.contains("CRT-IIP-2026-0042"), "{text}");
     assert!(text.contains("Civil Resolution Tribunal"), "{text}");
+    // The platform's own deadline: 28 October 2026, 23:59 Vancouver time.
+    assert!(
+        text.contains("Comply by: 28 October 2026 at 23:59 (America/Vancouver, UTC-07:00)"),
+        "{text}"
+    );
+    assert!(!text.contains("the the"), "{text}");
+}
+
+/// A granted BC claim on `case` against an individual and the platform `platform`, and an
+/// order binding both (see `casework_tests::order_for`).
+pub(crate) async fn order_binding(app: &TestApp, token: &str, case: &str, platform: &str) -> Value {
+    let mut claim = casework_tests::orders_endpoints::crt_claim(case);
+    claim["respondents"][1]["platform_id"] = json!(platform);
+    let claim = app.create_claim(token, &claim).await;
+    let id = claim["id"].as_str().unwrap();
+    let decided = json!({"to": "decided", "outcome": "granted", "occurred_at": "2026-10-20T10:00:00-07:00"});
+    let claim = TestApp::expect(app.transition_claim(token, id, &decided).await, StatusCode::OK).await;
+    let rs: Vec<&str> = claim["respondents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    app.create_order(token, &casework_tests::orders_endpoints::order_for(id, &rs))
+        .await
 }
 
 #[tokio::test]

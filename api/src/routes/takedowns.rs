@@ -5,14 +5,10 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use casework_domain::{
-    Ts, Validation, calendar,
-    case::{self, Visibility},
-    identity,
-    penalty::PenaltyJurisdiction,
-    platform,
+    FieldError, Ts, Validation, calendar, case, identity,
     takedown::{
         LegalBasis, NewTakedown, Takedown, TakedownChannel, TakedownStatus, TakedownTransition,
-        notice::{self, CopyrightDetails, NoticeError, NoticeInput, OrderDetails, Sender},
+        letter::{self, Lang, Sender},
         rules,
         store::{self, Move, TakedownFilter},
     },
@@ -24,7 +20,9 @@ use uuid::Uuid;
 use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
-    extract::{JsonBody, ListQuery, Page, conditional_get, finish_created, instant_filter, optional_if_match},
+    extract::{
+        JsonBody, ListQuery, Page, QueryParams, conditional_get, finish_created, instant_filter, optional_if_match,
+    },
     idempotency::{self, Answer},
     startup::AppState,
 };
@@ -110,8 +108,17 @@ impl From<Takedown> for TakedownOut {
 /// case and percent-encoding are kept as written. The same normal form is used to match
 /// URLs with evidence on submission. `evidence_ids` must be evidence of the same case.
 /// `order_id` is required with `legal_basis: iipa_order` and for `order_service`;
-/// `copyright` particulars for `copyright_notice_ca` and `dmca_notice`; `stopncii` refuses
-/// `depicted_under_18: true` and `take_it_down` refuses `false`.
+/// `copyright` particulars for `copyright_notice_ca` and `dmca_notice` (their
+/// `claimant_address` on one line); `stopncii` refuses `depicted_under_18: true` and
+/// `take_it_down` refuses `false`.
+///
+/// The channel must fit the platform and the client (422 naming the field):
+/// `channel_not_offered` (`stopncii` and `take_it_down` only on the matching hash-sharing
+/// entry, which takes nothing else; `search_deindex` only on a search engine),
+/// `no_dmca_agent` (`dmca_notice` on a platform whose directory entry has no `dmca_agent`
+/// channel), `client_is_a_minor` (`stopncii` when the case's client is under 18, or a youth
+/// whose age is not recorded, whatever `depicted_under_18` says) and, on `platform_id`,
+/// `not_bound` (`order_service` on a platform the order does not bind).
 #[utoipa::path(
     operation_id = "create_takedown_request",
     tag = "takedowns",
@@ -134,14 +141,21 @@ pub async fn create(
     let body = body?;
     let mut work = idempotency::open(&state).await?;
     // The case first: someone else's case is 404 whatever else the body says.
-    if let Some(case_id) = body.value.case_id {
-        case::store::visible(&mut work.tx, principal.visibility(), case_id).await?;
-    }
+    let case = match body.value.case_id {
+        Some(case_id) => Some(
+            case::store::visible(&mut work.tx, principal.visibility(), case_id)
+                .await?
+                .case,
+        ),
+        None => None,
+    };
     let spec = body.value.clone().parse()?;
+    // `parse` requires `case_id`, so the case was read above.
+    let case = case.ok_or(ApiError::NotFound)?;
     if let Some(replay) = work.claim(&req, &principal, &body.raw, &state.clock).await? {
         return Ok(replay);
     }
-    let t = store::create(&mut work.tx, &spec, me, state.clock.ts()).await?;
+    let t = store::create(&mut work.tx, &spec, &case, me, state.clock.ts()).await?;
     let location = format!("/v1/takedown-requests/{}", t.id);
     finish_created(work, &state.clock, t.version, location, &TakedownOut::from(t)).await
 }
@@ -226,7 +240,11 @@ pub async fn get(
 /// `platform_contact_consent_required` (an active consent with scope `platform_contact`
 /// for any party or this platform), `stopncii_adults_only` / `take_it_down_minors_only`
 /// (`depicted_under_18` must be `false` / `true`), `sextortion_override_required` (a
-/// cease-and-desist on a sextortion case needs an `override_reason`). On submission
+/// cease-and-desist on a sextortion case needs an `override_reason`), and what reading the
+/// request's letter needs: `respondent_contact_consent_required` (a cease-and-desist) and
+/// `identity_disclosure_consent` (a Canadian copyright notice: an active
+/// `identity_disclosure` consent for any party or this platform), `no_dmca_agent` (a DMCA
+/// notice whose platform no longer records a designated agent). On submission
 /// `follow_up_due_at` is set to 16:30 Vancouver time on the platform's
 /// `follow_up_business_days`-th office day after the submission date; an answer or a
 /// withdrawal clears it.
@@ -294,136 +312,93 @@ pub async fn transition(
     .await
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NoticeQuery {
+    /// The letter's language: `fr` or `en`. Default: French for a Quebec (`qc`) case,
+    /// English otherwise.
+    #[param(value_type = Option<Lang>, inline)]
+    pub lang: Option<String>,
+}
+
 /// The letter a request sends, as plain text.
 ///
 /// For the channels that send one: `email` (a removal request under the platform's own
 /// rules), `copyright_notice_ca` (the particulars of the Copyright Act (Canada)
-/// s. 41.25(2)), `dmca_notice` (the elements of 17 U.S.C. 512(c)(3)), `cease_and_desist`
-/// (stop, delete every copy, confirm in writing within five office days; it never threatens
-/// criminal charges) and `order_service`. Other channels are filled in on the platform's
-/// own pages: 409. Rendering discloses case information to the recipient, so it needs an
-/// active consent that covers them: `platform_contact` (any party or this platform) for
-/// letters to a platform, `respondent_contact` for a cease-and-desist letter; without one,
-/// 409 with the reason in `unmet`.
+/// s. 41.25(2)), `dmca_notice` (the elements of 17 U.S.C. 512(c)(3), addressed to the
+/// platform's `dmca_agent` channel and signed by the service as the owner's authorised
+/// agent), `cease_and_desist` (stop, delete every copy, confirm in writing within five office
+/// days; it never threatens criminal charges) and `order_service` (on a platform the order
+/// binds, quoting that binding's comply-by time). Other channels are filled in on the
+/// platform's own pages: 409.
+///
+/// Every letter exists in French and English (`lang`; `Content-Language` says which), cites
+/// the law of the case's jurisdiction only, and states instants in the case's time zone,
+/// named (America/Toronto for `qc`, America/Vancouver otherwise). The date of each claimed
+/// infringement is the covering evidence's `posted_at`, or its `captured_at` ("first seen").
+/// A letter names the client only under an active `identity_disclosure` consent covering
+/// its recipient; otherwise it speaks of "our client" and gives the service's details.
+///
+/// Rendering discloses case information to the recipient, so it needs an active consent
+/// that covers them, listed in `unmet` (409) when missing: `platform_contact_consent_required`
+/// (letters to a platform), `respondent_contact_consent_required` (a cease-and-desist) and
+/// `identity_disclosure_consent` (a Canadian copyright notice, which must name the claimant
+/// and is forwarded to the person who posted). 422: `lang` other than `fr` or `en`
+/// (`unsupported_language`), `channel` `no_dmca_agent`, `platform_id` `not_bound`.
 #[utoipa::path(
     operation_id = "takedown_notice",
     tag = "takedowns",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path)),
+    params(("id" = Uuid, Path), NoticeQuery),
     responses(
-        (status = 200, description = "The letter", body = String, content_type = "text/plain"),
+        (status = 200, description = "The letter", body = String, content_type = "text/plain",
+            headers(("Content-Language" = String, description = "The letter's language: `fr` or `en`"))),
         (status = 404, description = "No such request, or not yours to see", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 409, description = "The channel sends no letter, no consent covers the recipient, or the service's sender details are not configured", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 409, description = "The channel sends no letter, a consent the letter needs is missing (`unmet`: `platform_contact_consent_required`, `respondent_contact_consent_required`, `identity_disclosure_consent`), or the service's sender details are not configured", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 422, description = "`lang` is not `fr` or `en` (`unsupported_language`); the platform has no designated DMCA agent (`no_dmca_agent`); the order does not bind this platform (`not_bound`)", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
 #[get("/v1/takedown-requests/{id}/notice")]
 pub async fn render_notice(
     principal: Principal,
     id: web::Path<Uuid>,
+    q: Result<QueryParams<NoticeQuery>, ApiError>,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let vis: Visibility = principal.visibility();
+    let vis = principal.visibility();
     let mut conn = state.db.acquire().await?;
+    // Who sees the request first: someone else's request is 404 whatever the query says.
     let seen = store::visible(&mut conn, vis, *id).await?;
-    let t = &seen.takedown;
-    if !t.channel.has_letter() {
-        return Err(ApiError::Conflict(format!(
-            "the {} channel sends no letter: the request is made on the platform's own pages",
-            t.channel
-        )));
-    }
-    let (scope, party, code) = if t.channel == TakedownChannel::CeaseAndDesist {
-        ("respondent_contact", None, "respondent_contact_consent_required")
-    } else {
-        (
-            "platform_contact",
-            Some(t.platform_id),
-            "platform_contact_consent_required",
-        )
+    let lang = match q?.0.lang.as_deref() {
+        None => None,
+        Some(raw) => Some(raw.parse::<Lang>().map_err(|()| {
+            ApiError::Validation(vec![FieldError::new(
+                "lang",
+                "unsupported_language",
+                "letters are written in French (fr) or English (en)",
+            )])
+        })?),
     };
-    if !store::active_consent(&mut conn, t.case_id, &[scope], party).await? {
-        return Err(ApiError::Unmet(vec![code.to_owned()]));
-    }
     let service = &state.service;
-    if service.postal_address.is_empty() || service.email.is_empty() {
+    if seen.takedown.channel.has_letter() && (service.postal_address.is_empty() || service.email.is_empty()) {
         return Err(ApiError::Conflict(
             "the service's sender details are not configured (CASEWORK_SERVICE_ADDRESS, CASEWORK_SERVICE_EMAIL)".into(),
         ));
     }
-    let case = case::store::visible(&mut conn, vis, t.case_id).await?.case;
-    let platform = platform::store::get(&mut conn, t.platform_id)
+    // The caseworker signs by name; each template adds the title in its language.
+    let signatory = identity::store::get_user(&mut conn, seen.by.id)
         .await?
-        .ok_or(ApiError::NotFound)?;
-    let signatory = identity::store::get_user(&mut conn, seen.by.id).await?.map_or_else(
-        || "Caseworker".to_owned(),
-        |u| format!("{}, Caseworker", u.display_name),
-    );
-    let now = state.clock.now();
-    let copyright = t.copyright.as_ref().map(|c| CopyrightDetails {
-        claimant_name: case.details.client.name.clone(),
-        claimant_address: c.claimant_address.clone(),
-        work: c.work.clone(),
-        claimant_right: c.claimant_right.clone(),
-        infringement_at: t.submitted_at.unwrap_or(t.created_at).get(),
-    });
-    // Five office days, counting the closures an admin added (the stored calendar).
-    let respond_by = if t.channel == TakedownChannel::CeaseAndDesist {
-        let cal = calendar::store::load(&mut conn).await?;
-        Some(calendar::local_date(cal.add_business_days(now, 5)))
-    } else {
-        None
+        .map_or_else(|| service.name.clone(), |u| u.display_name);
+    let sender = Sender {
+        name: service.name.clone(),
+        postal_address: service.postal_address.clone(),
+        email: service.email.clone(),
+        phone: service.phone.clone(),
+        signatory,
     };
-    let order = match t.order_id {
-        None => None,
-        Some(order_id) => {
-            let o = casework_domain::order::store::visible(&mut conn, vis, order_id)
-                .await?
-                .order;
-            // The deadline of the respondent on this platform, else the earliest one.
-            let comply_by = o
-                .bindings
-                .iter()
-                .find(|b| b.respondent_platform_id == Some(t.platform_id))
-                .or_else(|| o.bindings.iter().min_by_key(|b| b.comply_by))
-                .map(|b| b.comply_by.get());
-            comply_by.map(|comply_by| OrderDetails {
-                reference: o.order_reference.clone(),
-                issued_by: match o.jurisdiction {
-                    PenaltyJurisdiction::Bc => "the Civil Resolution Tribunal of British Columbia".into(),
-                    PenaltyJurisdiction::Qc => "the Court of Québec".into(),
-                },
-                issued_on: calendar::local_date(o.issued_at.get()),
-                terms: o.terms.clone(),
-                comply_by,
-                publication_ban: o.publication_ban,
-            })
-        }
-    };
-    let input = NoticeInput {
-        sender: Sender {
-            name: service.name.clone(),
-            postal_address: service.postal_address.join("\n"),
-            email: service.email.clone(),
-            phone: service.phone.clone(),
-            signatory,
-        },
-        platform_name: platform.name,
-        recipient_name: None,
-        urls: t.urls.clone(),
-        case_reference: case.reference,
-        request_id: t.id,
-        date: calendar::local_date(now),
-        depicted_under_18: t.depicted_under_18,
-        copyright,
-        respond_by,
-        order,
-    };
-    match notice::render(t.channel, &input) {
-        Ok(text) => Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(text)),
-        Err(NoticeError::NoLetter(c)) => Err(ApiError::Conflict(format!("the {c} channel sends no letter"))),
-        Err(NoticeError::Missing(m)) => Err(ApiError::Conflict(format!(
-            "the letter cannot be written without: {}",
-            m.join(", ")
-        ))),
-    }
+    let letter = letter::write(&mut conn, vis, *id, lang, &sender, state.clock.now()).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .insert_header(("Content-Language", letter.lang.as_str()))
+        .body(letter.text))
 }

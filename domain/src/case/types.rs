@@ -102,6 +102,11 @@ string_enum! {
         Police = "police",
         Guardian = "guardian",
         Referral = "referral",
+        /// The client agrees to be named (and reached at an address they gave for it) in a
+        /// letter to this party (`party_id`), or to any recipient. A Canadian copyright notice
+        /// is forwarded to the person who posted (Copyright Act s. 41.26(1)(a)), so this is
+        /// asked for separately from `platform_contact`.
+        IdentityDisclosure = "identity_disclosure",
     }
 }
 

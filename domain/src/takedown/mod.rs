@@ -2,7 +2,7 @@
 //! comparison, the letters it sends, and its SQL (visible exactly to who sees its case).
 
 pub mod follow_up;
-pub mod notice;
+pub mod letter;
 pub mod rules;
 pub mod store;
 pub mod types;

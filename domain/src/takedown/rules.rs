@@ -13,6 +13,7 @@ use jiff::Timestamp;
 use uuid::Uuid;
 
 use super::{
+    letter::{Need, needs},
     types::{
         CopyrightParticulars, LegalBasis, NewTakedown, TakedownChannel, TakedownSpec, TakedownStatus,
         TakedownTransition,
@@ -22,9 +23,11 @@ use super::{
 pub use crate::transitions::{TransitionError, occurred_at};
 use crate::{
     calendar::OfficeCalendar,
+    case::{AgeGroup, Client},
     error::{DomainError, FieldError, Validation},
     identity::Label,
     input::duplicates,
+    platform::{ChannelKind, Platform, PlatformKind},
     text,
     transitions::{self, Edge},
 };
@@ -218,7 +221,9 @@ fn copyright(
                 REASON_MAX_CHARS,
                 "state the claimant's interest or right",
             );
-            let address = v.optional_text(
+            // One line: it is printed after a label in the letter, where a line break could
+            // start a forged header.
+            let address = v.optional_label(
                 "copyright.claimant_address",
                 c.claimant_address.as_deref(),
                 REASON_MAX_CHARS,
@@ -230,6 +235,98 @@ fn copyright(
             })
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Channel, platform and client: what drafting checks against the directory and the case
+
+/// What drafting a request checks besides the request itself; the store gathers it.
+#[derive(Debug, Clone, Copy)]
+pub struct Fit<'a> {
+    pub platform: &'a Platform,
+    /// The case's client is under 18, or a youth whose age is not recorded.
+    pub client_under_18: bool,
+    /// For `order_service` with an order of the case: whether the order binds a respondent
+    /// on this platform.
+    pub bound_by_order: Option<bool>,
+}
+
+/// Whether the client may be under 18: an age below 18, or a youth (18 and under) whose age
+/// is not recorded.
+#[must_use]
+pub fn client_under_18(c: &Client) -> bool {
+    c.age.map_or(c.age_group == AgeGroup::Youth, |a| a < 18)
+}
+
+/// The hash-sharing route a directory entry is: StopNCII or Take It Down, by its name or
+/// its submission address.
+fn hash_route(p: &Platform) -> Option<TakedownChannel> {
+    if p.kind != PlatformKind::HashService {
+        return None;
+    }
+    let said = |needle: &str| {
+        p.name.to_lowercase().replace(' ', "").contains(needle)
+            || p.channels.iter().any(|c| c.address.to_lowercase().contains(needle))
+    };
+    if said("stopncii") {
+        Some(TakedownChannel::Stopncii)
+    } else if said("takeitdown") {
+        Some(TakedownChannel::TakeItDown)
+    } else {
+        None
+    }
+}
+
+/// Whether `channel` fits the platform and the client; every misfit, each naming its field.
+///
+/// - `channel_not_offered`: `stopncii` and `take_it_down` go only to the matching
+///   hash-sharing entry, which takes nothing else; `search_deindex` only to a search engine.
+/// - `no_dmca_agent`: a DMCA notice goes to the agent the platform designated to receive
+///   notifications (17 U.S.C. 512(c)(2)); the directory records none for this platform.
+/// - `client_is_a_minor`: StopNCII takes images of adults only, and the client is under 18,
+///   whatever `depicted_under_18` says.
+/// - `not_bound` (on `platform_id`): an order is served only on a platform it binds.
+#[must_use]
+pub fn fit(channel: TakedownChannel, f: &Fit<'_>) -> Vec<FieldError> {
+    let mut out = Vec::new();
+    let p = f.platform;
+    let not_offered = |what: String| FieldError::new("channel", "channel_not_offered", what);
+    match (channel, hash_route(p)) {
+        (TakedownChannel::Stopncii | TakedownChannel::TakeItDown, route) if route != Some(channel) => {
+            out.push(not_offered(format!("{} does not take {channel} submissions", p.name)));
+        }
+        (TakedownChannel::Stopncii | TakedownChannel::TakeItDown, _) => {}
+        (_, Some(route)) => out.push(not_offered(format!("{} takes only {route} submissions", p.name))),
+        (_, None) if p.kind == PlatformKind::HashService => {
+            out.push(not_offered(format!("{} is a hash-sharing service, not a host", p.name)));
+        }
+        _ => {}
+    }
+    if channel == TakedownChannel::SearchDeindex && p.kind != PlatformKind::SearchEngine {
+        out.push(not_offered(format!("{} is not a search engine", p.name)));
+    }
+    if channel == TakedownChannel::DmcaNotice && !p.channels.iter().any(|c| c.kind == ChannelKind::DmcaAgent) {
+        out.push(FieldError::new(
+            "channel",
+            "no_dmca_agent",
+            format!("the directory records no designated DMCA agent for {}", p.name),
+        ));
+    }
+    if channel == TakedownChannel::Stopncii && f.client_under_18 {
+        out.push(FieldError::new(
+            "channel",
+            "client_is_a_minor",
+            "StopNCII is for adults and the client is under 18 (or a youth whose age is not recorded): use take_it_down",
+        ));
+    }
+    if channel == TakedownChannel::OrderService && f.bound_by_order == Some(false) {
+        out.push(FieldError::new(
+            "platform_id",
+            "not_bound",
+            "the order binds no respondent on this platform: it can only be served on a platform it binds",
+        ));
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------------------
@@ -249,6 +346,16 @@ pub enum Guard {
     TakeItDownMinorsOnly,
     /// `cease_and_desist` on a sextortion case needs an `override_reason`.
     SextortionOverride,
+    /// A letter that goes to the person sharing needs `respondent_contact`, as reading it
+    /// does (`letter::needs`).
+    RespondentContactConsent,
+    /// A Canadian copyright notice needs the client's `identity_disclosure` consent for this
+    /// platform, as reading it does: it states the claimant's name and address (Copyright
+    /// Act s. 41.25(2)(a)) and is forwarded to the person who posted (s. 41.26(1)(a)).
+    IdentityDisclosureConsent,
+    /// A DMCA notice goes to the platform's designated agent (17 U.S.C. 512(c)(2)): the
+    /// platform must still record one when the notice is submitted, as when it is read.
+    DmcaAgent,
 }
 
 impl transitions::Guard for Guard {
@@ -259,12 +366,16 @@ impl transitions::Guard for Guard {
             Guard::StopnciiAdultsOnly => "stopncii_adults_only",
             Guard::TakeItDownMinorsOnly => "take_it_down_minors_only",
             Guard::SextortionOverride => "sextortion_override_required",
+            Guard::RespondentContactConsent => Need::RespondentContact.code(),
+            Guard::IdentityDisclosureConsent => Need::IdentityDisclosure.code(),
+            Guard::DmcaAgent => "no_dmca_agent",
         }
     }
 }
 
 use Guard::{
-    EvidenceForEveryUrl, PlatformContactConsent, SextortionOverride, StopnciiAdultsOnly, TakeItDownMinorsOnly,
+    DmcaAgent, EvidenceForEveryUrl, IdentityDisclosureConsent, PlatformContactConsent, RespondentContactConsent,
+    SextortionOverride, StopnciiAdultsOnly, TakeItDownMinorsOnly,
 };
 use TakedownStatus::{Acknowledged, Draft, Escalated, PartiallyRemoved, Refused, Removed, Submitted, Withdrawn};
 
@@ -279,6 +390,9 @@ pub const TRANSITIONS: &[Edge<TakedownStatus, Guard>] = &[
             StopnciiAdultsOnly,
             TakeItDownMinorsOnly,
             SextortionOverride,
+            RespondentContactConsent,
+            IdentityDisclosureConsent,
+            DmcaAgent,
         ],
     ),
     (Submitted, Acknowledged, &[]),
@@ -306,6 +420,12 @@ pub struct GuardFacts<'a> {
     /// An active (given, not revoked) consent with scope `platform_contact` exists for any
     /// party or for this platform.
     pub platform_contact_consent: bool,
+    /// An active `respondent_contact` consent exists (for any party).
+    pub respondent_contact_consent: bool,
+    /// An active `identity_disclosure` consent covers this platform.
+    pub identity_disclosure_consent: bool,
+    /// The platform's directory entry has a `dmca_agent` channel.
+    pub platform_dmca_agent: bool,
     pub depicted_under_18: Option<bool>,
     /// The case's `sextortion` flag.
     pub case_sextortion: bool,
@@ -336,6 +456,13 @@ fn guard_met(g: Guard, f: &GuardFacts<'_>) -> bool {
                 || !f.case_sextortion
                 || f.override_reason.is_some_and(|r| !r.trim().is_empty())
         }
+        Guard::RespondentContactConsent => {
+            !needs(f.channel).contains(&Need::RespondentContact) || f.respondent_contact_consent
+        }
+        Guard::IdentityDisclosureConsent => {
+            !needs(f.channel).contains(&Need::IdentityDisclosure) || f.identity_disclosure_consent
+        }
+        Guard::DmcaAgent => f.channel != TakedownChannel::DmcaNotice || f.platform_dmca_agent,
     }
 }
 

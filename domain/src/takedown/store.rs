@@ -5,12 +5,12 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::{
-    rules::{Effects, GuardFacts},
+    rules::{self, Effects, Fit, GuardFacts, client_under_18},
     types::{CopyrightParticulars, LegalBasis, Takedown, TakedownChannel, TakedownSpec, TakedownStatus},
 };
 use crate::{
     case::{
-        Actor, Visibility, protect,
+        Actor, Case, Visibility, protect,
         store::{actor, add_event},
     },
     error::{DomainError, FieldError, Validation},
@@ -152,29 +152,49 @@ pub async fn visible_for_update(
     store::visible_for_update::<Takedown>(conn, vis, id).await
 }
 
-/// Drafts a request on a case the caller saw. The platform must be in the directory and
-/// active, and every evidence item must belong to the case (422 naming each).
+/// Drafts a request on `case`, which the caller saw. The platform must be in the directory
+/// and active, the channel must fit it and the client (`rules::fit`), and every evidence
+/// item and the order must belong to the case (422 naming each).
 ///
 /// # Errors
-/// `Validation` for an unknown or retired platform or foreign evidence; `Db` otherwise.
+/// `Validation` for an unknown or retired platform, a channel that does not fit, foreign
+/// evidence or order; `Db` otherwise.
 #[tracing::instrument(skip_all, fields(case.id = %spec.case_id()))]
-pub async fn create(conn: &mut PgConnection, spec: &TakedownSpec, by: Actor, now: Ts) -> Result<Takedown, DomainError> {
+pub async fn create(
+    conn: &mut PgConnection,
+    spec: &TakedownSpec,
+    case: &Case,
+    by: Actor,
+    now: Ts,
+) -> Result<Takedown, DomainError> {
     let mut v = Validation::new();
-    let platform_active = sqlx::query_scalar!("SELECT active FROM platforms WHERE id = $1", spec.platform_id())
-        .fetch_optional(&mut *conn)
-        .await?;
-    match platform_active {
+    match crate::platform::store::get(&mut *conn, spec.platform_id()).await? {
         None => v.push(FieldError::new(
             "platform_id",
             "unknown_platform",
             "no platform in the directory has this id",
         )),
-        Some(false) => v.push(FieldError::new(
+        Some(p) if !p.active => v.push(FieldError::new(
             "platform_id",
             "inactive_platform",
             "this platform is retired from the directory",
         )),
-        Some(true) => {}
+        Some(p) => {
+            let bound_by_order = match (spec.channel(), spec.order_id()) {
+                (TakedownChannel::OrderService, Some(order_id)) => {
+                    Some(binds_platform(conn, order_id, spec.platform_id()).await?)
+                }
+                _ => None,
+            };
+            let fit = Fit {
+                platform: &p,
+                client_under_18: client_under_18(&case.details.client),
+                bound_by_order,
+            };
+            for e in rules::fit(spec.channel(), &fit) {
+                v.push(e);
+            }
+        }
     }
     let of_case = sqlx::query_scalar!(
         "SELECT id FROM case_evidence WHERE case_id = $1 AND id = ANY($2)",
@@ -289,6 +309,9 @@ pub async fn list(
 pub struct FactsData {
     pub evidence_urls: Vec<String>,
     pub platform_contact_consent: bool,
+    pub respondent_contact_consent: bool,
+    pub identity_disclosure_consent: bool,
+    pub platform_dmca_agent: bool,
     pub case_sextortion: bool,
 }
 
@@ -302,6 +325,9 @@ impl FactsData {
             evidence_urls,
             evidence_waiver_reason: t.evidence_waiver_reason.as_deref(),
             platform_contact_consent: self.platform_contact_consent,
+            respondent_contact_consent: self.respondent_contact_consent,
+            identity_disclosure_consent: self.identity_disclosure_consent,
+            platform_dmca_agent: self.platform_dmca_agent,
             depicted_under_18: t.depicted_under_18,
             case_sextortion: self.case_sextortion,
             override_reason: t.override_reason.as_deref(),
@@ -309,8 +335,9 @@ impl FactsData {
     }
 }
 
-/// The evidence URLs of the request's case, whether an active `platform_contact` consent
-/// covers its platform, and the case's sextortion flag.
+/// The evidence URLs of the request's case, which consents cover it (`platform_contact` and
+/// `identity_disclosure` for its platform, `respondent_contact`), whether the platform still
+/// records a designated DMCA agent, and the case's sextortion flag.
 #[tracing::instrument(skip_all, fields(takedown.id = %t.id))]
 pub async fn guard_data(conn: &mut PgConnection, t: &Takedown) -> Result<FactsData, sqlx::Error> {
     let evidence_urls = sqlx::query_scalar!(
@@ -320,12 +347,25 @@ pub async fn guard_data(conn: &mut PgConnection, t: &Takedown) -> Result<FactsDa
     .fetch_all(&mut *conn)
     .await?;
     let platform_contact_consent = active_consent(conn, t.case_id, &["platform_contact"], Some(t.platform_id)).await?;
+    let respondent_contact_consent = active_consent(conn, t.case_id, &["respondent_contact"], None).await?;
+    let identity_disclosure_consent =
+        active_consent(conn, t.case_id, &["identity_disclosure"], Some(t.platform_id)).await?;
+    let platform_dmca_agent = crate::platform::store::get(&mut *conn, t.platform_id)
+        .await?
+        .is_some_and(|p| {
+            p.channels
+                .iter()
+                .any(|c| c.kind == crate::platform::ChannelKind::DmcaAgent)
+        });
     let case_sextortion = sqlx::query_scalar!("SELECT sextortion FROM cases WHERE id = $1", t.case_id)
         .fetch_one(&mut *conn)
         .await?;
     Ok(FactsData {
         evidence_urls,
         platform_contact_consent,
+        respondent_contact_consent,
+        identity_disclosure_consent,
+        platform_dmca_agent,
         case_sextortion,
     })
 }
@@ -485,4 +525,16 @@ pub async fn platform_outcomes(conn: &mut PgConnection, platform_id: Uuid) -> Re
     .map(|r| (r.submitted_at.get(), r.resolved_at.get()))
     .collect();
     Ok((counts, removals))
+}
+
+/// Whether the order binds a respondent on `platform_id` (for serving it there).
+async fn binds_platform(conn: &mut PgConnection, order_id: Uuid, platform_id: Uuid) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM order_bindings b JOIN claim_respondents r ON r.id = b.respondent_id
+                          WHERE b.order_id = $1 AND r.platform_id = $2) AS "e!""#,
+        order_id,
+        platform_id
+    )
+    .fetch_one(conn)
+    .await
 }
