@@ -49,6 +49,7 @@ fn case(j: Jurisdiction) -> Case {
                 },
                 guardian_involvement: GuardianInvolvement::NotApplicable,
                 interpreter_language: None,
+                deceased: false,
             },
             situation: Situation::Shared,
             jurisdiction: j,
