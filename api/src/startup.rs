@@ -160,7 +160,8 @@ pub async fn prepare_database(settings: &Settings, clock: &Clock) -> anyhow::Res
                 role: Role::Admin,
                 password,
             };
-            match store::insert_user(&mut conn, &new, clock.ts()).await {
+            // The operator chose the password: no change is required at first sign-in.
+            match store::provision_user(&mut conn, &new, "bootstrap", clock.ts()).await {
                 Ok(u) => tracing::info!(user.id = %u.id, "created the bootstrap admin"),
                 // Another replica created it a moment ago.
                 Err(casework_domain::DomainError::Conflict(_)) => {}

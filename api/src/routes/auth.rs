@@ -4,9 +4,9 @@
 use actix_web::{HttpRequest, HttpResponse, get, http::header, post, web};
 use base64::{Engine, engine::general_purpose::STANDARD};
 use casework_domain::{
-    crypto,
+    audit, crypto,
     identity::{
-        Role,
+        Password, Role,
         store::{self, Rotation},
     },
 };
@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 use crate::{
     auth::Issued,
     error::{ApiError, ApiResult, OAuthError},
-    extract::read_body,
+    extract::{JsonBody, read_body},
     startup::AppState,
 };
 
@@ -34,7 +34,7 @@ pub enum GrantType {
 /// A token request, form-encoded (`application/x-www-form-urlencoded`, RFC 6749) or JSON.
 /// Which fields are required depends on `grant_type` (see each field). No value may hold
 /// a control character.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
     /// `password` (needs `username`, `password`), `refresh_token` (needs
@@ -63,8 +63,28 @@ pub struct TokenRequest {
     pub scope: Option<String>,
 }
 
+/// Never prints the password, the refresh token or the client secret.
+impl std::fmt::Debug for TokenRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenRequest")
+            .field("grant_type", &self.grant_type)
+            .field("username", &self.username)
+            .field("password", &redacted(self.password.as_ref()))
+            .field("refresh_token", &redacted(self.refresh_token.as_ref()))
+            .field("client_id", &self.client_id)
+            .field("client_secret", &redacted(self.client_secret.as_ref()))
+            .field("scope", &self.scope)
+            .finish()
+    }
+}
+
+/// What `Debug` shows of a secret: whether there is one.
+pub(crate) fn redacted<T>(secret: Option<&T>) -> Option<&'static str> {
+    secret.map(|_| "<redacted>")
+}
+
 /// A successful token response (RFC 6749 §5.1).
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct TokenResponse {
     /// A signed JWT (`typ: at+jwt`), valid for `expires_in` seconds.
     pub access_token: String,
@@ -78,6 +98,18 @@ pub struct TokenResponse {
     /// expires at most 10 hours after sign-in).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
+}
+
+/// Never prints the tokens.
+impl std::fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("access_token", &"<redacted>")
+            .field("expires_in", &self.expires_in)
+            .field("scope", &self.scope)
+            .field("refresh_token", &redacted(self.refresh_token.as_ref()))
+            .finish_non_exhaustive()
+    }
 }
 
 /// Parses an OAuth request body: form-encoded (RFC 6749) or JSON; errors in RFC 6749 form.
@@ -157,11 +189,12 @@ async fn staff_tokens(
     state: &AppState,
     user: uuid::Uuid,
     role: Role,
+    generation: i64,
     refresh_token: String,
 ) -> ApiResult<HttpResponse> {
     let issued = state
         .tokens
-        .issue(&state.db, user, Some(role), None, "casework-staff")
+        .issue(&state.db, user, Some((role, generation)), None, "casework-staff")
         .await?;
     Ok(token_response(issued, role.as_str().to_owned(), Some(refresh_token)))
 }
@@ -210,28 +243,27 @@ pub async fn token(req: HttpRequest, mut payload: web::Payload, state: web::Data
             let mut tx = state.db.begin().await?;
             let Some(rec) = store::login_record_for_update(&mut tx, &username).await? else {
                 // Same work as a wrong password, so timing does not reveal who exists.
-                let _ = crypto::verify_password(&password, &crypto::DUMMY_PASSWORD_HASH);
+                let _ = crypto::verify_password(&password, &crypto::DUMMY_PASSWORD_HASH).await?;
+                tracing::info!(client.address = %address, "sign-in for an unknown account");
                 return Err(ApiError::oauth("invalid_grant", BAD_LOGIN));
             };
-            // Locked for everyone (many addresses failed), or for this address.
-            let locked = rec.locked_until.is_some_and(|t| t > now)
-                || store::address_locked_until(&mut tx, rec.user.id, &address, now)
-                    .await?
-                    .is_some();
-            let ok = crypto::verify_password(&password, &rec.password_hash);
-            if !rec.user.active || locked {
+            // Locked for this address (its own failures) or for everyone (many addresses).
+            let locked = store::locked_until(&mut tx, rec.user.id, &address, now).await?.is_some();
+            let ok = crypto::verify_password(&password, &rec.password_hash).await?;
+            if !rec.user.active || rec.user.enrollment_pending || locked {
+                tracing::info!(user.id = %rec.user.id, client.address = %address, locked, "sign-in refused");
                 return Err(ApiError::oauth("invalid_grant", BAD_LOGIN));
             }
             if !ok {
                 store::record_login_failure(&mut tx, rec.user.id, &address, now).await?;
                 tx.commit().await?;
-                tracing::info!(user.id = %rec.user.id, "failed sign-in");
+                tracing::info!(user.id = %rec.user.id, client.address = %address, "failed sign-in");
                 return Err(ApiError::oauth("invalid_grant", BAD_LOGIN));
             }
             store::record_login_success(&mut tx, rec.user.id, &address).await?;
             let refresh = store::start_refresh_family(&mut tx, rec.user.id, now).await?;
             tx.commit().await?;
-            staff_tokens(&state, rec.user.id, rec.user.role, refresh).await
+            staff_tokens(&state, rec.user.id, rec.user.role, rec.token_generation, refresh).await
         }
         "refresh_token" => {
             let presented = required(tr.refresh_token, "refresh_token")?;
@@ -240,9 +272,11 @@ pub async fn token(req: HttpRequest, mut payload: web::Payload, state: web::Data
             // Commit even on reuse: the family revocation must stick.
             tx.commit().await?;
             match outcome {
-                Rotation::Rotated { user, refresh_token } => {
-                    staff_tokens(&state, user.id, user.role, refresh_token).await
-                }
+                Rotation::Rotated {
+                    user,
+                    generation,
+                    refresh_token,
+                } => staff_tokens(&state, user.id, user.role, generation, refresh_token).await,
                 Rotation::Reused => {
                     tracing::warn!("refresh token reused; its family has been revoked");
                     Err(ApiError::oauth("invalid_grant", "the refresh token is invalid"))
@@ -280,8 +314,92 @@ pub async fn token(req: HttpRequest, mut payload: web::Payload, state: web::Data
     }
 }
 
+/// Setting one's own password with the enrollment code handed over by the supervisor who
+/// approved one's role.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollRequest {
+    /// The one-time code (`cwe_…`) the approving supervisor received.
+    #[schema(min_length = 1, max_length = 200)]
+    pub code: String,
+    /// Optional: your email; when given it must be the account's the code was issued to.
+    #[schema(format = Email, min_length = 3, max_length = 254)]
+    pub email: Option<String>,
+    /// Your new password, 12–1024 characters.
+    #[schema(format = Password, write_only, min_length = 12, max_length = 1024)]
+    pub password: String,
+}
+
+/// Never prints the code or the password.
+impl std::fmt::Debug for EnrollRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnrollRequest")
+            .field("code", &"<redacted>")
+            .field("email", &self.email)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Set your own password with an enrollment code.
+///
+/// When a supervisor approves a `supervisor` role grant, every credential of the account
+/// ends (password, refresh and access tokens) and the approver receives, once, an
+/// enrollment code to hand to the person. With it, and only then, the person sets their
+/// own password here and can sign in: the admin who asked for the grant never knows it.
+/// A code is single-use and lasts 24 hours; an unknown, spent, expired or foreign code is
+/// 422 `invalid_enrollment_code` alike. Audited as `user.enroll`.
+#[utoipa::path(
+    operation_id = "enroll",
+    tag = "auth",
+    request_body = EnrollRequest,
+    responses(
+        (status = 204, description = "Password set; sign in with it"),
+        (status = 422, description = "`invalid_enrollment_code` (unknown, spent, expired, or another account's), or a password of the wrong length", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = crate::error::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "Too many passwords being hashed at once; see Retry-After", body = crate::error::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    )
+)]
+#[post("/v1/auth/enroll")]
+pub async fn enroll(
+    req: HttpRequest,
+    body: Result<JsonBody<EnrollRequest>, ApiError>,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let address = state.client_address(&req);
+    state
+        .token_limiter
+        .check(&address)
+        .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })?;
+    let body = body?;
+    let password = Password::parse("password", &body.value.password)?;
+    let now = state.clock.ts();
+    let mut tx = state.db.begin().await?;
+    let Some(user) = store::enroll(&mut tx, &body.value.code, body.value.email.as_deref(), &password, now).await? else {
+        tracing::info!(client.address = %address, "enrollment with an invalid code");
+        return Err(ApiError::field(
+            "code",
+            "invalid_enrollment_code",
+            "the enrollment code is unknown, already used, expired, or not this account's",
+        ));
+    };
+    audit::record(
+        &mut tx,
+        &format!("user:{}", user.id),
+        "user.enroll",
+        &format!("user:{}", user.id),
+        serde_json::json!({"role": user.role}),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// A revocation request (RFC 7009).
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RevokeRequest {
     /// The refresh token to revoke (its whole family ends).
@@ -289,6 +407,16 @@ pub struct RevokeRequest {
     pub token: String,
     /// `refresh_token` or `access_token` (a hint only).
     pub token_type_hint: Option<String>,
+}
+
+/// Never prints the token.
+impl std::fmt::Debug for RevokeRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RevokeRequest")
+            .field("token", &"<redacted>")
+            .field("token_type_hint", &self.token_type_hint)
+            .finish()
+    }
 }
 
 /// Revoke a refresh token (RFC 7009).

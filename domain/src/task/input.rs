@@ -16,7 +16,7 @@ pub struct NewTask {
     /// 1–200 characters.
     #[schema(value_type = String, required, min_length = 1, max_length = 200)]
     pub title: Option<String>,
-    /// An active caseworker or supervisor; default you.
+    /// An active caseworker or supervisor (who sees the case, for a case's task); default you.
     #[schema(required = false, value_type = Uuid)]
     pub assignee: Option<Uuid>,
     /// When it is due (RFC 3339 with offset). Exactly one of `due_at`, `due_in_business_days`.
