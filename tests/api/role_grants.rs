@@ -75,7 +75,19 @@ async fn an_admin_alone_cannot_create_a_supervisor() {
     assert_eq!(u["role"], "supervisor");
     assert_eq!(u["active"], true);
     assert!(u["pending_role"].is_null() && u["pending_role_requested_by"].is_null());
-    let tok = app.sign_in("sup@example.org", PASSWORD).await;
+    assert_eq!(u["enrollment_pending"], true);
+    let code = u["enrollment_code"].as_str().unwrap().to_owned();
+    assert!(u["enrollment_code_expires_at"].is_string());
+    // The password the admin chose opens nothing, now or ever: approval revoked it.
+    let res = app.password_grant("sup@example.org", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    // The person sets their own with the code the approver hands over.
+    app.enroll(&code, "the supervisor's own words").await;
+    assert_eq!(
+        app.password_grant("sup@example.org", PASSWORD).await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    let tok = app.sign_in("sup@example.org", "the supervisor's own words").await;
     assert_eq!(tok["scope"], "supervisor");
     let cases = app.get("/v1/cases", tok["access_token"].as_str().unwrap()).await;
     assert_eq!(cases.status(), StatusCode::OK);
@@ -86,10 +98,16 @@ async fn an_admin_alone_cannot_create_a_supervisor() {
     let actions: Vec<&str> = trail.iter().map(|(a, _)| a.as_str()).collect();
     assert_eq!(
         actions,
-        ["user.create", "user.role_grant.request", "user.role_grant.approve"]
+        [
+            "user.create",
+            "user.role_grant.request",
+            "user.role_grant.approve",
+            "user.enroll"
+        ]
     );
     assert_eq!(trail[1].1, format!("user:{}", me["id"].as_str().unwrap()));
     assert_eq!(trail[2].1, format!("user:{sup_id}"));
+    assert_eq!(trail[3].1, format!("user:{id}"));
 }
 
 #[tokio::test]
@@ -97,7 +115,8 @@ async fn patching_a_role_to_supervisor_leaves_it_pending_until_approved() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
     let (id, email, cw) = app.staff("caseworker").await;
-    let u = patch_role(&app, &admin, &id, "\"v1\"", "supervisor").await;
+    // v2: the holder set their own password at the first sign-in.
+    let u = patch_role(&app, &admin, &id, "\"v2\"", "supervisor").await;
     assert_eq!(u["role"], "caseworker");
     assert_eq!(u["active"], true);
     assert_eq!(u["pending_role"], "supervisor");
@@ -134,11 +153,16 @@ async fn patching_a_role_to_supervisor_leaves_it_pending_until_approved() {
     // Asked again, and approved this time.
     let version = format!("\"v{}\"", u["version"]);
     patch_role(&app, &admin, &id, &version, "supervisor").await;
-    assert_eq!(
-        decide(&app, &sup, &id, &json!({"decision": "approve"})).await.status(),
-        StatusCode::OK
-    );
+    let res = decide(&app, &sup, &id, &json!({"decision": "approve"})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let decided: Value = res.json().await.unwrap();
+    // Every credential of the account ended: its password, its refresh tokens and the
+    // access token it held as a caseworker.
+    problem(app.get("/v1/me", &cw).await, 401).await;
+    assert_eq!(app.password_grant(&email, PASSWORD).await.status(), StatusCode::BAD_REQUEST);
+    app.enroll(decided["enrollment_code"].as_str().unwrap(), PASSWORD).await;
     assert_eq!(app.sign_in(&email, PASSWORD).await["scope"], "supervisor");
+    problem(app.get("/v1/me", &cw).await, 401).await;
 }
 
 #[tokio::test]
@@ -157,7 +181,8 @@ async fn nobody_decides_a_grant_they_requested() {
         .unwrap();
     let version = format!("\"v{}\"", r["version"]);
     patch_role(&app, &admin, &requester_id, &version, "supervisor").await;
-    app.approve_role_grant(&requester_id).await;
+    let decided = app.approve_role_grant(&requester_id).await;
+    app.enroll(decided["enrollment_code"].as_str().unwrap(), PASSWORD).await;
     let requester = app.sign_in(&requester_email, PASSWORD).await["access_token"]
         .as_str()
         .unwrap()
@@ -201,9 +226,9 @@ async fn other_roles_apply_at_once_and_withdraw_a_pending_grant() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
     let (id, _, _) = app.staff("caseworker").await;
-    let u = patch_role(&app, &admin, &id, "\"v1\"", "supervisor").await;
+    let u = patch_role(&app, &admin, &id, "\"v2\"", "supervisor").await;
     assert_eq!(u["pending_role"], "supervisor");
-    let u = patch_role(&app, &admin, &id, "\"v2\"", "admin").await;
+    let u = patch_role(&app, &admin, &id, "\"v3\"", "admin").await;
     assert_eq!(u["role"], "admin");
     assert!(u["pending_role"].is_null());
     let (_, _, sup) = app.provisioned_staff("supervisor").await;
