@@ -275,3 +275,133 @@ async fn supervisors_find_the_grants_waiting_for_them() {
     let (_, _, cw) = app.staff("caseworker").await;
     problem(app.get("/v1/role-grants", &cw).await, 403).await;
 }
+
+#[tokio::test]
+async fn an_enrollment_code_works_once_in_time_and_for_its_account_only() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let a = create(&app, &admin, "a@example.org", "supervisor").await;
+    let b = create(&app, &admin, "b@example.org", "supervisor").await;
+    let code_a = app.approve_role_grant(a["id"].as_str().unwrap()).await["enrollment_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let code_b = app.approve_role_grant(b["id"].as_str().unwrap()).await["enrollment_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refused = |res: reqwest::Response| async move {
+        let p = problem(res, 422).await;
+        assert_eq!(
+            casework_tests::field_errors(&p),
+            casework_tests::pairs(&[("code", "invalid_enrollment_code")])
+        );
+    };
+    // By another account: A's code presented for B.
+    refused(
+        app.enroll_raw(&json!({"code": code_a, "email": "b@example.org", "password": "b's own password"}))
+            .await,
+    )
+    .await;
+    // Unknown.
+    refused(app.enroll_raw(&json!({"code": "cwe_nothing", "password": "a's own password"})).await).await;
+    // A short password is refused without spending the code.
+    let p = problem(app.enroll_raw(&json!({"code": code_a, "password": "short"})).await, 422).await;
+    assert_eq!(p["errors"][0]["field"], "password");
+    app.enroll_raw(&json!({"code": code_a, "email": "A@example.org", "password": "a's own password"}))
+        .await
+        .error_for_status()
+        .unwrap();
+    assert_eq!(app.sign_in("a@example.org", "a's own password").await["scope"], "supervisor");
+    // Twice.
+    refused(app.enroll_raw(&json!({"code": code_a, "password": "someone else's"})).await).await;
+    assert_eq!(app.sign_in("a@example.org", "a's own password").await["scope"], "supervisor");
+    // After expiry (24 hours).
+    app.clock.advance(jiff::SignedDuration::from_hours(24));
+    refused(app.enroll_raw(&json!({"code": code_b, "password": "b's own password"})).await).await;
+    assert_eq!(
+        app.password_grant("b@example.org", "b's own password").await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    // Only the hash is stored.
+    let (stored,): (i64,) = sqlx::query_as("SELECT count(*) FROM enrollment_codes WHERE code_hash = $1::bytea")
+        .bind(code_b.as_bytes())
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0);
+}
+
+#[tokio::test]
+async fn an_approval_replayed_by_its_idempotency_key_does_not_show_the_code_again() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let u = create(&app, &admin, "sup@example.org", "supervisor").await;
+    let (_, _, sup) = app.provisioned_staff("supervisor").await;
+    let send = || {
+        app.client
+            .post(app.url(&format!("/v1/users/{}/role-approval", u["id"].as_str().unwrap())))
+            .bearer_auth(&sup)
+            .header("Idempotency-Key", "approve-sup-1")
+            .json(&json!({"decision": "approve"}))
+            .send()
+    };
+    let first: Value = send().await.unwrap().json().await.unwrap();
+    assert!(first["enrollment_code"].is_string());
+    let res = send().await.unwrap();
+    assert_eq!(res.headers()["idempotent-replayed"], "true");
+    let again: Value = res.json().await.unwrap();
+    assert!(again["enrollment_code"].is_null(), "{again}");
+    assert_eq!(again["id"], u["id"]);
+}
+
+#[tokio::test]
+async fn an_admin_chosen_password_opens_only_its_own_change() {
+    // Before: the password an admin chose opened the account until someone changed it.
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let u = create(&app, &admin, "cw@example.org", "caseworker").await;
+    assert_eq!(u["password_change_required"], true);
+    let first = app.sign_in("cw@example.org", PASSWORD).await;
+    let token = first["access_token"].as_str().unwrap();
+    for path in ["/v1/cases", "/v1/me", "/v1/tasks"] {
+        let p = problem(app.get(path, token).await, 403).await;
+        assert_eq!(p["type"], "/problems/password-change-required", "{path}");
+    }
+    // The refresh token it came with gives no more than it.
+    let res = app
+        .client
+        .post(app.url("/v1/auth/token"))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", first["refresh_token"].as_str().unwrap()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let refreshed: Value = res.json().await.unwrap();
+    let p = problem(
+        app.get("/v1/cases", refreshed["access_token"].as_str().unwrap()).await,
+        403,
+    )
+    .await;
+    assert_eq!(p["type"], "/problems/password-change-required");
+    let res = app
+        .post_json(
+            "/v1/me/password",
+            token,
+            &json!({"current_password": PASSWORD, "new_password": "my very own password"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(app.get("/v1/cases", token).await.status(), StatusCode::OK);
+    let admin_view: Value = app.get(&format!("/v1/users/{}", u["id"].as_str().unwrap()), &admin).await.json().await.unwrap();
+    assert_eq!(admin_view["password_change_required"], false);
+    // The admin's choice opens nothing any more.
+    assert_eq!(app.password_grant("cw@example.org", PASSWORD).await.status(), StatusCode::BAD_REQUEST);
+    let actions: Vec<String> = audit_actions(&app, u["id"].as_str().unwrap()).await.into_iter().map(|(a, _)| a).collect();
+    assert_eq!(actions, ["user.create", "password.change"]);
+    // The command line (the person at the console chose it) needs no change.
+    let (_, _, cli) = app.provisioned_staff("caseworker").await;
+    assert_eq!(app.get("/v1/cases", &cli).await.status(), StatusCode::OK);
+}
