@@ -236,6 +236,8 @@ impl Application {
     /// # Errors
     /// When the database cannot be prepared or the address cannot be bound.
     pub async fn build(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
+        // Before anything hashes a password (the bootstrap admin).
+        casework_domain::crypto::PasswordHashing::configure(settings.password_hash_threads.map(usize::from));
         prepare_database_when_reachable(&settings, &clock)
             .await
             .context("preparing the database")?;

@@ -2,7 +2,7 @@
 //! (`subtle`), bounded password hashing (Argon2id) and HMAC signing of opaque values.
 
 use argon2::{
-    Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
+    Argon2, PasswordHash,
     password_hash::{SaltString, rand_core::OsRng},
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -59,33 +59,74 @@ pub const ARGON2_T_COST: u32 = 2;
 pub const ARGON2_P_COST: u32 = 1;
 pub const ARGON2_OUTPUT_LEN: usize = 32;
 
-fn argon2() -> Argon2<'static> {
-    let params = argon2::Params::new(ARGON2_M_COST_KIB, ARGON2_T_COST, ARGON2_P_COST, Some(ARGON2_OUTPUT_LEN))
-        .expect("the stated Argon2 parameters are in range");
-    Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+fn params() -> argon2::Params {
+    argon2::Params::new(ARGON2_M_COST_KIB, ARGON2_T_COST, ARGON2_P_COST, Some(ARGON2_OUTPUT_LEN))
+        .expect("the stated Argon2 parameters are in range")
 }
 
-/// Hashes a password with Argon2id and a fresh salt (PHC string), on the calling thread.
-/// Requests go through [`hash_password`], which bounds how many run at once.
+/// The working memory of one Argon2id computation at our cost (19 MiB).
+fn fresh_memory() -> Vec<argon2::Block> {
+    vec![argon2::Block::default(); params().block_count()]
+}
+
+/// Hashes `password` with a fresh salt into a PHC string, in `memory`.
+fn hash_in(password: &str, memory: &mut [argon2::Block]) -> Option<String> {
+    let params = params();
+    let salt = SaltString::generate(&mut OsRng);
+    let mut salt_buf = [0u8; 64];
+    let salt_bytes = salt.as_salt().decode_b64(&mut salt_buf).ok()?;
+    let mut out = [0u8; ARGON2_OUTPUT_LEN];
+    Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params.clone())
+        .hash_password_into_with_memory(password.as_bytes(), salt_bytes, &mut out, memory)
+        .ok()?;
+    let phc = PasswordHash {
+        algorithm: argon2::ARGON2ID_IDENT,
+        version: Some(argon2::Version::V0x13.into()),
+        params: argon2::password_hash::ParamsString::try_from(&params).ok()?,
+        salt: Some(salt.as_salt()),
+        hash: Some(argon2::password_hash::Output::new(&out).ok()?),
+    };
+    Some(phc.to_string())
+}
+
+/// Checks `password` against a PHC string, in `memory`: only Argon2id hashes whose cost
+/// fits in it are computed (a row we did not write never matches); the outputs are
+/// compared in constant time.
+fn verify_in(password: &str, phc: &str, memory: &mut [argon2::Block]) -> bool {
+    let Ok(h) = PasswordHash::new(phc) else { return false };
+    let (Ok(params), Some(expected), Some(salt)) = (argon2::Params::try_from(&h), h.hash, h.salt) else {
+        return false;
+    };
+    let Ok(version) = h.version.map_or(Ok(argon2::Version::V0x13), argon2::Version::try_from) else {
+        return false;
+    };
+    if h.algorithm != argon2::ARGON2ID_IDENT || params.block_count() > memory.len() || params.p_cost() > 4 {
+        return false;
+    }
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt_bytes) = salt.decode_b64(&mut salt_buf) else { return false };
+    let mut out = vec![0u8; expected.len()];
+    let blocks = params.block_count();
+    Argon2::new(argon2::Algorithm::Argon2id, version, params)
+        .hash_password_into_with_memory(password.as_bytes(), salt_bytes, &mut out, &mut memory[..blocks])
+        .is_ok_and(|()| secret_eq(&out, expected.as_bytes()))
+}
+
+/// Hashes a password with Argon2id and a fresh salt (PHC string), on the calling thread
+/// with memory of its own. Requests go through [`hash_password`], which bounds how many
+/// run at once and reuses their memory.
 ///
 /// # Panics
 /// Never in practice: hashing only fails for out-of-range parameters, and ours are fixed.
 #[must_use]
 pub fn hash_password_now(password: &str) -> String {
-    let salt = SaltString::generate(&mut OsRng);
-    argon2()
-        .hash_password(password.as_bytes(), &salt)
-        .expect("Argon2id with the stated parameters hashes any password")
-        .to_string()
+    hash_in(password, &mut fresh_memory()).expect("Argon2id with the stated parameters hashes any password")
 }
 
-/// Checks a password against a PHC string on the calling thread; a malformed hash, or one
-/// whose memory cost exceeds ours (a row we did not write), never matches.
+/// Checks a password against a PHC string on the calling thread, with memory of its own.
 #[must_use]
 pub fn verify_password_now(password: &str, phc: &str) -> bool {
-    let Ok(h) = PasswordHash::new(phc) else { return false };
-    let affordable = argon2::Params::try_from(&h).is_ok_and(|p| p.m_cost() <= ARGON2_M_COST_KIB && p.p_cost() <= 4);
-    affordable && argon2().verify_password(password.as_bytes(), &h).is_ok()
+    verify_in(password, phc, &mut fresh_memory())
 }
 
 /// Too many password hashes are waiting already: answer 503 and let the caller retry.
@@ -96,13 +137,14 @@ pub struct Busy;
 /// How long a request waits for a free hashing thread before it is told to come back.
 pub const HASH_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
-type Job = Box<dyn FnOnce() + Send>;
+type Job = Box<dyn FnOnce(&mut [argon2::Block]) + Send>;
 
 /// The bounded password-hashing pool of the process: as many threads as there are cores,
 /// each running one Argon2id at a time, so at most that many 19 MiB blocks are live
 /// whatever the load; a request waits up to [`HASH_WAIT`] for one, then gets [`Busy`].
-/// Dedicated threads (not tokio's blocking pool, which grows to hundreds) also keep the
-/// allocator from holding a freed block per thread.
+/// Each thread allocates its 19 MiB once and reuses it for every hash, so the memory
+/// hashing takes is fixed (threads × 19 MiB), whatever the allocator would do with a fresh
+/// block per call on tokio's blocking pool (which grows to hundreds of threads).
 pub struct PasswordHashing {
     permits: tokio::sync::Semaphore,
     jobs: std::sync::Mutex<std::sync::mpsc::Sender<Job>>,
@@ -118,6 +160,7 @@ impl PasswordHashing {
             let spawned = std::thread::Builder::new()
                 .name(format!("argon2-{i}"))
                 .spawn(move || {
+                    let mut memory = fresh_memory();
                     loop {
                         // The lock is held only to take the next job.
                         let job = match rx.lock() {
@@ -125,7 +168,7 @@ impl PasswordHashing {
                             Err(_) => return,
                         };
                         match job {
-                            Ok(job) => job(),
+                            Ok(job) => job(&mut memory),
                             Err(_) => return,
                         }
                     }
@@ -141,12 +184,19 @@ impl PasswordHashing {
         }
     }
 
-    /// The process's pool, one thread per core.
+    /// Sizes the process's pool (`None`: one thread per core) unless it is running
+    /// already; returns it.
+    pub fn configure(threads: Option<usize>) -> &'static Self {
+        static POOL: std::sync::OnceLock<PasswordHashing> = std::sync::OnceLock::new();
+        POOL.get_or_init(|| {
+            let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+            PasswordHashing::start(threads.unwrap_or(cores).max(1))
+        })
+    }
+
+    /// The process's pool (one thread per core unless [`PasswordHashing::configure`]d).
     pub fn global() -> &'static Self {
-        static POOL: std::sync::LazyLock<PasswordHashing> = std::sync::LazyLock::new(|| {
-            PasswordHashing::start(std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
-        });
-        &POOL
+        Self::configure(None)
     }
 
     /// How many hashes may run at once.
@@ -155,14 +205,17 @@ impl PasswordHashing {
         self.threads
     }
 
-    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, Busy> {
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut [argon2::Block]) -> T + Send + 'static,
+    ) -> Result<T, Busy> {
         let _permit = tokio::time::timeout(HASH_WAIT, self.permits.acquire())
             .await
             .map_err(|_| Busy)?
             .map_err(|_| Busy)?;
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let job: Job = Box::new(move || {
-            let _ = tx.send(work());
+        let job: Job = Box::new(move |memory| {
+            let _ = tx.send(work(memory));
         });
         self.jobs.lock().map_err(|_| Busy)?.send(job).map_err(|_| Busy)?;
         rx.await.map_err(|_| Busy)
@@ -175,7 +228,10 @@ impl PasswordHashing {
 /// [`Busy`] when no hashing thread frees up in time.
 pub async fn hash_password(password: &str) -> Result<String, Busy> {
     let password = password.to_owned();
-    PasswordHashing::global().run(move || hash_password_now(&password)).await
+    PasswordHashing::global()
+        .run(move |memory| hash_in(&password, memory))
+        .await?
+        .ok_or(Busy)
 }
 
 /// Checks a password against a PHC string on the bounded pool.
@@ -185,14 +241,23 @@ pub async fn hash_password(password: &str) -> Result<String, Busy> {
 pub async fn verify_password(password: &str, phc: &str) -> Result<bool, Busy> {
     let (password, phc) = (password.to_owned(), phc.to_owned());
     PasswordHashing::global()
-        .run(move || verify_password_now(&password, &phc))
+        .run(move |memory| verify_in(&password, &phc, memory))
         .await
 }
 
-/// A valid Argon2id hash of a random password, checked against when the user is unknown
-/// so that "no such user" takes as long as "wrong password".
-pub static DUMMY_PASSWORD_HASH: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| hash_password_now(&opaque_token("")));
+/// Checks `password` against a valid Argon2id hash of a random password (made once, on
+/// the pool), when the user is unknown: "no such user" then takes as long as "wrong
+/// password", and costs the same bounded memory.
+///
+/// # Errors
+/// [`Busy`] when no hashing thread frees up in time.
+pub async fn verify_against_dummy(password: &str) -> Result<bool, Busy> {
+    static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    let phc = DUMMY
+        .get_or_try_init(async || hash_password(&opaque_token("")).await)
+        .await?;
+    verify_password(password, phc).await
+}
 
 /// What an account holds instead of a hash once its credentials are revoked: no password
 /// verifies against it.
@@ -213,6 +278,7 @@ pub fn unb64(s: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use argon2::PasswordHasher;
 
     #[test]
     fn password_round_trip() {
@@ -238,6 +304,12 @@ mod tests {
     #[tokio::test]
     async fn the_pool_hashes_and_verifies() {
         let h = hash_password("correct horse battery").await.unwrap();
+        assert!(verify_password_now("correct horse battery", &h));
+        let library = Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params())
+            .hash_password(b"correct horse battery", &SaltString::generate(&mut OsRng))
+            .unwrap()
+            .to_string();
+        assert!(verify_password("correct horse battery", &library).await.unwrap());
         assert!(verify_password("correct horse battery", &h).await.unwrap());
         assert!(!verify_password("wrong", &h).await.unwrap());
         assert!(PasswordHashing::global().threads() >= 1);

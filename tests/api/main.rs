@@ -19,6 +19,7 @@ mod operations;
 mod orders;
 mod platforms;
 mod role_grants;
+mod sign_in_memory;
 mod spec;
 mod takedowns;
 mod tasks;

@@ -11,6 +11,7 @@ use casework_domain::{
     },
 };
 use serde::{Deserialize, Serialize};
+use sqlx::Connection;
 use utoipa::ToSchema;
 
 use crate::{
@@ -224,6 +225,8 @@ const BAD_LOGIN: &str = "invalid username or password, or the account is locked 
         crate::openapi::OAuthBodyRefused,
         (status = 429, description = "Too many token requests from this address; see Retry-After", body = crate::error::Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "Too many passwords being checked at once (each Argon2id check holds 19 MiB, and only as many run as there are cores); see Retry-After", body = crate::error::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 #[post("/v1/auth/token")]
@@ -240,30 +243,43 @@ pub async fn token(req: HttpRequest, mut payload: web::Payload, state: web::Data
         "password" => {
             let username = required(tr.username, "username")?;
             let password = required(tr.password, "password")?;
-            let mut tx = state.db.begin().await?;
-            let Some(rec) = store::login_record_for_update(&mut tx, &username).await? else {
+            let mut conn = state.db.acquire().await?;
+            let Some(rec) = store::login_record(&mut conn, &username).await? else {
+                drop(conn);
                 // Same work as a wrong password, so timing does not reveal who exists.
-                let _ = crypto::verify_password(&password, &crypto::DUMMY_PASSWORD_HASH).await?;
+                let _ = crypto::verify_against_dummy(&password).await?;
                 tracing::info!(client.address = %address, "sign-in for an unknown account");
                 return Err(ApiError::oauth("invalid_grant", BAD_LOGIN));
             };
-            // Locked for this address (its own failures) or for everyone (many addresses).
-            let locked = store::locked_until(&mut tx, rec.user.id, &address, now).await?.is_some();
-            let ok = crypto::verify_password(&password, &rec.password_hash).await?;
-            if !rec.user.active || rec.user.enrollment_pending || locked {
-                tracing::info!(user.id = %rec.user.id, client.address = %address, locked, "sign-in refused");
-                return Err(ApiError::oauth("invalid_grant", BAD_LOGIN));
-            }
-            if !ok {
-                store::record_login_failure(&mut tx, rec.user.id, &address, now).await?;
-                tx.commit().await?;
-                tracing::info!(user.id = %rec.user.id, client.address = %address, "failed sign-in");
-                return Err(ApiError::oauth("invalid_grant", BAD_LOGIN));
-            }
-            store::record_login_success(&mut tx, rec.user.id, &address).await?;
-            let refresh = store::start_refresh_family(&mut tx, rec.user.id, now).await?;
+            let user = rec.user.id;
+            // Counted as a failure before the password is checked, so a burst of attempts
+            // cannot all pass the lock; locked out: refused without hashing anything.
+            let mut tx = conn.begin().await?;
+            let attempt = store::begin_attempt(&mut tx, user, &address, now).await?;
             tx.commit().await?;
-            staff_tokens(&state, rec.user.id, rec.user.role, rec.token_generation, refresh).await
+            drop(conn);
+            let Ok(attempt) = attempt else {
+                tracing::info!(user.id = %user, client.address = %address, "sign-in refused: locked out");
+                return Err(ApiError::oauth("invalid_grant", BAD_LOGIN));
+            };
+            // No connection is held while hashing.
+            let ok = match crypto::verify_password(&password, &rec.password_hash).await {
+                Ok(ok) => ok,
+                Err(busy) => {
+                    let mut conn = state.db.acquire().await?;
+                    store::forget_attempt(&mut conn, attempt).await?;
+                    return Err(busy.into());
+                }
+            };
+            if !ok || !rec.user.active || rec.user.enrollment_pending {
+                tracing::info!(user.id = %user, client.address = %address, password_ok = ok, "failed sign-in");
+                return Err(ApiError::oauth("invalid_grant", BAD_LOGIN));
+            }
+            let mut tx = state.db.begin().await?;
+            store::record_login_success(&mut tx, user, &address).await?;
+            let refresh = store::start_refresh_family(&mut tx, user, now).await?;
+            tx.commit().await?;
+            staff_tokens(&state, user, rec.user.role, rec.token_generation, refresh).await
         }
         "refresh_token" => {
             let presented = required(tr.refresh_token, "refresh_token")?;

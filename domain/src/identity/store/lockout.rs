@@ -45,14 +45,14 @@ impl std::fmt::Debug for LoginRecord {
     }
 }
 
-/// Finds a user by email (case-insensitively) and locks the row for the sign-in attempt,
-/// so concurrent failures are all counted.
+/// Finds a user by email (case-insensitively). Nothing is locked: the password is checked
+/// outside any transaction, and concurrent attempts are counted by [`begin_attempt`].
 ///
 /// # Errors
 /// Database errors only.
-pub async fn login_record_for_update(conn: &mut PgConnection, email: &str) -> Result<Option<LoginRecord>, sqlx::Error> {
+pub async fn login_record(conn: &mut PgConnection, email: &str) -> Result<Option<LoginRecord>, sqlx::Error> {
     let r = sqlx::query!(
-        "SELECT id, password_hash, token_generation FROM users WHERE lower(email) = lower($1) FOR UPDATE",
+        "SELECT id, password_hash, token_generation FROM users WHERE lower(email) = lower($1)",
         email.trim()
     )
     .fetch_optional(&mut *conn)
@@ -103,6 +103,54 @@ pub async fn locked_until(conn: &mut PgConnection, id: Uuid, address: &str, now:
         .flatten()
         .max()
         .map(|at| at.plus(window())))
+}
+
+/// Admits a sign-in attempt from `address` unless it is locked out, counting it as a
+/// failure before the password is even checked (so that many attempts at once cannot all
+/// slip in under the threshold); a success then forgets it ([`record_login_success`]),
+/// and one that could not be checked is taken back ([`forget_attempt`]). Checking and
+/// counting hold a lock on the account and address, so concurrent attempts queue for it
+/// (briefly: the password is checked afterwards, with no lock held).
+///
+/// # Errors
+/// `Err(until)` when locked out; database errors inside.
+pub async fn begin_attempt(
+    conn: &mut PgConnection,
+    id: Uuid,
+    address: &str,
+    now: Ts,
+) -> Result<Result<i64, Ts>, sqlx::Error> {
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1::uuid::text || ' ' || $2, 17))",
+        id,
+        address
+    )
+    .execute(&mut *conn)
+    .await?;
+    if let Some(until) = locked_until(conn, id, address, now).await? {
+        return Ok(Err(until));
+    }
+    let attempt = sqlx::query_scalar!(
+        "INSERT INTO sign_in_failures (user_id, address, at) VALUES ($1, $2, $3) RETURNING id",
+        id,
+        address,
+        now
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(Ok(attempt))
+}
+
+/// Takes back an attempt admitted by [`begin_attempt`] whose password could not be
+/// checked (the service was too busy): it was no guess.
+///
+/// # Errors
+/// Database errors only.
+pub async fn forget_attempt(conn: &mut PgConnection, attempt: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!("DELETE FROM sign_in_failures WHERE id = $1", attempt)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Counts a failed sign-in (or password-change attempt) from `address`.
