@@ -21,6 +21,7 @@ mod platforms;
 mod role_grants;
 mod sign_in_memory;
 mod spec;
+mod strict_values;
 mod takedowns;
 mod tasks;
 mod tokens;

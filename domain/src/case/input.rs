@@ -152,11 +152,13 @@ pub struct ReferralPatch {
 pub struct NewConsent {
     #[schema(value_type = ConsentScope, required)]
     pub scope: Option<ConsentScope>,
-    /// The party it covers (e.g. a platform); absent = any party of that scope.
+    /// The party it covers: a platform of the directory, or a respondent of one of the
+    /// case's claims (422 `unknown_party` otherwise); absent = any party of that scope.
     #[schema(required = false, value_type = Uuid)]
     pub party_id: Option<Uuid>,
     /// When the client gave it (RFC 3339 with offset, not in the future); default now.
     #[schema(required = false, value_type = String, format = DateTime)]
+    #[serde(default, deserialize_with = "crate::timestamp::strict_option")]
     pub given_at: Option<jiff::Timestamp>,
 }
 
@@ -177,9 +179,11 @@ pub struct NewEvidence {
     pub poster: Option<String>,
     /// When it was posted; not after `captured_at`.
     #[schema(required = false, value_type = String, format = DateTime)]
+    #[serde(default, deserialize_with = "crate::timestamp::strict_option")]
     pub posted_at: Option<jiff::Timestamp>,
     /// When it was preserved; not in the future.
     #[schema(value_type = String, format = DateTime, required)]
+    #[serde(default, deserialize_with = "crate::timestamp::strict_option")]
     pub captured_at: Option<jiff::Timestamp>,
     /// What it shows (1–10,000 characters). Never the image itself.
     #[schema(value_type = String, required, min_length = 1, max_length = 10000)]

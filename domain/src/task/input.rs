@@ -21,6 +21,7 @@ pub struct NewTask {
     pub assignee: Option<Uuid>,
     /// When it is due (RFC 3339 with offset). Exactly one of `due_at`, `due_in_business_days`.
     #[schema(required = false, value_type = String, format = DateTime)]
+    #[serde(default, deserialize_with = "crate::timestamp::strict_option")]
     pub due_at: Option<jiff::Timestamp>,
     /// Due at 16:30 office time on the n-th office day from now (1–365).
     #[schema(required = false, value_type = u32, minimum = 1, maximum = 365)]
