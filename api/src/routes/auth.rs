@@ -518,3 +518,167 @@ pub async fn jwks(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
             .collect(),
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    //! Every type that holds a secret (a password, a client secret, a refresh or access
+    //! token, an enrollment code) prints `<redacted>` in its place: a stray `{:?}` in a log
+    //! line must not leak one.
+
+    use casework_domain::identity::{
+        Email, Label, NewUser, Password, Role,
+        store::{EnrollmentCode, IssuedClient, LoginRecord, Rotation, User},
+    };
+
+    use super::*;
+    use crate::routes::{api_clients::ApiClientCreated, me::ChangePassword, users};
+
+    const SECRET: &str = "S3CRET-never-print-me";
+
+    fn user() -> User {
+        let at = casework_domain::Ts::new(jiff::Timestamp::UNIX_EPOCH);
+        User {
+            id: uuid::Uuid::nil(),
+            email: "a@example.org".into(),
+            display_name: "A".into(),
+            role: Role::Supervisor,
+            active: true,
+            pending_role: None,
+            must_change_password: false,
+            enrollment_pending: false,
+            version: 1,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    #[test]
+    fn no_request_or_answer_prints_its_secret() {
+        let s = || SECRET.to_owned();
+        let at = casework_domain::Ts::new(jiff::Timestamp::UNIX_EPOCH);
+        let printed: Vec<String> = vec![
+            format!(
+                "{:?}",
+                TokenRequest {
+                    grant_type: "password".into(),
+                    username: Some("a@example.org".into()),
+                    password: Some(s()),
+                    refresh_token: Some(s()),
+                    client_id: Some("cwc_1".into()),
+                    client_secret: Some(s()),
+                    scope: None,
+                }
+            ),
+            format!(
+                "{:?}",
+                TokenResponse {
+                    access_token: s(),
+                    token_type: "Bearer".into(),
+                    expires_in: 900,
+                    scope: "caseworker".into(),
+                    refresh_token: Some(s()),
+                }
+            ),
+            format!(
+                "{:?}",
+                RevokeRequest {
+                    token: s(),
+                    token_type_hint: None
+                }
+            ),
+            format!(
+                "{:?}",
+                EnrollRequest {
+                    code: s(),
+                    email: None,
+                    password: s()
+                }
+            ),
+            format!(
+                "{:?}",
+                ChangePassword {
+                    current_password: s(),
+                    new_password: s()
+                }
+            ),
+            format!(
+                "{:?}",
+                users::CreateUser {
+                    email: "a@example.org".into(),
+                    display_name: "A".into(),
+                    role: Role::Caseworker,
+                    password: s(),
+                }
+            ),
+            format!(
+                "{:?}",
+                users::RoleDecided {
+                    user: users::UserOut::from(user()),
+                    enrollment_code: Some(s()),
+                    enrollment_code_expires_at: None,
+                }
+            ),
+            format!(
+                "{:?}",
+                ApiClientCreated {
+                    id: uuid::Uuid::nil(),
+                    name: "Integration".into(),
+                    client_id: "cwc_1".into(),
+                    scopes: vec![],
+                    created_at: jiff::Timestamp::UNIX_EPOCH,
+                    client_secret: Some(s()),
+                }
+            ),
+            format!(
+                "{:?}",
+                NewUser {
+                    email: Email::parse("email", "a@example.org").unwrap(),
+                    display_name: Label::parse("display_name", "A").unwrap(),
+                    role: Role::Caseworker,
+                    password: Password::parse("password", SECRET).unwrap(),
+                }
+            ),
+            format!(
+                "{:?}",
+                IssuedClient {
+                    client: casework_domain::identity::ApiClient {
+                        id: uuid::Uuid::nil(),
+                        name: "Integration".into(),
+                        client_id: "cwc_1".into(),
+                        scopes: vec![],
+                        created_at: at,
+                        revoked_at: None,
+                    },
+                    client_secret: s(),
+                }
+            ),
+            format!(
+                "{:?}",
+                Rotation::Rotated {
+                    user: user(),
+                    generation: 0,
+                    refresh_token: s()
+                }
+            ),
+            format!(
+                "{:?}",
+                EnrollmentCode {
+                    code: s(),
+                    expires_at: at
+                }
+            ),
+            format!(
+                "{:?}",
+                LoginRecord {
+                    user: user(),
+                    password_hash: s(),
+                    token_generation: 0
+                }
+            ),
+        ];
+        for p in &printed {
+            assert!(!p.contains(SECRET), "{p}");
+            assert!(p.contains("<redacted>"), "{p}");
+        }
+    }
+}
