@@ -207,9 +207,12 @@ const BAD_LOGIN: &str = "invalid username or password, or the account is locked 
 /// Staff sign in with `grant_type=password` (`username` = email) and receive a refresh
 /// token; `grant_type=refresh_token` trades it for a new pair (a spent refresh token used
 /// again revokes its whole family). Integrations use `grant_type=client_credentials`.
-/// Five failed sign-ins in a row from one address lock that address out of the account for
-/// 15 minutes (20 from any addresses lock it for everyone); wrong current passwords at
-/// `POST /v1/me/password` count too. Errors follow RFC 6749 §5.2.
+/// Five failed sign-ins from one address within 15 minutes lock that address out of the
+/// account (20 from at least three addresses lock it for everyone); wrong current
+/// passwords at `POST /v1/me/password` count too. An account created by an admin gets a
+/// token that opens only `POST /v1/me/password` until its holder sets their own password;
+/// one whose supervisor grant was approved signs in only after `POST /v1/auth/enroll`.
+/// Errors follow RFC 6749 §5.2.
 #[utoipa::path(
     operation_id = "issue_token",
     tag = "auth",

@@ -107,8 +107,8 @@ impl std::fmt::Debug for ChangePassword {
 /// An account created by an admin (who chose its password) must come here first: until
 /// it has, its tokens open nothing else (403 `password-change-required`).
 ///
-/// A wrong `current_password` counts as a failed sign-in: five in a row from one address
-/// lock it out of the account (sign-in included) for 15 minutes, answered 429 with
+/// A wrong `current_password` counts as a failed sign-in: five from one address within 15
+/// minutes lock it out of the account (sign-in included), answered 429 with
 /// `Retry-After`. Password changes are also rate-limited per account.
 #[utoipa::path(
     operation_id = "change_my_password",
@@ -121,6 +121,8 @@ impl std::fmt::Debug for ChangePassword {
         (status = 403, description = "Integration clients have no password", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "Idempotency-Key in flight", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 429, description = "Locked after wrong current passwords, or too many attempts; see Retry-After", body = crate::error::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "Too many passwords being checked at once; see Retry-After", body = crate::error::Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]

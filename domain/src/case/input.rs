@@ -168,7 +168,10 @@ pub struct NewConsent {
 pub struct NewEvidence {
     #[schema(value_type = EvidenceKind, required)]
     pub kind: Option<EvidenceKind>,
-    /// http or https, at most 2048 characters.
+    /// http or https, at most 2048 characters, parsed as browsers do: no user name or
+    /// password (`userinfo_not_allowed`), IPv4 only in dotted decimal
+    /// (`non_canonical_ip`), ports up to 65535. Kept as posted, except an
+    /// internationalised host, stored in punycode.
     #[schema(required = false, value_type = String, max_length = 2048, pattern = "^[Hh][Tt][Tt][Pp][Ss]?://")]
     pub url: Option<String>,
     /// Where it was found, e.g. "Instagram"; 1–200 characters.

@@ -19,7 +19,8 @@ pub struct NewTask {
     /// An active caseworker or supervisor (who sees the case, for a case's task); default you.
     #[schema(required = false, value_type = Uuid)]
     pub assignee: Option<Uuid>,
-    /// When it is due (RFC 3339 with offset). Exactly one of `due_at`, `due_in_business_days`.
+    /// When it is due (RFC 3339 with offset; years 1900–2100, offset within ±14:00, else
+    /// `out_of_range`). Exactly one of `due_at`, `due_in_business_days`.
     #[schema(required = false, value_type = String, format = DateTime)]
     #[serde(default, deserialize_with = "crate::timestamp::strict_option")]
     pub due_at: Option<jiff::Timestamp>,
