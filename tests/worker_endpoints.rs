@@ -199,11 +199,7 @@ pub fn workspace_binary(name: &str) -> PathBuf {
                 .expect("run cargo build");
             assert!(status.success(), "cargo build -p {name} failed");
         }
-        assert!(
-            bin.exists(),
-            "{} is missing: run cargo build -p {name}",
-            bin.display()
-        );
+        assert!(bin.exists(), "{} is missing: run cargo build -p {name}", bin.display());
         bin
     }
 }

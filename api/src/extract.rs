@@ -663,7 +663,11 @@ pub fn instant_filter(v: &mut Validation, field: &str, raw: Option<&str>) -> Opt
 /// refused. A `+` that arrived as a space (unescaped) is restored.
 pub fn parse_instant(field: &str, raw: &str) -> Result<jiff::Timestamp, FieldError> {
     let restored = raw.trim().replace(' ', "+");
-    let text = if raw.parse::<jiff::Timestamp>().is_ok() { raw } else { &restored };
+    let text = if raw.parse::<jiff::Timestamp>().is_ok() {
+        raw
+    } else {
+        &restored
+    };
     text.parse::<jiff::Timestamp>().map_err(|_| {
         FieldError::new(
             field,

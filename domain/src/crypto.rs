@@ -104,7 +104,9 @@ fn verify_in(password: &str, phc: &str, memory: &mut [argon2::Block]) -> bool {
         return false;
     }
     let mut salt_buf = [0u8; 64];
-    let Ok(salt_bytes) = salt.decode_b64(&mut salt_buf) else { return false };
+    let Ok(salt_bytes) = salt.decode_b64(&mut salt_buf) else {
+        return false;
+    };
     let mut out = vec![0u8; expected.len()];
     let blocks = params.block_count();
     Argon2::new(argon2::Algorithm::Argon2id, version, params)
@@ -157,22 +159,20 @@ impl PasswordHashing {
         let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
         for i in 0..threads {
             let rx = rx.clone();
-            let spawned = std::thread::Builder::new()
-                .name(format!("argon2-{i}"))
-                .spawn(move || {
-                    let mut memory = fresh_memory();
-                    loop {
-                        // The lock is held only to take the next job.
-                        let job = match rx.lock() {
-                            Ok(r) => r.recv(),
-                            Err(_) => return,
-                        };
-                        match job {
-                            Ok(job) => job(&mut memory),
-                            Err(_) => return,
-                        }
+            let spawned = std::thread::Builder::new().name(format!("argon2-{i}")).spawn(move || {
+                let mut memory = fresh_memory();
+                loop {
+                    // The lock is held only to take the next job.
+                    let job = match rx.lock() {
+                        Ok(r) => r.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(&mut memory),
+                        Err(_) => return,
                     }
-                });
+                }
+            });
             if spawned.is_err() {
                 tracing::error!("cannot start a password-hashing thread");
             }

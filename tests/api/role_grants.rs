@@ -159,7 +159,10 @@ async fn patching_a_role_to_supervisor_leaves_it_pending_until_approved() {
     // Every credential of the account ended: its password, its refresh tokens and the
     // access token it held as a caseworker.
     problem(app.get("/v1/me", &cw).await, 401).await;
-    assert_eq!(app.password_grant(&email, PASSWORD).await.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        app.password_grant(&email, PASSWORD).await.status(),
+        StatusCode::BAD_REQUEST
+    );
     app.enroll(decided["enrollment_code"].as_str().unwrap(), PASSWORD).await;
     assert_eq!(app.sign_in(&email, PASSWORD).await["scope"], "supervisor");
     problem(app.get("/v1/me", &cw).await, 401).await;
@@ -304,7 +307,11 @@ async fn an_enrollment_code_works_once_in_time_and_for_its_account_only() {
     )
     .await;
     // Unknown.
-    refused(app.enroll_raw(&json!({"code": "cwe_nothing", "password": "a's own password"})).await).await;
+    refused(
+        app.enroll_raw(&json!({"code": "cwe_nothing", "password": "a's own password"}))
+            .await,
+    )
+    .await;
     // A short password is refused without spending the code.
     let p = problem(app.enroll_raw(&json!({"code": code_a, "password": "short"})).await, 422).await;
     assert_eq!(p["errors"][0]["field"], "password");
@@ -312,13 +319,27 @@ async fn an_enrollment_code_works_once_in_time_and_for_its_account_only() {
         .await
         .error_for_status()
         .unwrap();
-    assert_eq!(app.sign_in("a@example.org", "a's own password").await["scope"], "supervisor");
+    assert_eq!(
+        app.sign_in("a@example.org", "a's own password").await["scope"],
+        "supervisor"
+    );
     // Twice.
-    refused(app.enroll_raw(&json!({"code": code_a, "password": "someone else's"})).await).await;
-    assert_eq!(app.sign_in("a@example.org", "a's own password").await["scope"], "supervisor");
+    refused(
+        app.enroll_raw(&json!({"code": code_a, "password": "someone else's"}))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        app.sign_in("a@example.org", "a's own password").await["scope"],
+        "supervisor"
+    );
     // After expiry (24 hours).
     app.clock.advance(jiff::SignedDuration::from_hours(24));
-    refused(app.enroll_raw(&json!({"code": code_b, "password": "b's own password"})).await).await;
+    refused(
+        app.enroll_raw(&json!({"code": code_b, "password": "b's own password"}))
+            .await,
+    )
+    .await;
     assert_eq!(
         app.password_grant("b@example.org", "b's own password").await.status(),
         StatusCode::BAD_REQUEST
@@ -395,11 +416,23 @@ async fn an_admin_chosen_password_opens_only_its_own_change() {
         .await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     assert_eq!(app.get("/v1/cases", token).await.status(), StatusCode::OK);
-    let admin_view: Value = app.get(&format!("/v1/users/{}", u["id"].as_str().unwrap()), &admin).await.json().await.unwrap();
+    let admin_view: Value = app
+        .get(&format!("/v1/users/{}", u["id"].as_str().unwrap()), &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(admin_view["password_change_required"], false);
     // The admin's choice opens nothing any more.
-    assert_eq!(app.password_grant("cw@example.org", PASSWORD).await.status(), StatusCode::BAD_REQUEST);
-    let actions: Vec<String> = audit_actions(&app, u["id"].as_str().unwrap()).await.into_iter().map(|(a, _)| a).collect();
+    assert_eq!(
+        app.password_grant("cw@example.org", PASSWORD).await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    let actions: Vec<String> = audit_actions(&app, u["id"].as_str().unwrap())
+        .await
+        .into_iter()
+        .map(|(a, _)| a)
+        .collect();
     assert_eq!(actions, ["user.create", "password.change"]);
     // The command line (the person at the console chose it) needs no change.
     let (_, _, cli) = app.provisioned_staff("caseworker").await;

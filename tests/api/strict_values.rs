@@ -62,9 +62,7 @@ async fn evidence_and_takedown_urls_refuse_each_lax_form_and_keep_idn_hosts_in_p
     let app = TestApp::spawn().await;
     let (_, _, cw) = app.staff("caseworker").await;
     let case = app.create_adult_case(&cw).await;
-    let evidence = |url: &str| {
-        json!({"kind": "screenshot", "url": url, "site": "Forum", "captured_at": "2026-11-23T09:00:00-07:00", "description": "The post"})
-    };
+    let evidence = |url: &str| json!({"kind": "screenshot", "url": url, "site": "Forum", "captured_at": "2026-11-23T09:00:00-07:00", "description": "The post"});
     for (url, code) in REFUSED {
         let p = problem(app.add_case_record(&cw, &case, "evidence", &evidence(url)).await, 422).await;
         assert_eq!(field_errors(&p), [pair("url", code)], "{url}");
@@ -72,7 +70,12 @@ async fn evidence_and_takedown_urls_refuse_each_lax_form_and_keep_idn_hosts_in_p
     // What was posted is kept (path, query and case as written); an internationalised
     // host is stored in punycode and shown in Unicode too.
     let res = app
-        .add_case_record(&cw, &case, "evidence", &evidence("https://Bücher.example/Regal/7?Seite=2"))
+        .add_case_record(
+            &cw,
+            &case,
+            "evidence",
+            &evidence("https://Bücher.example/Regal/7?Seite=2"),
+        )
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let e: Value = res.json().await.unwrap();

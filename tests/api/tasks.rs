@@ -501,15 +501,16 @@ async fn a_case_task_goes_only_to_someone_who_sees_the_case() {
     let (bob_id, _, bob) = app.staff("caseworker").await;
     let (sup_id, _, _) = app.staff("supervisor").await;
     let case = app.create_adult_case(&alice).await;
-    let body_for = |assignee: &str| {
-        json!({"case_id": case, "title": "Call back", "assignee": assignee, "due_in_business_days": 1})
-    };
+    let body_for = |assignee: &str| json!({"case_id": case, "title": "Call back", "assignee": assignee, "due_in_business_days": 1});
     let p = problem(app.create_task(&alice, &body_for(&bob_id)).await, 422).await;
     assert_eq!(
         casework_tests::field_errors(&p),
         casework_tests::pairs(&[("assignee", "assignee_cannot_see_case")])
     );
-    assert_eq!(ids(&body(app.list_tasks(&bob, "").await, StatusCode::OK).await).len(), 0);
+    assert_eq!(
+        ids(&body(app.list_tasks(&bob, "").await, StatusCode::OK).await).len(),
+        0
+    );
     // A supervisor sees every case, so may hold its tasks.
     body(app.create_task(&alice, &body_for(&sup_id)).await, StatusCode::CREATED).await;
 }

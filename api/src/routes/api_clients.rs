@@ -63,7 +63,10 @@ impl std::fmt::Debug for ApiClientCreated {
             .field("id", &self.id)
             .field("client_id", &self.client_id)
             .field("scopes", &self.scopes)
-            .field("client_secret", &crate::routes::auth::redacted(self.client_secret.as_ref()))
+            .field(
+                "client_secret",
+                &crate::routes::auth::redacted(self.client_secret.as_ref()),
+            )
             .finish_non_exhaustive()
     }
 }

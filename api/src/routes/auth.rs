@@ -396,7 +396,8 @@ pub async fn enroll(
     let password = Password::parse("password", &body.value.password)?;
     let now = state.clock.ts();
     let mut tx = state.db.begin().await?;
-    let Some(user) = store::enroll(&mut tx, &body.value.code, body.value.email.as_deref(), &password, now).await? else {
+    let Some(user) = store::enroll(&mut tx, &body.value.code, body.value.email.as_deref(), &password, now).await?
+    else {
         tracing::info!(client.address = %address, "enrollment with an invalid code");
         return Err(ApiError::field(
             "code",

@@ -483,7 +483,10 @@ impl std::fmt::Debug for RoleDecided {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RoleDecided")
             .field("user", &self.user)
-            .field("enrollment_code", &crate::routes::auth::redacted(self.enrollment_code.as_ref()))
+            .field(
+                "enrollment_code",
+                &crate::routes::auth::redacted(self.enrollment_code.as_ref()),
+            )
             .field("enrollment_code_expires_at", &self.enrollment_code_expires_at)
             .finish()
     }

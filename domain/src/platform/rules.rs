@@ -110,7 +110,8 @@ impl NewPlatform {
         let name = v.required_label("name", self.name.as_deref());
         let kind = v.required("kind", self.kind);
         let website = v.required_with("website", self.website.as_deref(), |v, w| {
-            v.check(HttpUrl::parse_directory("website", w)).map(HttpUrl::into_string)
+            v.check(HttpUrl::parse_directory("website", w))
+                .map(HttpUrl::into_string)
         });
         let is_internet_intermediary = v.required("is_internet_intermediary", self.is_internet_intermediary);
         // Too many is reported, and the first MAX_CHANNELS are still checked.

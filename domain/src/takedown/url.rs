@@ -182,7 +182,10 @@ pub fn display(stored: &str) -> String {
     let Some(host) = authority(stored).map(written_host) else {
         return stored.to_owned();
     };
-    if !host.split('.').any(|l| l.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("xn--"))) {
+    if !host
+        .split('.')
+        .any(|l| l.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("xn--")))
+    {
         return stored.to_owned();
     }
     match idna::domain_to_unicode(host) {
@@ -444,7 +447,11 @@ mod tests {
             ("ftp://example.org/", "invalid_url"),
         ];
         for (raw, code) in table {
-            assert_eq!(HttpUrl::parse("url", raw).map(|u| u.into_string()).unwrap_err().code, *code, "{raw}");
+            assert_eq!(
+                HttpUrl::parse("url", raw).map(|u| u.into_string()).unwrap_err().code,
+                *code,
+                "{raw}"
+            );
         }
         for ok in [
             "http://127.0.0.1:8080/a",
@@ -471,8 +478,16 @@ mod tests {
     #[test]
     fn the_directory_refuses_hosts_that_mix_scripts() {
         // A Cyrillic "а" (U+0430) in an otherwise Latin name, written or in punycode.
-        for bad in ["https://\u{430}pple.com/", "https://xn--pple-43d.com/", "https://p\u{430}ypal.example/"] {
-            assert_eq!(HttpUrl::parse_directory("website", bad).unwrap_err().code, "mixed_script_host", "{bad}");
+        for bad in [
+            "https://\u{430}pple.com/",
+            "https://xn--pple-43d.com/",
+            "https://p\u{430}ypal.example/",
+        ] {
+            assert_eq!(
+                HttpUrl::parse_directory("website", bad).unwrap_err().code,
+                "mixed_script_host",
+                "{bad}"
+            );
             // Elsewhere (evidence of what was posted) it is kept, in punycode.
             assert!(HttpUrl::parse("url", bad).is_ok(), "{bad}");
         }

@@ -11,7 +11,6 @@ use crate::{
     timestamp::Ts,
 };
 
-
 /// An `api_clients` row as read: its scopes still the stored strings (a scope this build
 /// no longer knows is dropped, see [`parse_scopes`]), and the secret's hash, which only
 /// [`authenticate_client`] looks at and the [`ApiClient`] never carries.

@@ -70,7 +70,12 @@ pub async fn login_record(conn: &mut PgConnection, email: &str) -> Result<Option
 ///
 /// # Errors
 /// Database errors only.
-pub async fn locked_until(conn: &mut PgConnection, id: Uuid, address: &str, now: Ts) -> Result<Option<Ts>, sqlx::Error> {
+pub async fn locked_until(
+    conn: &mut PgConnection,
+    id: Uuid,
+    address: &str,
+    now: Ts,
+) -> Result<Option<Ts>, sqlx::Error> {
     let since = now.plus(-window());
     // The n-th most recent failure inside the window: the lock ends when it leaves it.
     let by_address = sqlx::query_scalar!(
@@ -95,9 +100,7 @@ pub async fn locked_until(conn: &mut PgConnection, id: Uuid, address: &str, now:
     )
     .fetch_one(conn)
     .await?;
-    let account = account
-        .nth
-        .filter(|_| account.addresses >= ACCOUNT_LOCKOUT_ADDRESSES);
+    let account = account.nth.filter(|_| account.addresses >= ACCOUNT_LOCKOUT_ADDRESSES);
     Ok([by_address, account]
         .into_iter()
         .flatten()
@@ -157,7 +160,12 @@ pub async fn forget_attempt(conn: &mut PgConnection, attempt: i64) -> Result<(),
 ///
 /// # Errors
 /// Database errors only.
-pub async fn record_login_failure(conn: &mut PgConnection, id: Uuid, address: &str, now: Ts) -> Result<(), sqlx::Error> {
+pub async fn record_login_failure(
+    conn: &mut PgConnection,
+    id: Uuid,
+    address: &str,
+    now: Ts,
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "INSERT INTO sign_in_failures (user_id, address, at) VALUES ($1, $2, $3)",
         id,

@@ -7,7 +7,6 @@ use uuid::Uuid;
 use super::users::get_user;
 use crate::{crypto, identity::types::User, timestamp::Ts};
 
-
 /// A refresh-token family lives at most this long from its sign-in: one working day.
 pub const REFRESH_FAMILY_HOURS: i64 = 10;
 
@@ -81,7 +80,8 @@ pub async fn rotate_refresh(conn: &mut PgConnection, token: &str, now: Ts) -> Re
     }
     let Some(user) = get_user(conn, r.user_id)
         .await?
-        .filter(|u| u.active && !u.enrollment_pending) else {
+        .filter(|u| u.active && !u.enrollment_pending)
+    else {
         return Ok(Rotation::Invalid);
     };
     sqlx::query!("UPDATE refresh_tokens SET used_at = $2 WHERE id = $1", r.id, now)

@@ -335,7 +335,6 @@ pub async fn decide_role_grant(
     Ok((user, pending, Some(code)))
 }
 
-
 // ---------------------------------------------------------------------------------------
 // Enrollment: the holder of an approved grant sets their own password
 
