@@ -131,7 +131,7 @@ pub struct Settings {
 
     /// How many passwords may be hashed or checked at once (each Argon2id holds 19 MiB);
     /// default: one per core. Requests beyond wait up to 2 s, then get 503.
-    #[arg(long, env = "CASEWORK_PASSWORD_HASH_THREADS", value_parser = clap::value_parser!(u16).range(1..=256))]
+    #[arg(long = "argon2-threads", env = "CASEWORK_ARGON2_THREADS", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub password_hash_threads: Option<u16>,
 
     /// Reverse proxies whose `X-Forwarded-For` is believed, comma-separated IPs or CIDRs

@@ -47,7 +47,7 @@ async fn two_hundred_concurrent_sign_ins_stay_under_100_mib_resident() {
         .env("CASEWORK_TRUSTED_PROXIES", "127.0.0.1")
         // Two checks at once (one per core of a 2-core host), whatever cores this
         // machine has, so the bound measured is the same everywhere.
-        .env("CASEWORK_PASSWORD_HASH_THREADS", "2")
+        .env("CASEWORK_ARGON2_THREADS", "2")
         // Every request must reach the password check, not the per-address rate limit.
         .env("CASEWORK_TOKEN_RATE_LIMIT", "100000")
         .env("CASEWORK_DB_ACQUIRE_TIMEOUT_SECS", "30")
