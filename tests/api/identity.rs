@@ -628,3 +628,28 @@ async fn one_address_never_locks_the_account_for_everyone() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn a_burst_of_guesses_cannot_slip_past_the_lock() {
+    // Each attempt is counted before its password is checked, under a lock on the account
+    // and address: twenty at once from one address get five checks, not twenty.
+    let app = TestApp::spawn_with(|s| s.trusted_proxies = vec!["127.0.0.1".into()]).await;
+    let (id, email, _) = app.staff("caseworker").await;
+    let guesses = (0..20).map(|_| grant_from(&app, "198.51.100.77", &email, "wrong password!!"));
+    for res in futures::future::join_all(guesses).await {
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    }
+    let (counted,): (i64,) =
+        sqlx::query_as("SELECT count(*) FROM sign_in_failures WHERE user_id = $1 AND address = '198.51.100.77'")
+            .bind(id.parse::<uuid::Uuid>().unwrap())
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(counted, 5);
+    oauth_error(
+        grant_from(&app, "198.51.100.77", &email, PASSWORD).await,
+        400,
+        "invalid_grant",
+    )
+    .await;
+}
