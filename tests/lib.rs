@@ -17,6 +17,9 @@ use sqlx::{Connection, Executor, PgConnection};
 pub const ADMIN_EMAIL: &str = "admin@example.org";
 pub const ADMIN_PASSWORD: &str = "admin-password-123";
 pub const PASSWORD: &str = "correct horse battery";
+/// The password an admin gives an account it creates; the account's holder replaces it at
+/// the first sign-in ([`TestApp::staff`] does that, setting [`PASSWORD`]).
+pub const INITIAL_PASSWORD: &str = "admin-chose-this-one";
 
 /// Where test databases are created: `CASEWORK_TEST_DATABASE_URL`, default the local
 /// server's maintenance database.
@@ -181,7 +184,11 @@ impl TestApp {
             .to_owned()
     }
 
-    /// Creates a staff user through the API and returns (id, email, access token).
+    /// Creates a staff user through the API and returns (id, email, access token), the way
+    /// a person gets an account: an admin creates it with [`INITIAL_PASSWORD`]; its holder
+    /// signs in and sets [`PASSWORD`] (the first token opens nothing else); a supervisor
+    /// is approved by another one and its holder enrolls with the code, setting
+    /// [`PASSWORD`].
     ///
     /// # Panics
     /// When creation or sign-in fails.
@@ -192,20 +199,61 @@ impl TestApp {
             .post_json(
                 "/v1/users",
                 &admin,
-                &json!({"email": email, "display_name": format!("A {role}"), "role": role, "password": PASSWORD}),
+                &json!({"email": email, "display_name": format!("A {role}"), "role": role, "password": INITIAL_PASSWORD}),
             )
             .await;
         assert_eq!(res.status(), StatusCode::CREATED);
         let user: Value = res.json().await.expect("json");
+        let id = user["id"].as_str().expect("id").to_owned();
         if role == "supervisor" {
-            // An admin alone cannot make a supervisor: another supervisor approves.
-            self.approve_role_grant(user["id"].as_str().expect("id")).await;
+            // An admin alone cannot make a supervisor: another supervisor approves, and
+            // hands the person the code with which they set their own password.
+            let decided = self.approve_role_grant(&id).await;
+            self.enroll(decided["enrollment_code"].as_str().expect("code"), PASSWORD)
+                .await;
+        } else {
+            self.first_password_change(&email).await;
         }
         let token = self.sign_in(&email, PASSWORD).await["access_token"]
             .as_str()
             .expect("token")
             .to_owned();
-        (user["id"].as_str().expect("id").to_owned(), email, token)
+        (id, email, token)
+    }
+
+    /// The first sign-in of an account an admin created: [`INITIAL_PASSWORD`] becomes
+    /// [`PASSWORD`].
+    ///
+    /// # Panics
+    /// When the sign-in or the change fails.
+    pub async fn first_password_change(&self, email: &str) {
+        let first = self.sign_in(email, INITIAL_PASSWORD).await;
+        let res = self
+            .post_json(
+                "/v1/me/password",
+                first["access_token"].as_str().expect("token"),
+                &json!({"current_password": INITIAL_PASSWORD, "new_password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::NO_CONTENT, "first password change of {email}");
+    }
+
+    /// `POST /v1/auth/enroll` with `code`, setting `password`.
+    ///
+    /// # Panics
+    /// When enrollment fails.
+    pub async fn enroll(&self, code: &str, password: &str) {
+        let res = self.enroll_raw(&json!({"code": code, "password": password})).await;
+        assert_eq!(res.status(), StatusCode::NO_CONTENT, "enrollment");
+    }
+
+    pub async fn enroll_raw(&self, body: &Value) -> Response {
+        self.client
+            .post(self.url("/v1/auth/enroll"))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
     }
 
     /// Registers an integration client with `scopes` and returns an access token of it.
@@ -337,11 +385,12 @@ impl TestApp {
     }
 
     /// Approves the pending role grant of `user_id` as a supervisor made on the command
-    /// line (the second person of the two-person rule).
+    /// line (the second person of the two-person rule); returns the answer, which carries
+    /// the enrollment code.
     ///
     /// # Panics
     /// When the approval fails.
-    pub async fn approve_role_grant(&self, user_id: &str) {
+    pub async fn approve_role_grant(&self, user_id: &str) -> Value {
         let (_, _, approver) = self.provisioned_staff("supervisor").await;
         let res = self
             .post_json(
@@ -351,6 +400,7 @@ impl TestApp {
             )
             .await;
         assert_eq!(res.status(), StatusCode::OK, "approval of {user_id}");
+        res.json().await.expect("json")
     }
 }
 

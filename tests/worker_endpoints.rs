@@ -149,7 +149,17 @@ impl Drop for WorkerProcess {
 /// The `casework-worker` binary of this build (built once per test binary).
 fn worker_binary() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
+    BIN.get_or_init(|| workspace_binary("casework-worker")).clone()
+}
+
+/// The binary `name` (and package of that name) of this workspace, built for this test
+/// run.
+///
+/// # Panics
+/// When it cannot be built.
+#[must_use]
+pub fn workspace_binary(name: &str) -> PathBuf {
+    {
         let exe = std::env::current_exe().expect("test binary path");
         // target/debug/deps/api-<hash> → target/debug/casework-worker
         let dir = exe
@@ -157,7 +167,7 @@ fn worker_binary() -> PathBuf {
             .and_then(|deps| deps.parent())
             .expect("target directory")
             .to_path_buf();
-        let bin = dir.join("casework-worker");
+        let bin = dir.join(name);
         if let Ok(cargo) = std::env::var("CARGO") {
             let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
             let mut build = Command::new(cargo);
@@ -181,22 +191,17 @@ fn worker_binary() -> PathBuf {
                     "-p",
                     "casework-tests",
                     "-p",
-                    "casework-worker",
+                    name,
                     "--bin",
-                    "casework-worker",
+                    name,
                 ])
                 .status()
                 .expect("run cargo build");
-            assert!(status.success(), "cargo build -p casework-worker failed");
+            assert!(status.success(), "cargo build -p {name} failed");
         }
-        assert!(
-            bin.exists(),
-            "{} is missing: run cargo build -p casework-worker",
-            bin.display()
-        );
+        assert!(bin.exists(), "{} is missing: run cargo build -p {name}", bin.display());
         bin
-    })
-    .clone()
+    }
 }
 
 /// Polls `probe` every 100 ms until it returns `Some`, for at most `deadline`.

@@ -54,6 +54,9 @@ pub struct Claims {
     pub role: Option<Role>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// Staff: the account's token generation when issued; a later one voids the token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generation: Option<i64>,
 }
 
 struct KeyCache {
@@ -123,7 +126,7 @@ impl TokenService {
         &self,
         db: &PgPool,
         sub: Uuid,
-        role: Option<Role>,
+        role: Option<(Role, i64)>,
         scope: Option<String>,
         client_id: &str,
     ) -> Result<Issued, ApiError> {
@@ -141,8 +144,9 @@ impl TokenService {
             nbf: now,
             jti: Uuid::now_v7().to_string(),
             client_id: client_id.to_owned(),
-            role,
+            role: role.map(|(r, _)| r),
             scope,
+            generation: role.map(|(_, g)| g),
         };
         let mut header = Header::new(Algorithm::EdDSA);
         header.typ = Some(TOKEN_TYPE.to_owned());
@@ -308,6 +312,11 @@ impl Principal {
     }
 }
 
+/// The one request a token of an account that must change its password may make.
+fn is_password_change(req: &HttpRequest) -> bool {
+    req.method() == actix_web::http::Method::POST && req.path() == "/v1/me/password"
+}
+
 fn bearer(req: &HttpRequest) -> Option<String> {
     let v = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = v.split_once(' ')?;
@@ -324,6 +333,7 @@ impl FromRequest for Principal {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer(req);
+        let password_change = is_password_change(req);
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("app state missing")))?;
             let token = token.ok_or(ApiError::Unauthorized("a bearer token is required"))?;
@@ -337,13 +347,18 @@ impl FromRequest for Principal {
                 .parse()
                 .map_err(|_| ApiError::Unauthorized("the access token is invalid"))?;
             let mut conn = state.db.acquire().await?;
-            // Checked on every request: deactivation, role change and client revocation
-            // take effect at once, not when the token runs out.
+            // Checked on every request: deactivation, role change, revocation of the
+            // account's credentials and client revocation take effect at once, not when
+            // the token runs out.
             if claims.role.is_some() {
-                let role = store::active_role(&mut conn, id)
+                let access = store::access(&mut conn, id)
                     .await?
+                    .filter(|a| a.token_generation == claims.generation.unwrap_or_default())
                     .ok_or(ApiError::Unauthorized("the account is not active"))?;
-                Ok(Principal::User { id, role })
+                if access.must_change_password && !password_change {
+                    return Err(ApiError::PasswordChangeRequired);
+                }
+                Ok(Principal::User { id, role: access.role })
             } else {
                 let (client_id, held) = store::active_client(&mut conn, id)
                     .await?

@@ -133,6 +133,11 @@ pub struct Settings {
     #[arg(long, env = "CASEWORK_TOKEN_RATE_LIMIT", default_value_t = 30)]
     pub token_rate_limit: u32,
 
+    /// How many passwords may be hashed or checked at once (each Argon2id holds 19 MiB);
+    /// default: one per core. Requests beyond wait up to 2 s, then get 503.
+    #[arg(long = "argon2-threads", env = "CASEWORK_ARGON2_THREADS", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub password_hash_threads: Option<u16>,
+
     /// Reverse proxies whose `X-Forwarded-For` is believed, comma-separated IPs or CIDRs
     /// (none by default: the TCP peer is the client).
     #[arg(long, env = "CASEWORK_TRUSTED_PROXIES", value_delimiter = ',', default_value = "")]

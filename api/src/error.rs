@@ -104,6 +104,13 @@ pub enum ApiError {
     RateLimited { retry_after_secs: u64 },
     #[error("database unavailable")]
     Unavailable,
+    /// Too many password hashes at once; retry shortly.
+    #[error("busy")]
+    Busy,
+    /// A token of an account whose password an admin chose: it opens only
+    /// `POST /v1/me/password`.
+    #[error("password change required")]
+    PasswordChangeRequired,
     #[error("OAuth error {error}")]
     OAuth {
         status: StatusCode,
@@ -157,6 +164,8 @@ impl ApiError {
             ApiError::IdempotencyInProgress => ("idempotency-key-in-progress", "Request in progress"),
             ApiError::RateLimited { .. } => ("rate-limited", "Too many requests"),
             ApiError::Unavailable => ("service-unavailable", "Service unavailable"),
+            ApiError::Busy => ("busy", "Too busy"),
+            ApiError::PasswordChangeRequired => ("password-change-required", "Password change required"),
             ApiError::OAuth { .. } => ("oauth", "OAuth error"),
             ApiError::UriTooLong => ("uri-too-long", "URI too long"),
             ApiError::Status(status, _) => match status.as_u16() {
@@ -193,6 +202,10 @@ impl ApiError {
             ApiError::IdempotencyInProgress => "a request with this Idempotency-Key is still being processed".into(),
             ApiError::RateLimited { .. } => "slow down and retry later".into(),
             ApiError::Unavailable => "the database is unreachable; retry shortly".into(),
+            ApiError::Busy => "too many sign-ins are being checked at once; retry shortly".into(),
+            ApiError::PasswordChangeRequired => {
+                "set your own password first (POST /v1/me/password); until then this token opens nothing else".into()
+            }
             ApiError::OAuth { .. } => String::new(),
             ApiError::UriTooLong => format!("request targets are limited to {} bytes", MAX_URI_BYTES),
             ApiError::Status(_, d) => d.clone(),
@@ -235,7 +248,8 @@ impl ResponseError for ApiError {
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation(_) | ApiError::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable | ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::PasswordChangeRequired => StatusCode::FORBIDDEN,
             ApiError::OAuth { status, .. } | ApiError::Status(status, _) => *status,
             ApiError::UriTooLong => StatusCode::URI_TOO_LONG,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -281,6 +295,9 @@ impl ResponseError for ApiError {
             ApiError::Unavailable => {
                 res.insert_header((header::RETRY_AFTER, "5"));
             }
+            ApiError::Busy => {
+                res.insert_header((header::RETRY_AFTER, "1"));
+            }
             _ => {}
         }
         res.body(serde_json::to_vec(&self.problem()).unwrap_or_default())
@@ -317,6 +334,12 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
+impl From<casework_domain::crypto::Busy> for ApiError {
+    fn from(_: casework_domain::crypto::Busy) -> Self {
+        ApiError::Busy
+    }
+}
+
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
         match e {
@@ -325,6 +348,7 @@ impl From<DomainError> for ApiError {
             DomainError::Unmet(u) => ApiError::Unmet(u),
             DomainError::Validation(v) => ApiError::Validation(v),
             DomainError::Stale => ApiError::PreconditionFailed,
+            DomainError::Busy(_) => ApiError::Busy,
             DomainError::Db(e) => e.into(),
             DomainError::Internal(e) => ApiError::Internal(anyhow::anyhow!(e)),
         }

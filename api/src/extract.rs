@@ -91,6 +91,8 @@ pub fn field_error_from_serde(path: &str, msg: &str) -> FieldError {
     } else if msg.starts_with("missing field") {
         let name = between_ticks(msg).unwrap_or_default();
         FieldError::new(join(&root(path), &name), "required", "this field is required")
+    } else if let Some(m) = msg.strip_prefix(casework_domain::timestamp::OUT_OF_RANGE) {
+        FieldError::new(root(path), "out_of_range", m.to_owned())
     } else if msg.starts_with("unknown variant") {
         FieldError::new(
             root(path),
@@ -660,15 +662,21 @@ pub fn instant_filter(v: &mut Validation, field: &str, raw: Option<&str>) -> Opt
 /// Parses an optional RFC 3339 instant from a query string; one without an offset is
 /// refused. A `+` that arrived as a space (unescaped) is restored.
 pub fn parse_instant(field: &str, raw: &str) -> Result<jiff::Timestamp, FieldError> {
-    raw.parse::<jiff::Timestamp>()
-        .or_else(|_| raw.trim().replace(' ', "+").parse::<jiff::Timestamp>())
-        .map_err(|_| {
-            FieldError::new(
-                field,
-                "invalid_instant",
-                "must be an RFC 3339 instant with an offset, e.g. 2026-11-23T08:30:00-07:00",
-            )
-        })
+    let restored = raw.trim().replace(' ', "+");
+    let text = if raw.parse::<jiff::Timestamp>().is_ok() {
+        raw
+    } else {
+        &restored
+    };
+    text.parse::<jiff::Timestamp>().map_err(|_| {
+        FieldError::new(
+            field,
+            "invalid_instant",
+            "must be an RFC 3339 instant with an offset, e.g. 2026-11-23T08:30:00-07:00",
+        )
+    })?;
+    // Well formed; also in range (1900–2100, offset within ±14:00).
+    casework_domain::timestamp::parse_instant(text).map_err(|m| FieldError::new(field, "out_of_range", m))
 }
 
 #[cfg(test)]

@@ -33,6 +33,12 @@ impl Modify for BearerScheme {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
+                    .description(Some(
+                        "An access token from POST /v1/auth/token. The token of an account whose password an admin \
+chose opens only POST /v1/me/password until its holder sets their own: every other call answers 403 \
+with type /problems/password-change-required. Deactivation, role changes and an approved supervisor \
+grant (which revokes every credential until POST /v1/auth/enroll) apply to tokens at once.",
+                    ))
                     .build(),
             ),
         );

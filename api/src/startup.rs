@@ -160,7 +160,8 @@ pub async fn prepare_database(settings: &Settings, clock: &Clock) -> anyhow::Res
                 role: Role::Admin,
                 password,
             };
-            match store::insert_user(&mut conn, &new, clock.ts()).await {
+            // The operator chose the password: no change is required at first sign-in.
+            match store::provision_user(&mut conn, &new, "bootstrap", clock.ts()).await {
                 Ok(u) => tracing::info!(user.id = %u.id, "created the bootstrap admin"),
                 // Another replica created it a moment ago.
                 Err(casework_domain::DomainError::Conflict(_)) => {}
@@ -235,6 +236,8 @@ impl Application {
     /// # Errors
     /// When the database cannot be prepared or the address cannot be bound.
     pub async fn build(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
+        // Before anything hashes a password (the bootstrap admin).
+        casework_domain::crypto::PasswordHashing::configure(settings.password_hash_threads.map(usize::from));
         prepare_database_when_reachable(&settings, &clock)
             .await
             .context("preparing the database")?;

@@ -51,7 +51,7 @@ impl CursorCodec {
         let body = crypto::unb64(body_b64)?;
         let tag = crypto::unb64(tag_b64)?;
         let expected = crypto::hmac_sha256(&self.key, &body);
-        if !crypto::constant_time_eq(&tag, &expected[..16]) {
+        if !crypto::secret_eq(&tag, &expected[..16]) {
             return None;
         }
         let env: Envelope<T> = serde_json::from_slice(&body).ok()?;

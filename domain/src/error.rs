@@ -77,6 +77,9 @@ pub enum DomainError {
     /// `If-Match` names a version that is no longer current.
     #[error("stale version")]
     Stale,
+    /// Password hashing is saturated; the caller should retry shortly (503).
+    #[error(transparent)]
+    Busy(#[from] crate::crypto::Busy),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
     /// A failure of ours that is not the database's (a job the queue refused): a 500.

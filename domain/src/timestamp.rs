@@ -114,6 +114,63 @@ impl<'r> Decode<'r, Postgres> for Ts {
     }
 }
 
+/// The earliest and latest years an instant may fall in (UTC), and the widest offset it
+/// may be written with: nothing the service records lies outside them, and a year 0001
+/// or an offset of `+25:00` is a typo or a probe, never a date.
+pub const EARLIEST_YEAR: i16 = 1900;
+pub const LATEST_YEAR: i16 = 2100;
+pub const MAX_OFFSET_SECS: i32 = 14 * 3600;
+
+/// An RFC 3339 instant with an offset, in range ([`EARLIEST_YEAR`]–[`LATEST_YEAR`],
+/// offset within ±14:00).
+///
+/// # Errors
+/// What is wrong, for people.
+pub fn parse_instant(raw: &str) -> Result<Timestamp, String> {
+    let t: Timestamp = raw
+        .parse()
+        .map_err(|_| "must be an RFC 3339 instant with an offset, e.g. 2026-11-23T08:30:00-07:00".to_owned())?;
+    check_instant(raw, t)
+}
+
+fn check_instant(raw: &str, t: Timestamp) -> Result<Timestamp, String> {
+    let year = t.to_zoned(jiff::tz::TimeZone::UTC).year();
+    if !(EARLIEST_YEAR..=LATEST_YEAR).contains(&year) {
+        return Err(format!("must fall between the years {EARLIEST_YEAR} and {LATEST_YEAR}"));
+    }
+    let offset = jiff::fmt::temporal::Pieces::parse(raw)
+        .ok()
+        .and_then(|p| p.offset())
+        .map_or(0, |o| match o {
+            jiff::fmt::temporal::PiecesOffset::Numeric(n) => n.offset().seconds(),
+            _ => 0,
+        });
+    if offset.abs() > MAX_OFFSET_SECS {
+        return Err("the UTC offset must be within -14:00 and +14:00".to_owned());
+    }
+    Ok(t)
+}
+
+/// The prefix [`strict_option`] gives its errors, so the API can name them
+/// `out_of_range` rather than a type error.
+pub const OUT_OF_RANGE: &str = "out of range: ";
+
+/// Deserialises an optional instant of a request body with [`parse_instant`]'s checks
+/// (`#[serde(default, deserialize_with = "crate::timestamp::strict_option")]`).
+///
+/// # Errors
+/// A malformed instant, or one out of range (message prefixed with [`OUT_OF_RANGE`]).
+pub fn strict_option<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+    use serde::Deserialize;
+    let Some(raw) = Option::<String>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let t: Timestamp = raw.parse().map_err(serde::de::Error::custom)?;
+    check_instant(&raw, t)
+        .map(Some)
+        .map_err(|m| serde::de::Error::custom(format!("{OUT_OF_RANGE}{m}")))
+}
+
 /// A `date` column as a jiff civil date (PostgreSQL sends days since 2000-01-01).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct DbDate(i32);
@@ -159,6 +216,30 @@ impl<'r> Decode<'r, Postgres> for DbDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instants_lie_between_1900_and_2100_with_offsets_within_14_hours() {
+        for ok in [
+            "2026-11-23T08:30:00-07:00",
+            "1900-01-01T00:00:00Z",
+            "2100-12-31T23:59:59Z",
+            "2026-01-01T00:00:00+14:00",
+            "2026-01-01T00:00:00-12:00",
+        ] {
+            assert!(parse_instant(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "0001-01-01T00:00:00Z",
+            "1899-12-31T23:59:59Z",
+            "2101-01-01T00:00:00Z",
+            "2026-01-01T00:00:00+25:00",
+            "2026-01-01T00:00:00+14:01",
+            "2026-01-01T00:00:00-14:30",
+            "2026-01-01T00:00:00",
+        ] {
+            assert!(parse_instant(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn dates_round_trip() {

@@ -550,7 +550,11 @@ async fn consents_are_given_listed_and_revoked() {
     let (cw_id, _, cw) = app.staff("caseworker").await;
     let case = app.create_adult_case(&cw).await;
     let path = format!("/v1/cases/{case}/consents");
-    let party = uuid::Uuid::now_v7().to_string();
+    // A party is a platform of the directory (an unknown one is refused: strict_values).
+    let party = app.platform_named(&cw, "Reddit").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     let platform = created(
         app.post_json(

@@ -157,7 +157,7 @@ async fn deactivated_users_cannot_sign_in_and_their_tokens_stop_working() {
         .client
         .patch(app.url(&format!("/v1/users/{id}")))
         .bearer_auth(&admin)
-        .header("If-Match", "\"v1\"")
+        .header("If-Match", "\"v2\"")
         .json(&json!({"active": false}))
         .send()
         .await
@@ -548,10 +548,10 @@ async fn housekeeping_forgets_stale_failure_counts_but_not_live_locks() {
     for _ in 0..5 {
         app.password_grant(&email, "wrong password!!").await;
     }
-    // A day and a half later: the lock is over and the count is stale.
+    // A day and a half later: the lock is over and the failures are stale.
     app.clock.advance(SignedDuration::from_hours(36));
     let uid: uuid::Uuid = id.parse().unwrap();
-    sqlx::query("INSERT INTO login_failures (user_id, address, failures, updated_at) VALUES ($1, '192.0.2.1', 2, $2)")
+    sqlx::query("INSERT INTO sign_in_failures (user_id, address, at) VALUES ($1, '192.0.2.1', $2)")
         .bind(uid)
         .bind(app.clock.ts())
         .execute(&app.pool)
@@ -561,10 +561,95 @@ async fn housekeeping_forgets_stale_failure_counts_but_not_live_locks() {
     let purged = casework_domain::identity::store::purge_stale_login_failures(&mut conn, app.clock.ts())
         .await
         .unwrap();
-    assert_eq!(purged, 1);
-    let left: Vec<(String,)> = sqlx::query_as("SELECT address FROM login_failures")
+    assert_eq!(purged, 5);
+    let left: Vec<(String,)> = sqlx::query_as("SELECT address FROM sign_in_failures")
         .fetch_all(&app.pool)
         .await
         .unwrap();
     assert_eq!(left, [("192.0.2.1".to_owned(),)]);
+}
+
+#[tokio::test]
+async fn failures_that_leave_the_window_are_forgotten() {
+    // Before: one address reached the per-address lock across windows (a consecutive
+    // count), and the account-wide count never decayed, so one patient address locked the
+    // account for everyone.
+    let app = TestApp::spawn_with(|s| s.trusted_proxies = vec!["127.0.0.1".into()]).await;
+    let (_, email, _) = app.staff("caseworker").await;
+    for _ in 0..6 {
+        for _ in 0..4 {
+            oauth_error(
+                grant_from(&app, "198.51.100.9", &email, "wrong password!!").await,
+                400,
+                "invalid_grant",
+            )
+            .await;
+        }
+        app.clock.advance(SignedDuration::from_mins(16));
+    }
+    // 24 failures from one address, never five inside one window: nobody is locked out.
+    assert_eq!(
+        grant_from(&app, "203.0.113.50", &email, PASSWORD).await.status(),
+        StatusCode::OK
+    );
+    for _ in 0..4 {
+        grant_from(&app, "198.51.100.9", &email, "wrong password!!").await;
+    }
+    app.clock.advance(SignedDuration::from_mins(16));
+    assert_eq!(
+        grant_from(&app, "198.51.100.9", &email, PASSWORD).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn one_address_never_locks_the_account_for_everyone() {
+    // Twenty failures inside the window, all from one address, are that address's lock
+    // alone: the account-wide lock needs several addresses.
+    let app = TestApp::spawn_with(|s| s.trusted_proxies = vec!["127.0.0.1".into()]).await;
+    let (id, email, _) = app.staff("caseworker").await;
+    let uid: uuid::Uuid = id.parse().unwrap();
+    for _ in 0..20 {
+        sqlx::query("INSERT INTO sign_in_failures (user_id, address, at) VALUES ($1, '198.51.100.9', $2)")
+            .bind(uid)
+            .bind(app.clock.ts())
+            .execute(&app.pool)
+            .await
+            .unwrap();
+    }
+    oauth_error(
+        grant_from(&app, "198.51.100.9", &email, PASSWORD).await,
+        400,
+        "invalid_grant",
+    )
+    .await;
+    assert_eq!(
+        grant_from(&app, "203.0.113.50", &email, PASSWORD).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_burst_of_guesses_cannot_slip_past_the_lock() {
+    // Each attempt is counted before its password is checked, under a lock on the account
+    // and address: twenty at once from one address get five checks, not twenty.
+    let app = TestApp::spawn_with(|s| s.trusted_proxies = vec!["127.0.0.1".into()]).await;
+    let (id, email, _) = app.staff("caseworker").await;
+    let guesses = (0..20).map(|_| grant_from(&app, "198.51.100.77", &email, "wrong password!!"));
+    for res in futures::future::join_all(guesses).await {
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    }
+    let (counted,): (i64,) =
+        sqlx::query_as("SELECT count(*) FROM sign_in_failures WHERE user_id = $1 AND address = '198.51.100.77'")
+            .bind(id.parse::<uuid::Uuid>().unwrap())
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(counted, 5);
+    oauth_error(
+        grant_from(&app, "198.51.100.77", &email, PASSWORD).await,
+        400,
+        "invalid_grant",
+    )
+    .await;
 }

@@ -75,7 +75,19 @@ async fn an_admin_alone_cannot_create_a_supervisor() {
     assert_eq!(u["role"], "supervisor");
     assert_eq!(u["active"], true);
     assert!(u["pending_role"].is_null() && u["pending_role_requested_by"].is_null());
-    let tok = app.sign_in("sup@example.org", PASSWORD).await;
+    assert_eq!(u["enrollment_pending"], true);
+    let code = u["enrollment_code"].as_str().unwrap().to_owned();
+    assert!(u["enrollment_code_expires_at"].is_string());
+    // The password the admin chose opens nothing, now or ever: approval revoked it.
+    let res = app.password_grant("sup@example.org", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    // The person sets their own with the code the approver hands over.
+    app.enroll(&code, "the supervisor's own words").await;
+    assert_eq!(
+        app.password_grant("sup@example.org", PASSWORD).await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    let tok = app.sign_in("sup@example.org", "the supervisor's own words").await;
     assert_eq!(tok["scope"], "supervisor");
     let cases = app.get("/v1/cases", tok["access_token"].as_str().unwrap()).await;
     assert_eq!(cases.status(), StatusCode::OK);
@@ -86,10 +98,16 @@ async fn an_admin_alone_cannot_create_a_supervisor() {
     let actions: Vec<&str> = trail.iter().map(|(a, _)| a.as_str()).collect();
     assert_eq!(
         actions,
-        ["user.create", "user.role_grant.request", "user.role_grant.approve"]
+        [
+            "user.create",
+            "user.role_grant.request",
+            "user.role_grant.approve",
+            "user.enroll"
+        ]
     );
     assert_eq!(trail[1].1, format!("user:{}", me["id"].as_str().unwrap()));
     assert_eq!(trail[2].1, format!("user:{sup_id}"));
+    assert_eq!(trail[3].1, format!("user:{id}"));
 }
 
 #[tokio::test]
@@ -97,7 +115,8 @@ async fn patching_a_role_to_supervisor_leaves_it_pending_until_approved() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
     let (id, email, cw) = app.staff("caseworker").await;
-    let u = patch_role(&app, &admin, &id, "\"v1\"", "supervisor").await;
+    // v2: the holder set their own password at the first sign-in.
+    let u = patch_role(&app, &admin, &id, "\"v2\"", "supervisor").await;
     assert_eq!(u["role"], "caseworker");
     assert_eq!(u["active"], true);
     assert_eq!(u["pending_role"], "supervisor");
@@ -134,11 +153,19 @@ async fn patching_a_role_to_supervisor_leaves_it_pending_until_approved() {
     // Asked again, and approved this time.
     let version = format!("\"v{}\"", u["version"]);
     patch_role(&app, &admin, &id, &version, "supervisor").await;
+    let res = decide(&app, &sup, &id, &json!({"decision": "approve"})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let decided: Value = res.json().await.unwrap();
+    // Every credential of the account ended: its password, its refresh tokens and the
+    // access token it held as a caseworker.
+    problem(app.get("/v1/me", &cw).await, 401).await;
     assert_eq!(
-        decide(&app, &sup, &id, &json!({"decision": "approve"})).await.status(),
-        StatusCode::OK
+        app.password_grant(&email, PASSWORD).await.status(),
+        StatusCode::BAD_REQUEST
     );
+    app.enroll(decided["enrollment_code"].as_str().unwrap(), PASSWORD).await;
     assert_eq!(app.sign_in(&email, PASSWORD).await["scope"], "supervisor");
+    problem(app.get("/v1/me", &cw).await, 401).await;
 }
 
 #[tokio::test]
@@ -157,7 +184,8 @@ async fn nobody_decides_a_grant_they_requested() {
         .unwrap();
     let version = format!("\"v{}\"", r["version"]);
     patch_role(&app, &admin, &requester_id, &version, "supervisor").await;
-    app.approve_role_grant(&requester_id).await;
+    let decided = app.approve_role_grant(&requester_id).await;
+    app.enroll(decided["enrollment_code"].as_str().unwrap(), PASSWORD).await;
     let requester = app.sign_in(&requester_email, PASSWORD).await["access_token"]
         .as_str()
         .unwrap()
@@ -201,9 +229,9 @@ async fn other_roles_apply_at_once_and_withdraw_a_pending_grant() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
     let (id, _, _) = app.staff("caseworker").await;
-    let u = patch_role(&app, &admin, &id, "\"v1\"", "supervisor").await;
+    let u = patch_role(&app, &admin, &id, "\"v2\"", "supervisor").await;
     assert_eq!(u["pending_role"], "supervisor");
-    let u = patch_role(&app, &admin, &id, "\"v2\"", "admin").await;
+    let u = patch_role(&app, &admin, &id, "\"v3\"", "admin").await;
     assert_eq!(u["role"], "admin");
     assert!(u["pending_role"].is_null());
     let (_, _, sup) = app.provisioned_staff("supervisor").await;
@@ -249,4 +277,164 @@ async fn supervisors_find_the_grants_waiting_for_them() {
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
     let (_, _, cw) = app.staff("caseworker").await;
     problem(app.get("/v1/role-grants", &cw).await, 403).await;
+}
+
+#[tokio::test]
+async fn an_enrollment_code_works_once_in_time_and_for_its_account_only() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let a = create(&app, &admin, "a@example.org", "supervisor").await;
+    let b = create(&app, &admin, "b@example.org", "supervisor").await;
+    let code_a = app.approve_role_grant(a["id"].as_str().unwrap()).await["enrollment_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let code_b = app.approve_role_grant(b["id"].as_str().unwrap()).await["enrollment_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refused = |res: reqwest::Response| async move {
+        let p = problem(res, 422).await;
+        assert_eq!(
+            casework_tests::field_errors(&p),
+            casework_tests::pairs(&[("code", "invalid_enrollment_code")])
+        );
+    };
+    // By another account: A's code presented for B.
+    refused(
+        app.enroll_raw(&json!({"code": code_a, "email": "b@example.org", "password": "b's own password"}))
+            .await,
+    )
+    .await;
+    // Unknown.
+    refused(
+        app.enroll_raw(&json!({"code": "cwe_nothing", "password": "a's own password"}))
+            .await,
+    )
+    .await;
+    // A short password is refused without spending the code.
+    let p = problem(app.enroll_raw(&json!({"code": code_a, "password": "short"})).await, 422).await;
+    assert_eq!(p["errors"][0]["field"], "password");
+    app.enroll_raw(&json!({"code": code_a, "email": "A@example.org", "password": "a's own password"}))
+        .await
+        .error_for_status()
+        .unwrap();
+    assert_eq!(
+        app.sign_in("a@example.org", "a's own password").await["scope"],
+        "supervisor"
+    );
+    // Twice.
+    refused(
+        app.enroll_raw(&json!({"code": code_a, "password": "someone else's"}))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        app.sign_in("a@example.org", "a's own password").await["scope"],
+        "supervisor"
+    );
+    // After expiry (24 hours).
+    app.clock.advance(jiff::SignedDuration::from_hours(24));
+    refused(
+        app.enroll_raw(&json!({"code": code_b, "password": "b's own password"}))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        app.password_grant("b@example.org", "b's own password").await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    // Only the hash is stored.
+    let (stored,): (i64,) = sqlx::query_as("SELECT count(*) FROM enrollment_codes WHERE code_hash = $1::bytea")
+        .bind(code_b.as_bytes())
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0);
+}
+
+#[tokio::test]
+async fn an_approval_replayed_by_its_idempotency_key_does_not_show_the_code_again() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let u = create(&app, &admin, "sup@example.org", "supervisor").await;
+    let (_, _, sup) = app.provisioned_staff("supervisor").await;
+    let send = || {
+        app.client
+            .post(app.url(&format!("/v1/users/{}/role-approval", u["id"].as_str().unwrap())))
+            .bearer_auth(&sup)
+            .header("Idempotency-Key", "approve-sup-1")
+            .json(&json!({"decision": "approve"}))
+            .send()
+    };
+    let first: Value = send().await.unwrap().json().await.unwrap();
+    assert!(first["enrollment_code"].is_string());
+    let res = send().await.unwrap();
+    assert_eq!(res.headers()["idempotent-replayed"], "true");
+    let again: Value = res.json().await.unwrap();
+    assert!(again["enrollment_code"].is_null(), "{again}");
+    assert_eq!(again["id"], u["id"]);
+}
+
+#[tokio::test]
+async fn an_admin_chosen_password_opens_only_its_own_change() {
+    // Before: the password an admin chose opened the account until someone changed it.
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let u = create(&app, &admin, "cw@example.org", "caseworker").await;
+    assert_eq!(u["password_change_required"], true);
+    let first = app.sign_in("cw@example.org", PASSWORD).await;
+    let token = first["access_token"].as_str().unwrap();
+    for path in ["/v1/cases", "/v1/me", "/v1/tasks"] {
+        let p = problem(app.get(path, token).await, 403).await;
+        assert_eq!(p["type"], "/problems/password-change-required", "{path}");
+    }
+    // The refresh token it came with gives no more than it.
+    let res = app
+        .client
+        .post(app.url("/v1/auth/token"))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", first["refresh_token"].as_str().unwrap()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let refreshed: Value = res.json().await.unwrap();
+    let p = problem(
+        app.get("/v1/cases", refreshed["access_token"].as_str().unwrap()).await,
+        403,
+    )
+    .await;
+    assert_eq!(p["type"], "/problems/password-change-required");
+    let res = app
+        .post_json(
+            "/v1/me/password",
+            token,
+            &json!({"current_password": PASSWORD, "new_password": "my very own password"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(app.get("/v1/cases", token).await.status(), StatusCode::OK);
+    let admin_view: Value = app
+        .get(&format!("/v1/users/{}", u["id"].as_str().unwrap()), &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(admin_view["password_change_required"], false);
+    // The admin's choice opens nothing any more.
+    assert_eq!(
+        app.password_grant("cw@example.org", PASSWORD).await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    let actions: Vec<String> = audit_actions(&app, u["id"].as_str().unwrap())
+        .await
+        .into_iter()
+        .map(|(a, _)| a)
+        .collect();
+    assert_eq!(actions, ["user.create", "password.change"]);
+    // The command line (the person at the console chose it) needs no change.
+    let (_, _, cli) = app.provisioned_staff("caseworker").await;
+    assert_eq!(app.get("/v1/cases", &cli).await.status(), StatusCode::OK);
 }

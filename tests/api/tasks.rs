@@ -491,3 +491,97 @@ async fn task_posts_honour_idempotency_keys_and_if_match() {
     let done = body(complete("\"v1\"").await.unwrap(), StatusCode::OK).await;
     assert_eq!(done["status"], "done");
 }
+
+#[tokio::test]
+async fn a_case_task_goes_only_to_someone_who_sees_the_case() {
+    // Before: Alice could give Bob a task on her case, and Bob then read its title and
+    // case id while the case itself was 404 to him.
+    let app = TestApp::spawn().await;
+    let (_, _, alice) = app.staff("caseworker").await;
+    let (bob_id, _, bob) = app.staff("caseworker").await;
+    let (sup_id, _, _) = app.staff("supervisor").await;
+    let case = app.create_adult_case(&alice).await;
+    let body_for = |assignee: &str| json!({"case_id": case, "title": "Call back", "assignee": assignee, "due_in_business_days": 1});
+    let p = problem(app.create_task(&alice, &body_for(&bob_id)).await, 422).await;
+    assert_eq!(
+        casework_tests::field_errors(&p),
+        casework_tests::pairs(&[("assignee", "assignee_cannot_see_case")])
+    );
+    assert_eq!(
+        ids(&body(app.list_tasks(&bob, "").await, StatusCode::OK).await).len(),
+        0
+    );
+    // A supervisor sees every case, so may hold its tasks.
+    body(app.create_task(&alice, &body_for(&sup_id)).await, StatusCode::CREATED).await;
+}
+
+#[tokio::test]
+async fn a_removed_collaborator_hands_the_case_tasks_to_the_primary() {
+    // Before: a collaborator removed from a case kept reading and completing its tasks.
+    let app = TestApp::spawn().await;
+    let (alice_id, _, alice) = app.staff("caseworker").await;
+    let (bob_id, _, bob) = app.staff("caseworker").await;
+    let (_, _, sup) = app.staff("supervisor").await;
+    let case = app.create_adult_case(&alice).await;
+    let res = app
+        .assign_case(&sup, &case, &json!({"primary": alice_id, "collaborators": [bob_id]}))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let task = body(
+        app.create_task(
+            &alice,
+            &json!({"case_id": case, "title": "Call back", "assignee": bob_id, "due_in_business_days": 1}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let id = task["id"].as_str().unwrap();
+    // A task of Bob's own, about no case, stays his.
+    let own = body(
+        app.create_task(&bob, &json!({"title": "Training", "due_in_business_days": 1}))
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(
+        ids(&body(app.list_tasks(&bob, "").await, StatusCode::OK).await),
+        [id, own["id"].as_str().unwrap()]
+    );
+
+    let res = app
+        .assign_case(&sup, &case, &json!({"primary": alice_id, "collaborators": []}))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // Bob sees none of the case's tasks any more: list, get, complete, cancel.
+    assert_eq!(
+        ids(&body(app.list_tasks(&bob, "").await, StatusCode::OK).await),
+        [own["id"].as_str().unwrap()]
+    );
+    problem(app.get(&format!("/v1/tasks/{id}"), &bob).await, 404).await;
+    problem(app.task_action(&bob, id, "complete").await, 404).await;
+    problem(app.task_action(&bob, id, "cancel").await, 404).await;
+    // The primary holds it now, and the timeline says so.
+    let moved = body(app.get(&format!("/v1/tasks/{id}"), &alice).await, StatusCode::OK).await;
+    assert_eq!(moved["assignee"], alice_id.as_str());
+    assert_eq!(moved["status"], "open");
+    let timeline = body(
+        app.get(&format!("/v1/cases/{case}/timeline"), &alice).await,
+        StatusCode::OK,
+    )
+    .await;
+    let reassigned: Vec<&Value> = timeline["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "task.reassigned" || e["type"] == "task.reassigned")
+        .collect();
+    assert_eq!(reassigned.len(), 1, "{timeline}");
+    // Its reminder follows it.
+    let (recipient,): (uuid::Uuid,) = sqlx::query_as("SELECT recipient FROM reminders WHERE task_id = $1")
+        .bind(id.parse::<uuid::Uuid>().unwrap())
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(recipient.to_string(), alice_id);
+}

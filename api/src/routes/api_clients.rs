@@ -44,7 +44,7 @@ impl From<ApiClient> for ApiClientOut {
 }
 
 /// A new client, with its secret.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct ApiClientCreated {
     pub id: Uuid,
     pub name: String,
@@ -54,6 +54,21 @@ pub struct ApiClientCreated {
     /// Shown in this response only and stored hashed: keep it now. A replay of this
     /// request through its Idempotency-Key returns `null` here.
     pub client_secret: Option<String>,
+}
+
+/// Never prints the secret.
+impl std::fmt::Debug for ApiClientCreated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiClientCreated")
+            .field("id", &self.id)
+            .field("client_id", &self.client_id)
+            .field("scopes", &self.scopes)
+            .field(
+                "client_secret",
+                &crate::routes::auth::redacted(self.client_secret.as_ref()),
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -82,7 +82,7 @@ pub async fn me(principal: Principal, state: web::Data<AppState>) -> ApiResult<H
     Ok(HttpResponse::Ok().json(me))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePassword {
     #[schema(format = Password, min_length = 1, max_length = 1024)]
@@ -92,10 +92,23 @@ pub struct ChangePassword {
     pub new_password: String,
 }
 
+/// Never prints either password.
+impl std::fmt::Debug for ChangePassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChangePassword")
+            .field("current_password", &"<redacted>")
+            .field("new_password", &"<redacted>")
+            .finish()
+    }
+}
+
 /// Change your own password. Every refresh token you hold stops working.
 ///
-/// A wrong `current_password` counts as a failed sign-in: five in a row from one address
-/// lock it out of the account (sign-in included) for 15 minutes, answered 429 with
+/// An account created by an admin (who chose its password) must come here first: until
+/// it has, its tokens open nothing else (403 `password-change-required`).
+///
+/// A wrong `current_password` counts as a failed sign-in: five from one address within 15
+/// minutes lock it out of the account (sign-in included), answered 429 with
 /// `Retry-After`. Password changes are also rate-limited per account.
 #[utoipa::path(
     operation_id = "change_my_password",
@@ -108,6 +121,8 @@ pub struct ChangePassword {
         (status = 403, description = "Integration clients have no password", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "Idempotency-Key in flight", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 429, description = "Locked after wrong current passwords, or too many attempts; see Retry-After", body = crate::error::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "Too many passwords being checked at once; see Retry-After", body = crate::error::Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
@@ -133,26 +148,20 @@ pub async fn change_password(
         Begun::Work(w) => w,
     };
     let tx = &mut *work.tx;
-    let (current, account_lock) = store::password_record_for_update(tx, id)
+    let current = store::password_hash_for_update(tx, id)
         .await?
         .ok_or(ApiError::Unauthorized("the account is not active"))?;
     // The same lock as sign-in: this endpoint must not be a way around it.
-    let address_lock = store::address_locked_until(tx, id, &address, now).await?;
-    if let Some(until) = [account_lock, address_lock]
-        .into_iter()
-        .flatten()
-        .filter(|t| *t > now)
-        .max()
-    {
+    if let Some(until) = store::locked_until(tx, id, &address, now).await? {
         return Err(locked(until, now));
     }
-    if !crypto::verify_password(&body.value.current_password, &current) {
+    if !crypto::verify_password(&body.value.current_password, &current).await? {
         // The claim on the key and everything else roll back; the failure must stay.
         drop(work);
         let mut tx = state.db.begin().await?;
         store::record_login_failure(&mut tx, id, &address, now).await?;
         tx.commit().await?;
-        tracing::info!(user.id = %id, "wrong current password at password change");
+        tracing::info!(user.id = %id, client.address = %address, "wrong current password at password change");
         return Err(ApiError::field(
             "current_password",
             "incorrect",

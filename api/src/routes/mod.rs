@@ -27,6 +27,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(health::metrics)
         .service(auth::token)
         .service(auth::revoke)
+        .service(auth::enroll)
         .service(auth::jwks)
         .service(me::me)
         .service(me::change_password)

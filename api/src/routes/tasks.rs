@@ -81,7 +81,9 @@ impl From<Task> for TaskOut {
 /// Create a custom task (a reminder is scheduled at `due_at`, delivered in office hours).
 ///
 /// Exactly one of `due_at` and `due_in_business_days`; the assignee defaults to you. A
-/// `case_id` must name a case you see (404 otherwise, as on every case path).
+/// `case_id` must name a case you see (404 otherwise, as on every case path), and the
+/// assignee of a case's task must see the case too (422 `assignee_cannot_see_case`): a
+/// case's tasks are seen only by whoever sees the case.
 #[utoipa::path(
     operation_id = "create_task",
     tag = "tasks",
@@ -92,7 +94,7 @@ impl From<Task> for TaskOut {
         (status = 201, description = "Created", body = TaskOut, headers(("ETag" = String), ("Location" = String))),
         (status = 403, description = "Admins and integrations do not work tasks", body = crate::error::Problem, content_type = PROBLEM),
         (status = 409, description = "Idempotency-Key in flight", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields (all listed), or Idempotency-Key malformed or reused with another body", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 422, description = "Invalid fields (all listed; `assignee_cannot_see_case` when the assignee does not see the task's case), or Idempotency-Key malformed or reused with another body", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
 #[post("/v1/tasks")]
@@ -112,8 +114,15 @@ pub async fn create(
     }
     let named: Vec<Uuid> = body.value.assignee.into_iter().chain([me.id]).collect();
     let assignable = cases::assignable_users(&mut work.tx, &named).await?;
+    let sees_case = match body.value.case_id {
+        Some(case) => store::who_sees_case(&mut work.tx, case, &named).await?,
+        None => std::collections::HashSet::new(),
+    };
     let cal = calendar::store::load(&mut work.tx).await?;
-    let spec = body.value.clone().parse(me.id, &assignable, state.clock.now(), &cal)?;
+    let spec = body
+        .value
+        .clone()
+        .parse(me.id, &assignable, &sees_case, state.clock.now(), &cal)?;
     if let Some(replay) = work.claim(&req, &principal, &body.raw, &state.clock).await? {
         // The stored answer names a task; it is only replayed to someone who still sees it.
         if let Some(id) = idempotency::replayed_location_id(&replay) {

@@ -13,7 +13,7 @@ use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
     extract::{JsonBody, Page, PageQuery, conditional_get, etag, required_if_match, with_etag},
-    idempotency::{self, Answer},
+    idempotency::{self, Answer, Begun},
     startup::AppState,
 };
 
@@ -36,6 +36,12 @@ pub struct UserOut {
     pub pending_role_requested_by: Option<Uuid>,
     /// When `pending_role` was asked for.
     pub pending_role_requested_at: Option<jiff::Timestamp>,
+    /// The password was chosen by an admin: the account's tokens open only
+    /// `POST /v1/me/password` until its holder sets their own.
+    pub password_change_required: bool,
+    /// A supervisor grant was approved and the holder has not yet set their password with
+    /// the enrollment code (`POST /v1/auth/enroll`): the account opens nothing.
+    pub enrollment_pending: bool,
     pub created_at: jiff::Timestamp,
     pub updated_at: jiff::Timestamp,
     /// Increments on every change; the ETag is derived from it.
@@ -53,6 +59,8 @@ impl From<User> for UserOut {
             pending_role: u.pending_role.as_ref().map(|p| p.role),
             pending_role_requested_by: u.pending_role.as_ref().map(|p| p.requested_by),
             pending_role_requested_at: u.pending_role.as_ref().map(|p| p.requested_at.get()),
+            password_change_required: u.must_change_password,
+            enrollment_pending: u.enrollment_pending,
             created_at: u.created_at.get(),
             updated_at: u.updated_at.get(),
             version: u.version,
@@ -60,7 +68,7 @@ impl From<User> for UserOut {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(as = NewUser)]
 pub struct CreateUser {
@@ -77,9 +85,23 @@ pub struct CreateUser {
     /// `supervisor` is not granted at once: the account is created inactive, as a
     /// caseworker, with `pending_role: supervisor`, until another supervisor approves.
     pub role: Role,
-    /// Write-only; 12–1024 characters.
+    /// Write-only; 12–1024 characters. The admin chose it, so the account must change it
+    /// at its first sign-in: until then its tokens open only `POST /v1/me/password`
+    /// (403 `password-change-required` elsewhere).
     #[schema(format = Password, write_only, min_length = 12, max_length = 1024)]
     pub password: String,
+}
+
+/// Never prints the password.
+impl std::fmt::Debug for CreateUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateUser")
+            .field("email", &self.email)
+            .field("display_name", &self.display_name)
+            .field("role", &self.role)
+            .field("password", &"<redacted>")
+            .finish()
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -360,8 +382,12 @@ pub async fn list_pending_grants(
 ///
 /// Granting `supervisor` takes two people: an admin asks (creating the user, or PATCHing
 /// the role), and an active supervisor who is neither the requester nor the grantee
-/// decides. Approval gives the role (and activates an account created for the grant);
-/// rejection withdraws the request and needs a `reason`. Both are audited.
+/// decides. Approval gives the role (and activates an account created for the grant) and
+/// revokes every credential the account had (password, refresh and access tokens): the
+/// answer carries, once, an enrollment code for the approver to hand to the person, who
+/// sets their own password with it (`POST /v1/auth/enroll`); until then the account
+/// opens nothing. A grant already decided is 409. Rejection withdraws the request and
+/// needs a `reason`. All of it is audited.
 #[utoipa::path(
     operation_id = "decide_role_grant",
     tag = "users",
@@ -369,7 +395,7 @@ pub async fn list_pending_grants(
     request_body = RoleApproval,
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the first response is replayed for 24 h")),
     responses(
-        (status = 200, description = "Decided; the user as it is now", body = UserOut, headers(("ETag" = String))),
+        (status = 200, description = "Decided; the user as it is now, and after an approval the one-time enrollment code", body = RoleDecided, headers(("ETag" = String))),
         (status = 403, description = "Not a supervisor", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "No grant pending, the caller requested it or would receive it, or Idempotency-Key in flight", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -393,32 +419,75 @@ pub async fn decide_role_grant(
         }
         (None, Decision::Approve) => None,
     };
-    idempotency::write(&state, &req, &principal, &body.raw, async |tx| {
-        let now = state.clock.ts();
-        let decision = match b.decision {
-            Decision::Approve => store::GrantDecision::Approve,
-            Decision::Reject => store::GrantDecision::Reject,
-        };
-        let (user, pending) = store::decide_role_grant(tx, *id, supervisor, decision, now).await?;
-        let action = match b.decision {
-            Decision::Approve => "user.role_grant.approve",
-            Decision::Reject => "user.role_grant.reject",
-        };
-        audit::record(
-            tx,
-            &principal.key(),
-            action,
-            &format!("user:{}", user.id),
-            serde_json::json!({
-                "role": pending.role,
-                "requested_by": pending.requested_by,
-                "requested_at": pending.requested_at.get(),
-                "reason": reason,
-            }),
-            now,
-        )
-        .await?;
-        Ok(Answer::ok(user.version, UserOut::from(user)))
-    })
-    .await
+    let mut work = match idempotency::begin(&state, &req, &principal, &body.raw).await? {
+        Begun::Replay(res) => return Ok(res),
+        Begun::Work(w) => w,
+    };
+    let tx = &mut *work.tx;
+    let now = state.clock.ts();
+    let decision = match b.decision {
+        Decision::Approve => store::GrantDecision::Approve,
+        Decision::Reject => store::GrantDecision::Reject,
+    };
+    let (user, pending, code) = store::decide_role_grant(tx, *id, supervisor, decision, now).await?;
+    let action = match b.decision {
+        Decision::Approve => "user.role_grant.approve",
+        Decision::Reject => "user.role_grant.reject",
+    };
+    audit::record(
+        tx,
+        &principal.key(),
+        action,
+        &format!("user:{}", user.id),
+        serde_json::json!({
+            "role": pending.role,
+            "requested_by": pending.requested_by,
+            "requested_at": pending.requested_at.get(),
+            "reason": reason,
+            "credentials_revoked": code.is_some(),
+            "enrollment_code_expires_at": code.as_ref().map(|c| c.expires_at.get()),
+        }),
+        now,
+    )
+    .await?;
+    let version = user.version;
+    let out = RoleDecided {
+        user: UserOut::from(user),
+        enrollment_code: code.as_ref().map(|c| c.code.clone()),
+        enrollment_code_expires_at: code.as_ref().map(|c| c.expires_at.get()),
+    };
+    // The stored replay never holds the code.
+    let mut kept = serde_json::to_value(&out).map_err(|e| ApiError::Internal(e.into()))?;
+    kept["enrollment_code"] = serde_json::Value::Null;
+    let headers = [("ETag", etag(version))];
+    work.finish(StatusCode::OK, &headers, &out, Some(&kept), &state.clock)
+        .await
+}
+
+/// A decided grant: the user as it is now and, after an approval, the enrollment code.
+#[derive(Serialize, ToSchema)]
+pub struct RoleDecided {
+    #[serde(flatten)]
+    pub user: UserOut,
+    /// Approval only, and in this response only (stored hashed; a replay through the
+    /// Idempotency-Key shows `null`): the one-time code (24 hours) with which the person
+    /// sets their own password at `POST /v1/auth/enroll`. Hand it over yourself; the
+    /// admin who asked for the grant must not see it.
+    pub enrollment_code: Option<String>,
+    /// When the enrollment code stops working.
+    pub enrollment_code_expires_at: Option<jiff::Timestamp>,
+}
+
+/// Never prints the enrollment code.
+impl std::fmt::Debug for RoleDecided {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RoleDecided")
+            .field("user", &self.user)
+            .field(
+                "enrollment_code",
+                &crate::routes::auth::redacted(self.enrollment_code.as_ref()),
+            )
+            .field("enrollment_code_expires_at", &self.enrollment_code_expires_at)
+            .finish()
+    }
 }

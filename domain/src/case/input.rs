@@ -156,11 +156,13 @@ pub struct ReferralPatch {
 pub struct NewConsent {
     #[schema(value_type = ConsentScope, required)]
     pub scope: Option<ConsentScope>,
-    /// The party it covers (e.g. a platform); absent = any party of that scope.
+    /// The party it covers: a platform of the directory, or a respondent of one of the
+    /// case's claims (422 `unknown_party` otherwise); absent = any party of that scope.
     #[schema(required = false, value_type = Uuid)]
     pub party_id: Option<Uuid>,
     /// When the client gave it (RFC 3339 with offset, not in the future); default now.
     #[schema(required = false, value_type = String, format = DateTime)]
+    #[serde(default, deserialize_with = "crate::timestamp::strict_option")]
     pub given_at: Option<jiff::Timestamp>,
 }
 
@@ -170,7 +172,10 @@ pub struct NewConsent {
 pub struct NewEvidence {
     #[schema(value_type = EvidenceKind, required)]
     pub kind: Option<EvidenceKind>,
-    /// http or https, at most 2048 characters.
+    /// http or https, at most 2048 characters, parsed as browsers do: no user name or
+    /// password (`userinfo_not_allowed`), IPv4 only in dotted decimal
+    /// (`non_canonical_ip`), ports up to 65535. Kept as posted, except an
+    /// internationalised host, stored in punycode.
     #[schema(required = false, value_type = String, max_length = 2048, pattern = "^[Hh][Tt][Tt][Pp][Ss]?://")]
     pub url: Option<String>,
     /// Where it was found, e.g. "Instagram"; 1–200 characters.
@@ -181,9 +186,11 @@ pub struct NewEvidence {
     pub poster: Option<String>,
     /// When it was posted; not after `captured_at`.
     #[schema(required = false, value_type = String, format = DateTime)]
+    #[serde(default, deserialize_with = "crate::timestamp::strict_option")]
     pub posted_at: Option<jiff::Timestamp>,
     /// When it was preserved; not in the future.
     #[schema(value_type = String, format = DateTime, required)]
+    #[serde(default, deserialize_with = "crate::timestamp::strict_option")]
     pub captured_at: Option<jiff::Timestamp>,
     /// What it shows (1–10,000 characters). Never the image itself.
     #[schema(value_type = String, required, min_length = 1, max_length = 10000)]

@@ -301,29 +301,14 @@ impl NewConsent {
     }
 }
 
-/// An http(s) URL of at most 2048 characters with a host.
+/// An http(s) URL of at most 2048 characters with a host, checked as every stored URL is
+/// ([`crate::takedown::url::HttpUrl::parse`]): kept as posted, an internationalised host
+/// in punycode.
 ///
 /// # Errors
 /// The field error.
 pub fn parse_url(field: &str, raw: &str) -> Result<String, FieldError> {
-    let u = raw.trim();
-    let lower = u.to_ascii_lowercase();
-    let scheme_ok = lower.starts_with("http://") || lower.starts_with("https://");
-    let host_ok = u
-        .split("://")
-        .nth(1)
-        .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
-    if u.chars().count() > URL_MAX_CHARS {
-        Err(FieldError::new(
-            field,
-            "too_long",
-            format!("must be at most {URL_MAX_CHARS} characters"),
-        ))
-    } else if !scheme_ok || !host_ok || u.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        Err(FieldError::new(field, "invalid_url", "must be an http or https URL"))
-    } else {
-        Ok(u.to_owned())
-    }
+    crate::takedown::url::HttpUrl::parse(field, raw).map(crate::takedown::url::HttpUrl::into_string)
 }
 
 impl NewEvidence {

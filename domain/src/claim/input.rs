@@ -34,6 +34,7 @@ pub struct NewClaim {
     /// When it was filed (RFC 3339 with offset, not in the future). Present: the claim
     /// starts `filed`; absent: `preparing`, and the filing date is the transition's.
     #[schema(required = false, value_type = String, format = DateTime)]
+    #[serde(default, deserialize_with = "crate::timestamp::strict_option")]
     pub filed_at: Option<jiff::Timestamp>,
     /// Who the claim is against; up to 20. A `protection_order` may name none (an
     /// application can be made without naming the person); `damages` and
@@ -98,6 +99,7 @@ pub struct ClaimTransition {
     /// When it happened (RFC 3339 with offset): not in the future, not before the previous
     /// status change. Default now.
     #[schema(required = false, value_type = String, format = DateTime)]
+    #[serde(default, deserialize_with = "crate::timestamp::strict_option")]
     pub occurred_at: Option<jiff::Timestamp>,
     /// At most 20,000 characters; kept sealed, never in the timeline.
     #[schema(required = false, value_type = String, min_length = 1, max_length = 20000)]

@@ -162,6 +162,12 @@ pub struct User {
     pub active: bool,
     /// A role grant waiting for a supervisor's approval (only `supervisor` needs one).
     pub pending_role: Option<PendingRole>,
+    /// An admin chose the password: until its holder sets their own, a token of this
+    /// account opens `POST /v1/me/password` alone.
+    pub must_change_password: bool,
+    /// A supervisor grant was approved: every credential is gone and the account opens
+    /// nothing until its holder sets a password with the enrollment code.
+    pub enrollment_pending: bool,
     pub version: i64,
     pub created_at: Ts,
     pub updated_at: Ts,
@@ -176,12 +182,6 @@ pub struct PendingRole {
     pub requested_at: Ts,
     /// The account was created for this grant and becomes active when it is approved.
     pub activates: bool,
-}
-
-/// Whether granting `role` needs a second person's approval.
-#[must_use]
-pub fn needs_approval(role: Role) -> bool {
-    role == Role::Supervisor
 }
 
 /// An integration client (never its secret hash).

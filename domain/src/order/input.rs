@@ -20,6 +20,7 @@ pub struct NewOrder {
     pub order_reference: Option<String>,
     /// RFC 3339 with offset, not in the future.
     #[schema(value_type = String, format = DateTime, required)]
+    #[serde(default, deserialize_with = "crate::timestamp::strict_option")]
     pub issued_at: Option<jiff::Timestamp>,
     /// What the order requires; at least one, each once.
     #[schema(value_type = Vec<OrderTerm>, required, min_items = 1)]
@@ -41,6 +42,7 @@ pub struct NewBinding {
     pub respondent_id: Option<Uuid>,
     /// The deadline to comply (RFC 3339 with offset), after `issued_at`.
     #[schema(value_type = String, format = DateTime, required)]
+    #[serde(default, deserialize_with = "crate::timestamp::strict_option")]
     pub comply_by: Option<jiff::Timestamp>,
     /// Quebec: a repeat offence doubles the daily fine range. Default `false`.
     #[schema(required = false, value_type = bool)]
@@ -53,6 +55,7 @@ pub struct NewBinding {
 pub struct NewService {
     /// RFC 3339 with offset; not in the future, not before the order was issued. Default now.
     #[schema(required = false, value_type = String, format = DateTime)]
+    #[serde(default, deserialize_with = "crate::timestamp::strict_option")]
     pub served_at: Option<jiff::Timestamp>,
     #[schema(value_type = ServiceChannel, required)]
     pub channel: Option<ServiceChannel>,
@@ -70,6 +73,7 @@ pub struct NewCompliance {
     /// RFC 3339 with offset; not in the future, not before service. Default now. For
     /// `complied` it is the `complied_at` that stops the penalty count.
     #[schema(required = false, value_type = String, format = DateTime)]
+    #[serde(default, deserialize_with = "crate::timestamp::strict_option")]
     pub checked_at: Option<jiff::Timestamp>,
     /// At most 20,000 characters; kept sealed.
     #[schema(required = false, value_type = String, min_length = 1, max_length = 20000)]

@@ -6,7 +6,7 @@ use crate::{
     case::rules::parse_phone,
     error::{DomainError, FieldError, Validation},
     identity::{Email, Label},
-    takedown::url::HttpUrl,
+    takedown::url::{self, HttpUrl},
     text,
 };
 
@@ -20,18 +20,34 @@ pub const MAX_CONTACTS: usize = 20;
 pub const INSTRUCTIONS_MAX_CHARS: usize = 2_000;
 pub const NOTES_MAX_CHARS: usize = 10_000;
 
+/// An email address of the directory: its domain may not mix scripts either.
+fn directory_email(field: &str, raw: &str) -> Result<String, FieldError> {
+    let e = Email::parse(field, raw)?;
+    let domain = e.as_str().rsplit_once('@').map_or("", |(_, d)| d);
+    if url::mixes_scripts(domain) {
+        return Err(FieldError::new(
+            field,
+            "mixed_script_host",
+            "the domain mixes writing systems (e.g. a Cyrillic letter among Latin ones), as look-alike addresses do",
+        ));
+    }
+    Ok(e.as_str().to_owned())
+}
+
 /// Checks a channel's address by its kind and returns it trimmed.
 fn channel_address(v: &mut Validation, field: &str, kind: ChannelKind, raw: &str) -> Option<String> {
-    let url = |v: &mut Validation| v.check(HttpUrl::parse(field, raw)).map(HttpUrl::into_string);
+    // Caseworkers are sent to these addresses: no host may mix scripts.
+    let url = |v: &mut Validation| v.check(HttpUrl::parse_directory(field, raw)).map(HttpUrl::into_string);
+    let email = |v: &mut Validation| v.check(directory_email(field, raw));
     match kind {
-        ChannelKind::Email => v.check(Email::parse(field, raw)).map(|e| e.as_str().to_owned()),
+        ChannelKind::Email => email(v),
         ChannelKind::WebForm | ChannelKind::LawEnforcementPortal | ChannelKind::HashSubmission => url(v),
         ChannelKind::DmcaAgent => {
             if raw.trim().contains("://") {
                 url(v)
             } else {
                 match Email::parse(field, raw) {
-                    Ok(e) => Some(e.as_str().to_owned()),
+                    Ok(_) => email(v),
                     Err(_) => {
                         v.push(FieldError::new(
                             field,
@@ -94,7 +110,8 @@ impl NewPlatform {
         let name = v.required_label("name", self.name.as_deref());
         let kind = v.required("kind", self.kind);
         let website = v.required_with("website", self.website.as_deref(), |v, w| {
-            v.check(HttpUrl::parse("website", w)).map(HttpUrl::into_string)
+            v.check(HttpUrl::parse_directory("website", w))
+                .map(HttpUrl::into_string)
         });
         let is_internet_intermediary = v.required("is_internet_intermediary", self.is_internet_intermediary);
         // Too many is reported, and the first MAX_CHANNELS are still checked.

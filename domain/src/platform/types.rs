@@ -47,7 +47,9 @@ pub struct PlatformChannel {
     pub kind: ChannelKind,
     /// Where to send it, checked by kind: an email address for `email`; an http(s) URL for
     /// `web_form`, `law_enforcement_portal` and `hash_submission`; either for
-    /// `dmca_agent`; a short description of where in the app for `in_app_report`.
+    /// `dmca_agent`; a short description of where in the app for `in_app_report`. URLs
+    /// and email domains are checked strictly (`userinfo_not_allowed`, `non_canonical_ip`,
+    /// `mixed_script_host`; see the website).
     #[schema(example = "https://support.example.com/report")]
     pub address: String,
     /// What to say or choose so the report reaches the right team (e.g. a required
@@ -102,7 +104,10 @@ pub struct NewPlatform {
     #[schema(value_type = PlatformKind, required = true)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<PlatformKind>,
-    /// The platform's home page (http or https).
+    /// The platform's home page (http or https), parsed as browsers do: no user name or
+    /// password (`userinfo_not_allowed`), IPv4 only in dotted decimal
+    /// (`non_canonical_ip`), ports up to 65535, and no host label mixing writing systems
+    /// (`mixed_script_host`). An internationalised host is stored in punycode.
     #[schema(value_type = String, required = true, example = "https://social.example.com")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,

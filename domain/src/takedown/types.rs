@@ -275,6 +275,7 @@ pub struct TakedownTransition {
     /// When it happened (RFC 3339 with offset): not in the future, not before the previous
     /// move; default now.
     #[schema(required = false, value_type = String, format = DateTime)]
+    #[serde(default, deserialize_with = "crate::timestamp::strict_option")]
     pub occurred_at: Option<jiff::Timestamp>,
     /// What happened, in a caseworker's words (kept sealed).
     #[schema(required = false, value_type = String, min_length = 1, max_length = 2000)]

@@ -4,14 +4,33 @@
 //!
 //! # What is checked
 //!
-//! An absolute `http` or `https` URL (scheme in any case) with a non-empty host, at most
+//! Every URL is parsed by the WHATWG URL Standard (the `url` crate, as browsers do) and
+//! must be an absolute `http` or `https` URL (written with `://`) with a host, at most
 //! [`URL_MAX_CHARS`] characters, without whitespace, control characters or the characters
-//! RFC 3986 never allows unescaped (`<`, `>`, `"`, `\`, `^`, `` ` ``, `{`, `|`, `}`); a
-//! port, when given, is a number up to 65535.
+//! RFC 3986 never allows unescaped (`<`, `>`, `"`, `\`, `^`, `` ` ``, `{`, `|`, `}`). Refused
+//! everywhere, each with its own code:
+//!
+//! * user information (`http://user:pass@host/`, even an empty `@`): `userinfo_not_allowed`
+//!   — it hides the real host from a reader (`https://bank.example@evil.example/`);
+//! * an IPv4 address not written in dotted decimal (`0x7f.1`, `0177.0.0.1`, `127.1`,
+//!   `2130706433`), which browsers accept and reviewers misread: `non_canonical_ip`;
+//! * a port outside 0–65535: `invalid_url`.
+//!
+//! Where caseworkers are *sent* (the platform directory: websites and channel addresses),
+//! [`HttpUrl::parse_directory`] also refuses a host label that mixes scripts (a Cyrillic
+//! `а` among Latin letters): `mixed_script_host`. Latin may mix with Han and Japanese kana,
+//! with Han and Bopomofo, or with Han and Hangul, as Unicode's "highly restrictive" level
+//! (UTS #39) allows.
+//!
+//! # What is kept
+//!
+//! The URL as posted (trimmed), except an internationalised host, which is stored in its
+//! ASCII (punycode) form; [`HttpUrl::display`] shows it with the Unicode host again.
 //!
 //! # The normal form
 //!
-//! * the scheme and the host are lower-cased (ASCII only);
+//! * the scheme and the host are lower-cased, and an internationalised host is written in
+//!   punycode (so `bücher.example` and `xn--bcher-kva.example` are the same host);
 //! * the default port is dropped (80 for http, 443 for https), and a port written with
 //!   leading zeros is written without them; an empty port (`host:`) counts as none;
 //! * the fragment (`#...`) is dropped: it never reaches the server;
@@ -19,8 +38,7 @@
 //!   `https://x.org/a` and `https://x.org/` equals `https://x.org`;
 //! * the query is kept exactly as written (parameter order and case can matter);
 //! * everything else is left untouched: the path's case, percent-encoding (`%41` and `A`
-//!   stay different), user information, internationalised host names (Unicode letters are
-//!   not case-folded and not converted to punycode), and `.`/`..` segments.
+//!   stay different), user information, and `.`/`..` segments.
 //!
 //! Leaving those alone can only make two addresses of the same page look different,
 //! never make two different pages look the same: a guard that compares takedown URLs with
@@ -31,7 +49,8 @@ use crate::error::FieldError;
 /// Longest URL accepted anywhere (contract §3, §5).
 pub const URL_MAX_CHARS: usize = 2_048;
 
-/// An absolute http(s) URL that passed [`HttpUrl::parse`], kept as written (trimmed).
+/// An absolute http(s) URL that passed [`HttpUrl::parse`]: as posted (trimmed), with an
+/// internationalised host in punycode.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpUrl {
     raw: String,
@@ -41,11 +60,36 @@ pub struct HttpUrl {
 /// Characters RFC 3986 never allows unescaped in a URL.
 const FORBIDDEN: &[char] = &['<', '>', '"', '\\', '^', '`', '{', '|', '}'];
 
+fn invalid(field: &str) -> FieldError {
+    FieldError::new(
+        field,
+        "invalid_url",
+        "must be an absolute http or https URL, e.g. https://example.org/post/1",
+    )
+}
+
+/// The authority of `s` (`scheme://authority/...`): what lies between `://` and the path,
+/// query or fragment.
+fn authority(s: &str) -> Option<&str> {
+    let rest = s.split_once("://")?.1;
+    Some(&rest[..rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len())])
+}
+
+/// The host as written in an authority (no user information, no port).
+fn written_host(authority: &str) -> &str {
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if host_port.starts_with('[') {
+        return host_port.find(']').map_or(host_port, |i| &host_port[..=i]);
+    }
+    host_port.split_once(':').map_or(host_port, |(h, _)| h)
+}
+
 impl HttpUrl {
-    /// Checks `raw` (trimmed) and computes its normal form.
+    /// Checks `raw` (trimmed): see the module documentation for what is refused.
     ///
     /// # Errors
-    /// `too_long` over [`URL_MAX_CHARS`], `invalid_url` otherwise, on `field`.
+    /// `too_long` over [`URL_MAX_CHARS`]; `userinfo_not_allowed`; `non_canonical_ip`;
+    /// `invalid_url` otherwise; each on `field`.
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
         let s = raw.trim();
         if s.chars().count() > URL_MAX_CHARS {
@@ -55,23 +99,68 @@ impl HttpUrl {
                 format!("must be at most {URL_MAX_CHARS} characters"),
             ));
         }
-        let normal = normalise(s).ok_or_else(|| {
-            FieldError::new(
+        let lower = s.get(..8).unwrap_or(s).to_ascii_lowercase();
+        if !(lower.starts_with("http://") || lower.starts_with("https://"))
+            || s.chars()
+                .any(|c| c.is_whitespace() || c.is_control() || FORBIDDEN.contains(&c))
+        {
+            return Err(invalid(field));
+        }
+        let parsed = url::Url::parse(s).map_err(|_| invalid(field))?;
+        let auth = authority(s).ok_or_else(|| invalid(field))?;
+        if auth.contains('@') || !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err(FieldError::new(
                 field,
-                "invalid_url",
-                "must be an absolute http or https URL, e.g. https://example.org/post/1",
-            )
-        })?;
-        Ok(Self {
-            raw: s.to_owned(),
-            normal,
-        })
+                "userinfo_not_allowed",
+                "must not carry a user name or password before the host",
+            ));
+        }
+        let written = written_host(auth);
+        let host = match parsed.host() {
+            Some(url::Host::Ipv4(ip)) if written != ip.to_string() => {
+                return Err(FieldError::new(
+                    field,
+                    "non_canonical_ip",
+                    format!("write the IPv4 address in dotted decimal ({ip})"),
+                ));
+            }
+            Some(url::Host::Domain(ascii)) if !written.is_ascii() => Some(ascii.to_owned()),
+            Some(_) => None,
+            None => return Err(invalid(field)),
+        };
+        // What was posted, with an internationalised host in its ASCII form.
+        let kept = match host {
+            Some(ascii) => s.replacen(written, &ascii, 1),
+            None => s.to_owned(),
+        };
+        let normal = normalise(&kept).ok_or_else(|| invalid(field))?;
+        Ok(Self { raw: kept, normal })
     }
 
-    /// The URL as written (trimmed).
+    /// [`HttpUrl::parse`], and no host label mixing scripts: for addresses caseworkers
+    /// are sent to (the platform directory).
+    ///
+    /// # Errors
+    /// As [`HttpUrl::parse`], and `mixed_script_host`.
+    pub fn parse_directory(field: &str, raw: &str) -> Result<Self, FieldError> {
+        let url = Self::parse(field, raw)?;
+        let host = authority(&url.raw).map(written_host).unwrap_or_default();
+        if mixes_scripts(host) {
+            return Err(mixed_script(field));
+        }
+        Ok(url)
+    }
+
+    /// The URL as kept (an internationalised host in punycode).
     #[must_use]
     pub fn as_str(&self) -> &str {
         &self.raw
+    }
+
+    /// The URL for people to read: the host in Unicode.
+    #[must_use]
+    pub fn display(&self) -> String {
+        display(&self.raw)
     }
 
     /// The normal form (see the module documentation).
@@ -84,6 +173,86 @@ impl HttpUrl {
     pub fn into_string(self) -> String {
         self.raw
     }
+}
+
+/// A stored URL for people to read: a punycode host shown in Unicode; anything else as
+/// it is.
+#[must_use]
+pub fn display(stored: &str) -> String {
+    let Some(host) = authority(stored).map(written_host) else {
+        return stored.to_owned();
+    };
+    if !host
+        .split('.')
+        .any(|l| l.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("xn--")))
+    {
+        return stored.to_owned();
+    }
+    match idna::domain_to_unicode(host) {
+        (unicode, Ok(())) => stored.replacen(host, &unicode, 1),
+        _ => stored.to_owned(),
+    }
+}
+
+fn mixed_script(field: &str) -> FieldError {
+    FieldError::new(
+        field,
+        "mixed_script_host",
+        "the host mixes writing systems (e.g. a Cyrillic letter among Latin ones), as look-alike addresses do",
+    )
+}
+
+/// The writing system of a letter, coarsely (by Unicode block); `None` for what every
+/// script shares (digits, `-`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Script {
+    Latin,
+    Greek,
+    Cyrillic,
+    Han,
+    Hiragana,
+    Katakana,
+    Bopomofo,
+    Hangul,
+    /// Any other block, by its first code point.
+    Other(u32),
+}
+
+fn script(c: char) -> Option<Script> {
+    let n = u32::from(c);
+    Some(match n {
+        0x30..=0x39 | 0x2D => return None,
+        0x41..=0x5A | 0x61..=0x7A | 0xC0..=0x24F | 0x1E00..=0x1EFF => Script::Latin,
+        0x370..=0x3FF | 0x1F00..=0x1FFF => Script::Greek,
+        0x400..=0x52F | 0x2DE0..=0x2DFF | 0xA640..=0xA69F => Script::Cyrillic,
+        0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF => Script::Han,
+        0x3040..=0x309F => Script::Hiragana,
+        0x30A0..=0x30FF | 0x31F0..=0x31FF => Script::Katakana,
+        0x3100..=0x312F | 0x31A0..=0x31BF => Script::Bopomofo,
+        0x1100..=0x11FF | 0x3130..=0x318F | 0xAC00..=0xD7AF => Script::Hangul,
+        _ => Script::Other(n & !0x7F),
+    })
+}
+
+/// Whether a label's scripts are one, or one of the combinations UTS #39 calls highly
+/// restrictive (Latin with Han and kana, with Han and Bopomofo, or with Han and Hangul).
+fn label_mixes(label: &str) -> bool {
+    use Script::{Bopomofo, Han, Hangul, Hiragana, Katakana, Latin};
+    let mut seen: Vec<Script> = label.chars().filter_map(script).collect();
+    seen.sort_by_key(|s| format!("{s:?}"));
+    seen.dedup();
+    if seen.len() <= 1 {
+        return false;
+    }
+    let within = |allowed: &[Script]| seen.iter().all(|s| allowed.contains(s));
+    !(within(&[Latin, Han, Hiragana, Katakana]) || within(&[Latin, Han, Bopomofo]) || within(&[Latin, Han, Hangul]))
+}
+
+/// Whether any label of `host` (ASCII or Unicode; punycode is decoded) mixes scripts.
+#[must_use]
+pub fn mixes_scripts(host: &str) -> bool {
+    let (unicode, _) = idna::domain_to_unicode(host);
+    unicode.split('.').any(label_mixes)
 }
 
 /// The normal form of an http(s) URL, or `None` when `s` is not one (see the module
@@ -130,6 +299,11 @@ pub fn normalise(s: &str) -> Option<String> {
         }
         Some(_) => return None,
     };
+    let host = if host.is_ascii() {
+        host.to_ascii_lowercase()
+    } else {
+        idna::domain_to_ascii(host).ok()?
+    };
     let path = path.strip_suffix('/').unwrap_or(path);
     let mut out = String::with_capacity(s.len());
     out.push_str(&scheme);
@@ -138,7 +312,7 @@ pub fn normalise(s: &str) -> Option<String> {
         out.push_str(u);
         out.push('@');
     }
-    out.push_str(&host.to_ascii_lowercase());
+    out.push_str(&host);
     if let Some(p) = port {
         out.push(':');
         out.push_str(&p.to_string());
@@ -203,8 +377,8 @@ mod tests {
             ("https://example.org/a?B=2&a=1", "https://example.org/a?B=2&a=1"),
             ("https://example.org/Photo/ABC", "https://example.org/Photo/ABC"),
             ("https://example.org/%41", "https://example.org/%41"),
-            ("https://bücher.example/x", "https://bücher.example/x"),
-            ("https://BÜCHER.example/x", "https://bÜcher.example/x"),
+            ("https://bücher.example/x", "https://xn--bcher-kva.example/x"),
+            ("https://BÜCHER.example/x", "https://xn--bcher-kva.example/x"),
             ("https://User:Pw@Example.org/x", "https://User:Pw@example.org/x"),
             ("https://[2001:DB8::1]:443/x", "https://[2001:db8::1]/x"),
             ("https://[2001:db8::1]:8080/x", "https://[2001:db8::1]:8080/x"),
@@ -251,6 +425,83 @@ mod tests {
         let exact = format!("https://e.org/{}", "a".repeat(URL_MAX_CHARS - 14));
         assert_eq!(exact.chars().count(), URL_MAX_CHARS);
         assert!(HttpUrl::parse("website", &exact).is_ok());
+    }
+
+    #[test]
+    fn what_is_refused_everywhere() {
+        let table: &[(&str, &str)] = &[
+            ("http://user:pass@example.org/", "userinfo_not_allowed"),
+            ("https://user@example.org/", "userinfo_not_allowed"),
+            ("https://@example.org/", "userinfo_not_allowed"),
+            ("https://bank.example@evil.example/", "userinfo_not_allowed"),
+            ("http://0x7f.1/", "non_canonical_ip"),
+            ("http://0x7f000001/", "non_canonical_ip"),
+            ("http://0177.0.0.1/", "non_canonical_ip"),
+            ("http://127.1/", "non_canonical_ip"),
+            ("http://2130706433/", "non_canonical_ip"),
+            ("http://1.2.3.04/", "non_canonical_ip"),
+            ("http://example.org:99999/", "invalid_url"),
+            ("http://example.org:65536/", "invalid_url"),
+            ("http:example.org/", "invalid_url"),
+            ("https://exa mple.org/", "invalid_url"),
+            ("ftp://example.org/", "invalid_url"),
+        ];
+        for (raw, code) in table {
+            assert_eq!(
+                HttpUrl::parse("url", raw).map(|u| u.into_string()).unwrap_err().code,
+                *code,
+                "{raw}"
+            );
+        }
+        for ok in [
+            "http://127.0.0.1:8080/a",
+            "https://[2001:db8::1]/x",
+            "https://example.org:65535/x",
+            "https://Example.org/Path?q=%41#frag",
+        ] {
+            assert_eq!(HttpUrl::parse("url", ok).unwrap().as_str(), ok);
+        }
+    }
+
+    #[test]
+    fn idn_hosts_are_kept_in_punycode_and_shown_in_unicode() {
+        let u = HttpUrl::parse("url", "https://bücher.example/Regal?x=1").unwrap();
+        assert_eq!(u.as_str(), "https://xn--bcher-kva.example/Regal?x=1");
+        assert_eq!(u.display(), "https://bücher.example/Regal?x=1");
+        let p = HttpUrl::parse("url", "https://xn--bcher-kva.example/Regal").unwrap();
+        assert_eq!(p.as_str(), "https://xn--bcher-kva.example/Regal");
+        assert_eq!(p.normalised(), u.normalised().split('?').next().unwrap());
+        assert!(same_url("https://bücher.example/a", "https://XN--BCHER-KVA.example/a/"));
+        assert_eq!(display("https://example.org/a"), "https://example.org/a");
+    }
+
+    #[test]
+    fn the_directory_refuses_hosts_that_mix_scripts() {
+        // A Cyrillic "а" (U+0430) in an otherwise Latin name, written or in punycode.
+        for bad in [
+            "https://\u{430}pple.com/",
+            "https://xn--pple-43d.com/",
+            "https://p\u{430}ypal.example/",
+        ] {
+            assert_eq!(
+                HttpUrl::parse_directory("website", bad).unwrap_err().code,
+                "mixed_script_host",
+                "{bad}"
+            );
+            // Elsewhere (evidence of what was posted) it is kept, in punycode.
+            assert!(HttpUrl::parse("url", bad).is_ok(), "{bad}");
+        }
+        for ok in [
+            "https://example.org/",
+            "https://bücher.example/",
+            "https://пример.рф/",
+            "https://пример.com/",
+            "https://日本語テキスト.jp/",
+            "https://abc日本.jp/",
+            "https://한국어abc.kr/",
+        ] {
+            assert!(HttpUrl::parse_directory("website", ok).is_ok(), "{ok}");
+        }
     }
 
     #[test]

@@ -16,11 +16,13 @@ pub struct NewTask {
     /// 1–200 characters.
     #[schema(value_type = String, required, min_length = 1, max_length = 200)]
     pub title: Option<String>,
-    /// An active caseworker or supervisor; default you.
+    /// An active caseworker or supervisor (who sees the case, for a case's task); default you.
     #[schema(required = false, value_type = Uuid)]
     pub assignee: Option<Uuid>,
-    /// When it is due (RFC 3339 with offset). Exactly one of `due_at`, `due_in_business_days`.
+    /// When it is due (RFC 3339 with offset; years 1900–2100, offset within ±14:00, else
+    /// `out_of_range`). Exactly one of `due_at`, `due_in_business_days`.
     #[schema(required = false, value_type = String, format = DateTime)]
+    #[serde(default, deserialize_with = "crate::timestamp::strict_option")]
     pub due_at: Option<jiff::Timestamp>,
     /// Due at 16:30 office time on the n-th office day from now (1–365).
     #[schema(required = false, value_type = u32, minimum = 1, maximum = 365)]

@@ -22,7 +22,9 @@ use crate::{
 impl NewTask {
     /// A custom task for `me` (the default assignee), due at `due_at` or
     /// `due_in_business_days` office days after `now` — exactly one of them. `assignable`
-    /// holds which of the named users may hold work (see `case::store::cases::assignable_users`).
+    /// holds which of the named users may hold work (see `case::store::cases::assignable_users`),
+    /// `sees_case` which of them see the task's case (see `task::store::who_sees_case`):
+    /// a case's task goes only to someone who sees the case.
     ///
     /// # Errors
     /// `Validation` listing every broken rule.
@@ -30,6 +32,7 @@ impl NewTask {
         self,
         me: Uuid,
         assignable: &HashSet<Uuid>,
+        sees_case: &HashSet<Uuid>,
         now: Timestamp,
         calendar: &OfficeCalendar,
     ) -> Result<TaskSpec, DomainError> {
@@ -41,6 +44,12 @@ impl NewTask {
                 "assignee",
                 "not_assignable",
                 "must be an active caseworker or supervisor",
+            ));
+        } else if self.case_id.is_some() && !sees_case.contains(&assignee) {
+            v.push(FieldError::new(
+                "assignee",
+                "assignee_cannot_see_case",
+                "must be someone who sees the case (its primary, a collaborator or a supervisor)",
             ));
         }
         let due_at = match (self.due_at, self.due_in_business_days) {
@@ -125,7 +134,7 @@ mod tests {
         let me = Uuid::now_v7();
         let all = HashSet::from([me]);
         let cal = OfficeCalendar::standard();
-        let got = field_codes(NewTask::default().parse(me, &all, now(), &cal));
+        let got = field_codes(NewTask::default().parse(me, &all, &all, now(), &cal));
         assert_eq!(
             got,
             [("title".to_owned(), "required"), ("due_at".to_owned(), "required")]
@@ -137,7 +146,7 @@ mod tests {
             assignee: Some(Uuid::nil()),
             ..NewTask::default()
         };
-        let got = field_codes(both.parse(me, &all, now(), &cal));
+        let got = field_codes(both.parse(me, &all, &all, now(), &cal));
         assert_eq!(
             got,
             [
@@ -149,6 +158,24 @@ mod tests {
     }
 
     #[test]
+    fn a_case_task_goes_only_to_someone_who_sees_the_case() {
+        let (me, other) = (Uuid::now_v7(), Uuid::now_v7());
+        let cal = OfficeCalendar::standard();
+        let task = |assignee| NewTask {
+            case_id: Some(Uuid::now_v7()),
+            title: Some("Call back".into()),
+            due_at: Some(now()),
+            assignee: Some(assignee),
+            ..NewTask::default()
+        };
+        let assignable = HashSet::from([me, other]);
+        let sees = HashSet::from([me]);
+        let got = field_codes(task(other).parse(me, &assignable, &sees, now(), &cal));
+        assert_eq!(got, [("assignee".to_owned(), "assignee_cannot_see_case")]);
+        assert!(task(me).parse(me, &assignable, &sees, now(), &cal).is_ok());
+    }
+
+    #[test]
     fn business_days_land_at_close_of_the_nth_office_day() {
         let me = Uuid::now_v7();
         let cal = OfficeCalendar::standard();
@@ -157,7 +184,7 @@ mod tests {
             due_in_business_days: Some(5),
             ..NewTask::default()
         }
-        .parse(me, &HashSet::from([me]), now(), &cal)
+        .parse(me, &HashSet::from([me]), &HashSet::new(), now(), &cal)
         .expect("valid");
         // Monday 2026-11-23 + 5 office days = Monday 2026-11-30, 16:30 UTC−7.
         assert_eq!(t.due_at.get().to_string(), "2026-11-30T23:30:00Z");

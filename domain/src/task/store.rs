@@ -1,6 +1,7 @@
-//! SQL for tasks and their reminders. Every read goes through the task visibility rule:
-//! supervisors see every task, caseworkers their own and those of cases they see
-//! (`case_visible`), anyone else none. Creating a task enqueues its reminder in the same
+//! SQL for tasks and their reminders. Every read goes through the one task visibility
+//! rule, the SQL function `task_visible`: a task about a case is seen by whoever sees the
+//! case (`case_visible`; being its assignee is not enough), a task about no case by its
+//! assignee, every task by supervisors, anyone else none. Creating a task enqueues its reminder in the same
 //! transaction; closing it (or its case) cancels the pending reminder and its job.
 
 use sqlx::PgConnection;
@@ -123,7 +124,7 @@ async fn add_reminder(conn: &mut PgConnection, task: &Task, at: Ts, now: Ts) -> 
     Ok(reminder_id)
 }
 
-/// Supervisors see every task, caseworkers their own and those of cases they see.
+/// Seen by the `task_visible` rule (see the module documentation).
 impl Visible for Task {
     type Seen = Task;
 
@@ -139,7 +140,7 @@ impl Visible for Task {
                       closed_at, version
                FROM tasks t
                WHERE t.id = ANY($1)
-                 AND ($2 OR t.assignee = $3 OR (t.case_id IS NOT NULL AND case_visible(t.case_id, false, $3)))
+                 AND task_visible(t.case_id, t.assignee, $2, $3)
                ORDER BY t.id DESC"#,
             ids,
             v.see_all,
@@ -194,7 +195,7 @@ pub async fn list(
                   subject_kind, subject_id, data, created_by, created_at, updated_at,
                   closed_at, version
            FROM tasks t
-           WHERE ($1 OR t.assignee = $2 OR (t.case_id IS NOT NULL AND case_visible(t.case_id, false, $2)))
+           WHERE task_visible(t.case_id, t.assignee, $1, $2)
              AND ($3::uuid IS NULL OR t.assignee = $3)
              AND ($4::text IS NULL OR t.status = $4)
              AND ($5::uuid IS NULL OR t.case_id = $5)
@@ -293,6 +294,71 @@ pub async fn cancel_for_case(conn: &mut PgConnection, case_id: Uuid, by: Uuid, n
         add_event(conn, case_id, "task.cancelled", &actor, detail, now).await?;
     }
     Ok(ids.len() as u64)
+}
+
+/// After a case's assignment changed: the open tasks of the case held by someone who no
+/// longer sees it move to the primary caseworker `to` (with their pending reminders), each
+/// recorded on the case's timeline as `task.reassigned`. Returns how many moved.
+///
+/// # Errors
+/// Database errors only.
+#[tracing::instrument(skip_all, fields(case.id = %case_id))]
+pub async fn reassign_unseen(
+    conn: &mut PgConnection,
+    case_id: Uuid,
+    to: Uuid,
+    by: Uuid,
+    now: Ts,
+) -> Result<u64, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"UPDATE tasks t SET assignee = $2, updated_at = $3, version = t.version + 1
+           FROM tasks old JOIN users u ON u.id = old.assignee
+           WHERE old.id = t.id AND t.case_id = $1 AND t.status = 'open'
+             AND NOT task_visible(t.case_id, t.assignee, u.role = 'supervisor', t.assignee)
+           RETURNING t.id, t.kind, old.assignee AS "from""#,
+        case_id,
+        to,
+        now
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    sqlx::query!(
+        "UPDATE reminders SET recipient = $2 WHERE task_id = ANY($1) AND status = 'pending'",
+        &ids,
+        to
+    )
+    .execute(&mut *conn)
+    .await?;
+    let actor = crate::case::store::actor(by);
+    for r in &rows {
+        let detail = serde_json::json!({
+            "task_id": r.id, "kind": r.kind, "from": r.from, "to": to, "reason": "assignee_lost_case",
+        });
+        add_event(conn, case_id, "task.reassigned", &actor, detail, now).await?;
+    }
+    Ok(ids.len() as u64)
+}
+
+/// Which of `users` see the case `case_id` by the case visibility rule (supervisors see
+/// every case; caseworkers those they are primary on or collaborate on).
+///
+/// # Errors
+/// Database errors only.
+pub async fn who_sees_case(
+    conn: &mut PgConnection,
+    case_id: Uuid,
+    users: &[Uuid],
+) -> Result<std::collections::HashSet<Uuid>, sqlx::Error> {
+    let ids = sqlx::query_scalar!(
+        r#"SELECT u.id FROM users u
+           WHERE u.id = ANY($2) AND case_visible($1, u.role = 'supervisor', u.id)"#,
+        case_id,
+        users
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(ids.into_iter().collect())
 }
 
 /// What delivering a reminder came to.

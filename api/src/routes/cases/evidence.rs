@@ -24,8 +24,13 @@ pub struct EvidenceOut {
     pub id: Uuid,
     pub case_id: Uuid,
     pub kind: EvidenceKind,
+    /// As posted, except an internationalised host, which is kept in punycode
+    /// (`https://xn--bcher-kva.example/...`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// `url` for people to read: the host in Unicode (`https://bücher.example/...`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url_display: Option<String>,
     pub site: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub poster: Option<String>,
@@ -48,6 +53,7 @@ impl From<Evidence> for EvidenceOut {
             id: e.id,
             case_id: e.case_id,
             kind: r.kind,
+            url_display: r.url.as_deref().map(casework_domain::takedown::url::display),
             url: r.url,
             site: r.site,
             poster: r.poster,

@@ -340,7 +340,8 @@ pub async fn assignable_users(conn: &mut PgConnection, users: &[Uuid]) -> Result
     Ok(ids.into_iter().collect())
 }
 
-/// Replaces the primary and the collaborators of a case read with [`visible_for_update`].
+/// Replaces the primary and the collaborators of a case read with [`visible_for_update`];
+/// the open tasks of anyone who loses sight of the case move to the new primary.
 ///
 /// # Errors
 /// `Stale` when the version moved on; `Db` otherwise.
@@ -385,5 +386,7 @@ pub async fn set_assignment(
         now,
     )
     .await?;
+    // A case's tasks are the case's: whoever no longer sees it hands its open tasks on.
+    crate::task::store::reassign_unseen(conn, case.id, a.primary, seen.by.id, now).await?;
     store::reread(conn, case.id, seen.by).await
 }

@@ -10,7 +10,13 @@ use crate::{
     timestamp::Ts,
 };
 
-/// Records a consent the client gave.
+/// Records a consent the client gave. Its `party_id`, when given, names a platform of the
+/// directory or a respondent of one of the case's claims: a consent to share with nobody
+/// in particular would match nothing, and one naming a party that does not exist is a
+/// mistake the caseworker must see.
+///
+/// # Errors
+/// `Validation` (`party_id`, `unknown_party`); `Db`.
 #[tracing::instrument(skip_all, fields(case.id = %case_id))]
 pub async fn add(
     conn: &mut PgConnection,
@@ -18,7 +24,26 @@ pub async fn add(
     c: &ConsentEntry,
     by: Uuid,
     now: Ts,
-) -> Result<Consent, sqlx::Error> {
+) -> Result<Consent, DomainError> {
+    if let Some(party) = c.party_id {
+        let known = sqlx::query_scalar!(
+            r#"SELECT EXISTS (SELECT 1 FROM platforms WHERE id = $1)
+                   OR EXISTS (SELECT 1 FROM claim_respondents r JOIN claims cl ON cl.id = r.claim_id
+                              WHERE r.id = $1 AND cl.case_id = $2) AS "known!""#,
+            party,
+            case_id
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        if !known {
+            return Err(crate::error::FieldError::new(
+                "party_id",
+                "unknown_party",
+                "must name a platform of the directory (or a respondent of one of this case's claims)",
+            )
+            .into());
+        }
+    }
     let consent = sqlx::query_as!(
         Consent,
         r#"INSERT INTO case_consents (id, case_id, scope, party_id, given_at, recorded_by, created_at)
