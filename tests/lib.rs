@@ -17,6 +17,12 @@ use sqlx::{Connection, Executor, PgConnection};
 pub const ADMIN_EMAIL: &str = "admin@example.org";
 pub const ADMIN_PASSWORD: &str = "admin-password-123";
 pub const PASSWORD: &str = "correct horse battery";
+/// The key ring of every test process and of the binaries tests start: `test` seals, and
+/// `next` opens too, so a test can re-encrypt under `next` while the app keeps reading.
+pub const KEYRING: &str =
+    "test:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=,next:HyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4=";
+/// The `next` key of [`KEYRING`] alone, first: the ring after a rotation.
+pub const NEXT_KEYRING: &str = "next:HyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4=";
 
 /// Where test databases are created: `CASEWORK_TEST_DATABASE_URL`, default the local
 /// server's maintenance database.
@@ -125,6 +131,7 @@ impl TestApp {
         settings.token_rate_limit = 1000;
         settings.db_acquire_timeout_secs = 2;
         settings.cors_origins = vec![];
+        settings.keyring = Some(KEYRING.parse().expect("a key ring text"));
         adjust(&mut settings);
         let clock = Clock::fixed(default_start());
         let app = Application::build(settings.clone(), clock.clone())

@@ -1,8 +1,13 @@
 //! `casework-worker`: runs the background jobs until SIGTERM/Ctrl-C.
 
-use std::time::Duration;
+use std::{path::PathBuf, time::Duration};
 
-use casework_domain::{db, runtime};
+use anyhow::Context;
+use casework_domain::{
+    db,
+    keyring::{self, KeyRingSource, KeyRingText},
+    runtime,
+};
 use casework_worker::WorkerConfig;
 use clap::Parser;
 
@@ -59,6 +64,14 @@ struct Cli {
     /// Seconds running jobs may take to finish after SIGTERM.
     #[arg(long, env = "CASEWORK_SHUTDOWN_TIMEOUT_SECS", default_value_t = 20)]
     shutdown_timeout_secs: u64,
+    /// The key ring sealing client data at rest, the same as the API's (`id:base64key`,
+    /// comma-separated, primary first). Wins over `CASEWORK_KEYRING_FILE`.
+    #[arg(long, env = "CASEWORK_KEYRING", hide_env_values = true)]
+    keyring: Option<KeyRingText>,
+    /// A file holding the key ring; without either, the development ring in
+    /// `.casework/dev-keyring` (generated when missing).
+    #[arg(long, env = "CASEWORK_KEYRING_FILE")]
+    keyring_file: Option<PathBuf>,
 }
 
 impl Cli {
@@ -84,6 +97,20 @@ async fn main() -> anyhow::Result<()> {
     runtime::init_tracing(cli.log_format);
     let clock = runtime::clock(cli.clock_start);
     let config = cli.worker_config();
+    let source = KeyRingSource {
+        inline: cli.keyring.clone(),
+        file: cli.keyring_file.clone(),
+    };
+    let origin = if source.inline.is_some() {
+        "CASEWORK_KEYRING"
+    } else {
+        "CASEWORK_KEYRING_FILE"
+    };
+    let ring = source
+        .load()
+        .map_err(|e| anyhow::anyhow!("{origin}: {e}"))
+        .context("loading the key ring")?;
+    keyring::install(ring)?;
     let opts = db::options(&cli.database_url)?;
     let timeout = Duration::from_secs(cli.db_startup_timeout_secs);
     db::retry_while_unreachable(timeout, db::DbSetupError::is_unreachable, || async {

@@ -56,16 +56,20 @@ impl TakedownRow {
             evidence_waiver_reason: self
                 .evidence_waiver_reason_sealed
                 .as_deref()
-                .map(protect::open)
+                .map(|s| protect::open(s, protect::TAKEDOWN_WAIVER_REASON.at(self.id)))
                 .transpose()?,
             legal_basis: self.legal_basis,
             order_id: self.order_id,
             depicted_under_18: self.depicted_under_18,
-            override_reason: self.override_reason_sealed.as_deref().map(protect::open).transpose()?,
+            override_reason: self
+                .override_reason_sealed
+                .as_deref()
+                .map(|s| protect::open(s, protect::TAKEDOWN_OVERRIDE_REASON.at(self.id)))
+                .transpose()?,
             copyright: self
                 .copyright_sealed
                 .as_deref()
-                .map(protect::open::<CopyrightParticulars>)
+                .map(|s| protect::open::<CopyrightParticulars>(s, protect::TAKEDOWN_COPYRIGHT.at(self.id)))
                 .transpose()?,
             status: self.status,
             status_changed_at: self.status_changed_at,
@@ -222,12 +226,15 @@ pub async fn create(conn: &mut PgConnection, spec: &TakedownSpec, by: Actor, now
         spec.channel().as_str(),
         spec.urls(),
         spec.evidence_ids(),
-        spec.evidence_waiver_reason().map(protect::seal),
+        spec.evidence_waiver_reason()
+            .map(|r| protect::seal(r, protect::TAKEDOWN_WAIVER_REASON.at(id))),
         spec.legal_basis().as_str(),
         spec.order_id(),
         spec.depicted_under_18(),
-        spec.override_reason().map(protect::seal),
-        spec.copyright().map(protect::seal),
+        spec.override_reason()
+            .map(|r| protect::seal(r, protect::TAKEDOWN_OVERRIDE_REASON.at(id))),
+        spec.copyright()
+            .map(|c| protect::seal(c, protect::TAKEDOWN_COPYRIGHT.at(id))),
         now,
         by.id
     )
@@ -410,16 +417,18 @@ pub async fn apply(
     .execute(&mut *conn)
     .await?;
     store::updated(&done)?;
+    let transition_id = Uuid::now_v7();
     sqlx::query!(
         r#"INSERT INTO takedown_transitions (id, takedown_id, from_status, to_status, occurred_at, note_sealed,
                                             platform_reference, recorded_by, recorded_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"#,
-        Uuid::now_v7(),
+        transition_id,
         t.id,
         t.status.as_str(),
         m.to.as_str(),
         at,
-        m.note.map(protect::seal),
+        m.note
+            .map(|n| protect::seal(n, protect::TAKEDOWN_TRANSITION_NOTE.at(transition_id))),
         m.platform_reference,
         seen.by.id,
         now

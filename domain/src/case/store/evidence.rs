@@ -42,7 +42,7 @@ impl EvidenceRow {
                 poster: self.poster,
                 posted_at: self.posted_at,
                 captured_at: self.captured_at,
-                description: protect::open(&self.description_sealed)?,
+                description: protect::open(&self.description_sealed, protect::EVIDENCE_DESCRIPTION.at(self.id))?,
                 sha256: self.sha256,
                 storage_location: self.storage_location,
                 parsed: PARSED,
@@ -62,6 +62,7 @@ pub async fn add(
     by: Uuid,
     now: Ts,
 ) -> Result<Evidence, DomainError> {
+    let id = Uuid::now_v7();
     let row = sqlx::query_as!(
         EvidenceRow,
         r#"INSERT INTO case_evidence (id, case_id, kind, url, site, poster, posted_at, captured_at, description_sealed,
@@ -69,7 +70,7 @@ pub async fn add(
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
            RETURNING id, case_id, kind AS "kind: EvidenceKind", url, site, poster, posted_at, captured_at,
                      description_sealed, sha256, storage_location, recorded_by, created_at"#,
-        Uuid::now_v7(),
+        id,
         case_id,
         e.kind.as_str(),
         e.url,
@@ -77,7 +78,7 @@ pub async fn add(
         e.poster,
         e.posted_at,
         e.captured_at,
-        protect::seal(&e.description),
+        protect::seal(&e.description, protect::EVIDENCE_DESCRIPTION.at(id)),
         e.sha256,
         e.storage_location,
         by,
