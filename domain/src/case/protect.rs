@@ -242,6 +242,46 @@ mod tests {
         assert!(open::<String>(&[1, 200, 1], CASE_CLIENT.at(1)).is_err());
     }
 
+    /// A value that fails to open is an event in the log, naming where it was and never
+    /// what it holds.
+    #[test]
+    fn a_value_moved_to_another_row_is_logged() {
+        use std::sync::{Arc, Mutex};
+        #[derive(Clone, Default)]
+        struct Buf(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Buf {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        install();
+        let buf = Buf::default();
+        let writer = buf.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let s = seal("Alex Secretname", CASE_CLIENT.at("row-a"));
+        let opened = tracing::subscriber::with_default(subscriber, || open::<String>(&s, CASE_CLIENT.at("row-b")));
+        assert!(opened.is_err());
+        let log = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        assert!(log.contains("ERROR"), "{log}");
+        assert!(
+            log.contains("a sealed value did not open: failed authentication"),
+            "{log}"
+        );
+        assert!(
+            log.contains("sealed.table=\"cases\"") || log.contains("sealed.table=cases"),
+            "{log}"
+        );
+        assert!(log.contains("row-b"), "{log}");
+        assert!(!log.contains("Secretname"), "{log}");
+    }
+
     #[test]
     fn plain_values_of_before_encryption_still_open_and_reseal() {
         install();
