@@ -192,7 +192,7 @@ pub struct Settings {
 
     /// A file holding the key ring (entries one a line). When neither this nor
     /// `CASEWORK_KEYRING` is set, a development ring is generated in `.casework/dev-keyring`.
-    #[arg(long, env = "CASEWORK_KEYRING_FILE")]
+    #[arg(long, env = "CASEWORK_KEYRING_FILE", hide_env_values = true)]
     pub keyring_file: Option<PathBuf>,
 }
 

@@ -238,7 +238,12 @@ impl KeyRingSource {
         }
         let path = Path::new(DEV_KEYRING_FILE);
         if !path.exists() {
-            write_dev_file(path).map_err(|e| KeyRingError::File(path.to_owned(), e))?;
+            match write_dev_file(path) {
+                // Another process (the worker started beside the API) made it first.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(KeyRingError::File(path.to_owned(), e)),
+                Ok(()) => {}
+            }
             tracing::warn!(
                 path = %path.display(),
                 "GENERATED A DEVELOPMENT KEY RING: no CASEWORK_KEYRING or CASEWORK_KEYRING_FILE is set. \
