@@ -18,3 +18,11 @@ DELETE FROM app_secrets;
 -- Stored idempotent responses become version-0 sealed values (a version byte in front),
 -- read as before until they expire or are re-encrypted.
 UPDATE idempotency_keys SET response_body = '\x00'::bytea || response_body;
+
+-- Evidence URLs (a URL leads to the image) and posters become sealed columns. Existing
+-- values move over as version-0 (plain JSON) sealed values until `casework-api rekey`.
+ALTER TABLE case_evidence ADD COLUMN url_sealed bytea, ADD COLUMN poster_sealed bytea;
+UPDATE case_evidence SET
+    url_sealed = '\x00'::bytea || convert_to(to_json(url)::text, 'UTF8'),
+    poster_sealed = '\x00'::bytea || convert_to(to_json(poster)::text, 'UTF8');
+ALTER TABLE case_evidence DROP COLUMN url, DROP COLUMN poster;

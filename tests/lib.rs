@@ -99,6 +99,17 @@ pub fn default_start() -> jiff::Timestamp {
     "2026-11-23T17:00:00Z".parse().expect("valid instant")
 }
 
+/// The defaults with this database and the tests' key ring ([`KEYRING`]).
+///
+/// # Panics
+/// Never: the ring is a constant.
+#[must_use]
+pub fn settings_for_database(url: &str) -> Settings {
+    let mut settings = Settings::for_database(url);
+    settings.keyring = Some(KEYRING.parse().expect("a key ring text"));
+    settings
+}
+
 pub struct TestApp {
     pub addr: String,
     pub client: Client,
@@ -124,14 +135,13 @@ impl TestApp {
     pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> Self {
         init_logs();
         let db = TestDb::new().await;
-        let mut settings = Settings::for_database(&db.url);
+        let mut settings = settings_for_database(&db.url);
         settings.listen = "127.0.0.1:0".into();
         settings.bootstrap_admin_email = Some(ADMIN_EMAIL.into());
         settings.bootstrap_admin_password = Some(Secret(ADMIN_PASSWORD.into()));
         settings.token_rate_limit = 1000;
         settings.db_acquire_timeout_secs = 2;
         settings.cors_origins = vec![];
-        settings.keyring = Some(KEYRING.parse().expect("a key ring text"));
         adjust(&mut settings);
         let clock = Clock::fixed(default_start());
         let app = Application::build(settings.clone(), clock.clone())

@@ -18,6 +18,8 @@ const PHONE: &str = "+1 604 555 0199";
 const SAFE_NOTES: &str = "Only after 5pm, never at work";
 const NOTE: &str = "Client fears her cousin Bartholomew shared it";
 const DESCRIPTION: &str = "Screenshot naming her employer Zephyrine Holdings";
+const EVIDENCE_URL: &str = "https://leak.example/p/unique-99317";
+const POSTER: &str = "@xandrovic_posts";
 
 /// A case with every kind of client detail, a note and evidence, created with an
 /// Idempotency-Key (so the stored response holds them too). Returns (token, case id).
@@ -52,7 +54,7 @@ async fn lifecycle(app: &TestApp) -> (String, String) {
     assert_eq!(res.status(), 201);
     let evidence = json!({
         "kind": "screenshot", "site": "Instagram", "captured_at": "2026-11-23T16:00:00Z",
-        "description": DESCRIPTION,
+        "description": DESCRIPTION, "url": EVIDENCE_URL, "poster": POSTER,
     });
     let res = app.post_json(&format!("/v1/cases/{id}/evidence"), &cw, &evidence).await;
     assert_eq!(res.status(), 201);
@@ -87,7 +89,17 @@ async fn a_dump_of_the_database_holds_no_client_detail() {
     assert!(dump.status.success(), "{}", String::from_utf8_lossy(&dump.stderr));
     let dump = String::from_utf8_lossy(&dump.stdout);
     assert!(dump.contains("case_notes"), "a real dump");
+    let evidence: Value = app
+        .get(&format!("/v1/cases/{id}/evidence"), &cw)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(evidence["items"][0]["url"], EVIDENCE_URL);
+    assert_eq!(evidence["items"][0]["poster"], POSTER);
     for secret in [
+        "unique-99317",
+        "xandrovic",
         NAME,
         "Quintessa",
         EMAIL,

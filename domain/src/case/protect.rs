@@ -65,6 +65,8 @@ pub const CASE_CLIENT: Column = Column::by_id("cases", "client_sealed");
 pub const CASE_SUMMARY: Column = Column::by_id("cases", "summary_sealed");
 pub const NOTE_BODY: Column = Column::by_id("case_notes", "body_sealed");
 pub const EVIDENCE_DESCRIPTION: Column = Column::by_id("case_evidence", "description_sealed");
+pub const EVIDENCE_URL: Column = Column::by_id("case_evidence", "url_sealed");
+pub const EVIDENCE_POSTER: Column = Column::by_id("case_evidence", "poster_sealed");
 pub const RESPONDENT_NAME: Column = Column::by_id("claim_respondents", "name_sealed");
 pub const CLAIM_TRANSITION_NOTE: Column = Column::by_id("claim_transitions", "note_sealed");
 pub const BINDING_RECORD_NOTE: Column = Column::by_id("order_binding_records", "note_sealed");
@@ -94,6 +96,8 @@ pub const SEALED: &[Column] = &[
     CASE_SUMMARY,
     NOTE_BODY,
     EVIDENCE_DESCRIPTION,
+    EVIDENCE_URL,
+    EVIDENCE_POSTER,
     RESPONDENT_NAME,
     CLAIM_TRANSITION_NOTE,
     BINDING_RECORD_NOTE,

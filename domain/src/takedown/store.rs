@@ -320,12 +320,15 @@ impl FactsData {
 /// covers its platform, and the case's sextortion flag.
 #[tracing::instrument(skip_all, fields(takedown.id = %t.id))]
 pub async fn guard_data(conn: &mut PgConnection, t: &Takedown) -> Result<FactsData, sqlx::Error> {
-    let evidence_urls = sqlx::query_scalar!(
-        r#"SELECT url AS "url!" FROM case_evidence WHERE case_id = $1 AND url IS NOT NULL"#,
+    let evidence_urls = sqlx::query!(
+        r#"SELECT id, url_sealed AS "url_sealed!" FROM case_evidence WHERE case_id = $1 AND url_sealed IS NOT NULL"#,
         t.case_id
     )
     .fetch_all(&mut *conn)
-    .await?;
+    .await?
+    .into_iter()
+    .map(|r| protect::open(&r.url_sealed, protect::EVIDENCE_URL.at(r.id)))
+    .collect::<Result<Vec<String>, _>>()?;
     let platform_contact_consent = active_consent(conn, t.case_id, &["platform_contact"], Some(t.platform_id)).await?;
     let case_sextortion = sqlx::query_scalar!("SELECT sextortion FROM cases WHERE id = $1", t.case_id)
         .fetch_one(&mut *conn)
