@@ -9,10 +9,7 @@ use std::{
     time::Duration,
 };
 
-use casework_api::{
-    Settings,
-    startup::{prepare_database, prepare_database_when_reachable},
-};
+use casework_api::startup::{prepare_database, prepare_database_when_reachable};
 use casework_domain::{Clock, db};
 use casework_tests::{ADMIN_EMAIL, TestApp, TestDb, default_start, problem, settings_for_database};
 use reqwest::StatusCode;
