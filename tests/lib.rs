@@ -20,6 +20,12 @@ pub const PASSWORD: &str = "correct horse battery";
 /// The password an admin gives an account it creates; the account's holder replaces it at
 /// the first sign-in ([`TestApp::staff`] does that, setting [`PASSWORD`]).
 pub const INITIAL_PASSWORD: &str = "admin-chose-this-one";
+/// The key ring of every test process and of the binaries tests start: `test` seals, and
+/// `next` opens too, so a test can re-encrypt under `next` while the app keeps reading.
+pub const KEYRING: &str =
+    "test:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=,next:HyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4=";
+/// The `next` key of [`KEYRING`] alone, first: the ring after a rotation.
+pub const NEXT_KEYRING: &str = "next:HyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4=";
 
 /// Where test databases are created: `CASEWORK_TEST_DATABASE_URL`, default the local
 /// server's maintenance database.
@@ -96,6 +102,17 @@ pub fn default_start() -> jiff::Timestamp {
     "2026-11-23T17:00:00Z".parse().expect("valid instant")
 }
 
+/// The defaults with this database and the tests' key ring ([`KEYRING`]).
+///
+/// # Panics
+/// Never: the ring is a constant.
+#[must_use]
+pub fn settings_for_database(url: &str) -> Settings {
+    let mut settings = Settings::for_database(url);
+    settings.keyring = Some(KEYRING.parse().expect("a key ring text"));
+    settings
+}
+
 pub struct TestApp {
     pub addr: String,
     pub client: Client,
@@ -121,7 +138,7 @@ impl TestApp {
     pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> Self {
         init_logs();
         let db = TestDb::new().await;
-        let mut settings = Settings::for_database(&db.url);
+        let mut settings = settings_for_database(&db.url);
         settings.listen = "127.0.0.1:0".into();
         settings.bootstrap_admin_email = Some(ADMIN_EMAIL.into());
         settings.bootstrap_admin_password = Some(Secret(ADMIN_PASSWORD.into()));

@@ -85,6 +85,7 @@ impl TestApp {
         let logs = std::env::var_os("TEST_LOG").is_some();
         let mut cmd = Command::new(worker_binary());
         cmd.env("DATABASE_URL", &self.db.url)
+            .env("CASEWORK_KEYRING", crate::KEYRING)
             .env("CASEWORK_CLOCK_START", clock_start.to_string())
             .env("CASEWORK_LOG_FORMAT", "pretty")
             .env("RUST_LOG", if logs { "info" } else { "error" })
@@ -148,18 +149,18 @@ impl Drop for WorkerProcess {
 
 /// The `casework-worker` binary of this build (built once per test binary).
 fn worker_binary() -> PathBuf {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| workspace_binary("casework-worker")).clone()
+    binary("casework-worker")
 }
 
-/// The binary `name` (and package of that name) of this workspace, built for this test
-/// run.
+/// The path of one of the workspace's binaries (`casework-api`, `casework-worker`), both
+/// built (once per test process) when the tests run under cargo.
 ///
 /// # Panics
-/// When it cannot be built.
+/// When the binaries cannot be built.
 #[must_use]
-pub fn workspace_binary(name: &str) -> PathBuf {
-    {
+pub fn binary(name: &str) -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    let dir = DIR.get_or_init(|| {
         let exe = std::env::current_exe().expect("test binary path");
         // target/debug/deps/api-<hash> → target/debug/casework-worker
         let dir = exe
@@ -167,7 +168,6 @@ pub fn workspace_binary(name: &str) -> PathBuf {
             .and_then(|deps| deps.parent())
             .expect("target directory")
             .to_path_buf();
-        let bin = dir.join(name);
         if let Ok(cargo) = std::env::var("CARGO") {
             let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
             let mut build = Command::new(cargo);
@@ -191,17 +191,23 @@ pub fn workspace_binary(name: &str) -> PathBuf {
                     "-p",
                     "casework-tests",
                     "-p",
-                    name,
+                    "casework-worker",
+                    "-p",
+                    "casework-api",
                     "--bin",
-                    name,
+                    "casework-worker",
+                    "--bin",
+                    "casework-api",
                 ])
                 .status()
                 .expect("run cargo build");
-            assert!(status.success(), "cargo build -p {name} failed");
+            assert!(status.success(), "cargo build of the binaries failed");
         }
-        assert!(bin.exists(), "{} is missing: run cargo build -p {name}", bin.display());
-        bin
-    }
+        dir
+    });
+    let bin = dir.join(name);
+    assert!(bin.exists(), "{} is missing: run cargo build", bin.display());
+    bin
 }
 
 /// Polls `probe` every 100 ms until it returns `Some`, for at most `deadline`.

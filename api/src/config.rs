@@ -1,9 +1,12 @@
 //! Configuration from flags and environment (every flag has an env variable), with
 //! defaults that work on a developer machine.
 
-use std::fmt;
+use std::{fmt, path::PathBuf};
 
-use casework_domain::runtime::LogFormat;
+use casework_domain::{
+    keyring::{KeyRingSource, KeyRingText},
+    runtime::LogFormat,
+};
 use clap::{Parser, Subcommand};
 
 /// A value that never prints (passwords).
@@ -68,6 +71,21 @@ pub enum Command {
     Openapi,
     /// Create the database if missing, apply every migration, and exit.
     Migrate,
+    /// Print a new key ring entry (`id:base64key`, a random AES-256 key) and exit. Put it
+    /// first in `CASEWORK_KEYRING` to make it the primary key.
+    Keygen {
+        /// The key id (default: random).
+        #[arg(long)]
+        id: Option<String>,
+    },
+    /// Re-encrypt every sealed value under the primary key of the key ring (run after
+    /// putting a new key first; the old key may be removed once this has finished).
+    Rekey {
+        /// Only check that every sealed value opens with this key ring (run with the new
+        /// key alone before removing the old one); change nothing.
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 fn parse_role(s: &str) -> Result<casework_domain::identity::Role, String> {
@@ -175,6 +193,16 @@ pub struct Settings {
     /// Seconds to keep retrying at start while PostgreSQL is not reachable yet.
     #[arg(long, env = "CASEWORK_DB_STARTUP_TIMEOUT_SECS", default_value_t = 60)]
     pub db_startup_timeout_secs: u64,
+
+    /// The key ring sealing client data at rest: `id:base64key` entries, comma-separated,
+    /// primary first (see `casework-api keygen`). Wins over `CASEWORK_KEYRING_FILE`.
+    #[arg(long, env = "CASEWORK_KEYRING", hide_env_values = true)]
+    pub keyring: Option<KeyRingText>,
+
+    /// A file holding the key ring (entries one a line). When neither this nor
+    /// `CASEWORK_KEYRING` is set, a development ring is generated in `.casework/dev-keyring`.
+    #[arg(long, env = "CASEWORK_KEYRING_FILE", hide_env_values = true)]
+    pub keyring_file: Option<PathBuf>,
 }
 
 impl Settings {
@@ -184,6 +212,15 @@ impl Settings {
         let mut s = Cli::parse_from(["casework-api"]).settings;
         s.database_url = url.to_owned();
         s
+    }
+
+    /// Where the key ring comes from.
+    #[must_use]
+    pub fn key_ring_source(&self) -> KeyRingSource {
+        KeyRingSource {
+            inline: self.keyring.clone(),
+            file: self.keyring_file.clone(),
+        }
     }
 
     pub fn cors_origins(&self) -> impl Iterator<Item = &str> {

@@ -3,11 +3,16 @@
 
 use std::io::BufRead;
 
-use casework_api::{Application, Cli, Settings, config::Command, startup::prepare_database};
+use casework_api::{
+    Application, Cli, Settings,
+    config::Command,
+    startup::{install_key_ring, prepare_database},
+};
 use casework_domain::{
     Clock, db,
     identity::{Email, Label, NewUser, Password, Role, store},
-    runtime,
+    keyring::{self, KeyRing},
+    rekey, runtime,
 };
 use clap::Parser;
 
@@ -52,16 +57,54 @@ async fn create_user(
     Ok(())
 }
 
+/// `rekey`: re-seal everything under the primary key, or (`--check`) prove that every
+/// sealed value opens with the configured ring.
+async fn rekey(settings: &Settings, clock: &Clock, check_only: bool) -> anyhow::Result<()> {
+    prepare_database(settings, clock).await?;
+    let pool = db::pool(
+        db::options(&settings.database_url)?,
+        2,
+        std::time::Duration::from_secs(10),
+    );
+    let ring = keyring::installed();
+    let counts = if check_only {
+        rekey::check(&pool, ring).await?
+    } else {
+        rekey::rekey(&pool, ring).await?
+    };
+    for c in &counts {
+        let verb = if check_only { "open" } else { "re-sealed" };
+        println!("{}.{}: {} {verb}", c.column.table, c.column.column, c.count);
+    }
+    if check_only {
+        println!("every sealed value opens with key ring {:?}", ring.ids());
+    } else {
+        println!("everything is sealed under {}", ring.primary_id());
+    }
+    pool.close().await;
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     runtime::init_tracing(cli.settings.log_format);
     let clock = runtime::clock(cli.settings.clock_start);
-    match cli.command {
+    match &cli.command {
         Some(Command::Openapi) => {
             println!("{}", casework_api::openapi::build().to_pretty_json()?);
-            Ok(())
+            return Ok(());
         }
+        Some(Command::Keygen { id }) => {
+            println!("{}", KeyRing::generate_entry(id.as_deref()));
+            return Ok(());
+        }
+        // Every other command reads or writes sealed values: a bad ring stops it here.
+        _ => install_key_ring(&cli.settings)?,
+    }
+    match cli.command {
+        Some(Command::Openapi | Command::Keygen { .. }) => Ok(()),
+        Some(Command::Rekey { check }) => rekey(&cli.settings, &clock, check).await,
         Some(Command::Migrate) => {
             prepare_database(&cli.settings, &clock).await?;
             println!("database ready");

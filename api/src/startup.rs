@@ -16,7 +16,7 @@ use casework_domain::{
     cursor::CursorCodec,
     db,
     identity::{Email, Label, NewUser, Password, Role, store},
-    keys, platform, secrets,
+    keyring, keys, platform, secrets,
 };
 use sqlx::PgPool;
 use tokio::sync::OnceCell;
@@ -134,6 +134,7 @@ pub struct Application {
 /// # Errors
 /// When the database cannot be reached or prepared, or the bootstrap admin is invalid.
 pub async fn prepare_database(settings: &Settings, clock: &Clock) -> anyhow::Result<()> {
+    install_key_ring(settings)?;
     let opts = db::options(&settings.database_url)?;
     db::ensure_database(&opts).await?;
     db::migrate(&opts).await?;
@@ -142,6 +143,11 @@ pub async fn prepare_database(settings: &Settings, clock: &Clock) -> anyhow::Res
     casework_worker::setup(&pool).await?;
     let mut tx = pool.begin().await?;
     keys::ensure_signing_key(&mut tx, clock.ts()).await?;
+    // The signing key was sealed under the ring: if it does not open, this ring is not the
+    // one the database was sealed with, and nothing sealed would open either.
+    keys::current_signing_key(&mut tx)
+        .await
+        .context("the signing key does not open with this key ring (is CASEWORK_KEYRING the right one?)")?;
     tx.commit().await?;
     // The bundled platform directory: only entries not loaded before (see platform::seed).
     let mut conn = pool.acquire().await?;
@@ -170,6 +176,25 @@ pub async fn prepare_database(settings: &Settings, clock: &Clock) -> anyhow::Res
         }
     }
     pool.close().await;
+    Ok(())
+}
+
+/// Loads the key ring from the configuration and makes it this process's ring.
+///
+/// # Errors
+/// A malformed or unreadable key ring, named with the setting it came from.
+pub fn install_key_ring(settings: &Settings) -> anyhow::Result<()> {
+    let source = settings.key_ring_source();
+    let origin = if source.inline.is_some() {
+        "CASEWORK_KEYRING"
+    } else {
+        "CASEWORK_KEYRING_FILE"
+    };
+    let ring = source
+        .load()
+        .map_err(|e| anyhow::anyhow!("{origin}: {e}"))
+        .context("loading the key ring")?;
+    keyring::install(ring).context("installing the key ring")?;
     Ok(())
 }
 

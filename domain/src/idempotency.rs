@@ -2,11 +2,12 @@
 //! kept for 24 hours and replayed; the same key with another body is refused; a duplicate
 //! arriving while the first is still running is told so. The record is written in the
 //! transaction of the effect, so there is never an effect without its record or a record
-//! without its effect.
+//! without its effect. Stored bodies hold client details, so they are sealed like any
+//! other client data (`case::protect`).
 
 use sqlx::PgConnection;
 
-use crate::timestamp::Ts;
+use crate::{case::protect, timestamp::Ts};
 
 /// How long a stored response is replayed.
 pub const RETENTION_HOURS: i64 = 24;
@@ -68,7 +69,10 @@ pub async fn begin(
             if r.request_hash == request_hash {
                 Ok(Begin::Replay(StoredResponse {
                     status: u16::try_from(r.response_status).unwrap_or(500),
-                    body: r.response_body,
+                    body: protect::open_bytes(
+                        &r.response_body,
+                        &protect::IDEMPOTENT_RESPONSE.at(protect::idempotency_row(caller, key)),
+                    )?,
                     headers: r.response_headers,
                 }))
             } else {
@@ -108,7 +112,10 @@ pub async fn complete(
         key,
         request_hash,
         i16::try_from(response.status).unwrap_or(500),
-        response.body,
+        protect::seal_bytes(
+            &response.body,
+            &protect::IDEMPOTENT_RESPONSE.at(protect::idempotency_row(caller, key))
+        ),
         response.headers,
         now
     )

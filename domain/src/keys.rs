@@ -1,11 +1,13 @@
 //! Ed25519 signing keys for access tokens, kept in the database so every replica signs and
 //! verifies with the same set. The newest unretired key signs; a retired key stays
-//! published (and verifying) until every token it signed has expired.
+//! published (and verifying) until every token it signed has expired. The private part is
+//! sealed under the key ring (`case::protect`) and erased when the key retires: a retired
+//! key never signs again, so nothing needs it.
 
 use ed25519_dalek::{SigningKey, pkcs8::EncodePrivateKey};
 use sqlx::PgConnection;
 
-use crate::{crypto, timestamp::Ts};
+use crate::{case::protect, crypto, timestamp::Ts};
 
 /// Transaction advisory lock serialising changes to the key set.
 const KEYS_LOCK: i64 = 7242;
@@ -54,16 +56,19 @@ pub async fn rotate(conn: &mut PgConnection, now: Ts) -> Result<PublicKey, sqlx:
     let public = signing.verifying_key().to_bytes().to_vec();
     // The kid is derived from the public key, so it names the key and nothing else.
     let kid = crypto::b64(&crypto::sha256(&public)[..12]);
-    sqlx::query!("UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL", now)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE signing_keys SET retired_at = $1, private_pkcs8 = NULL WHERE retired_at IS NULL",
+        now
+    )
+    .execute(&mut *conn)
+    .await?;
     sqlx::query_as!(
         PublicKey,
         r#"INSERT INTO signing_keys (kid, algorithm, private_pkcs8, public_key, created_at)
            VALUES ($1, 'EdDSA', $2, $3, $4)
            RETURNING kid, public_key, created_at, retired_at"#,
         kid,
-        der.as_bytes(),
+        protect::seal_bytes(der.as_bytes(), &protect::SIGNING_KEY_PRIVATE.at(&kid)),
         public,
         now
     )
@@ -92,14 +97,22 @@ pub async fn ensure_signing_key(conn: &mut PgConnection, now: Ts) -> Result<(), 
 /// The current signing key.
 ///
 /// # Errors
-/// Database errors only.
+/// Database errors, or a private key that does not open with the key ring.
 pub async fn current_signing_key(conn: &mut PgConnection) -> Result<Option<SigningMaterial>, sqlx::Error> {
-    sqlx::query_as!(
-        SigningMaterial,
-        "SELECT kid, private_pkcs8 FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1"
+    let row = sqlx::query!(
+        r#"SELECT kid, private_pkcs8 AS "private_pkcs8!" FROM signing_keys
+           WHERE retired_at IS NULL AND private_pkcs8 IS NOT NULL ORDER BY created_at DESC LIMIT 1"#
     )
     .fetch_optional(conn)
-    .await
+    .await?;
+    row.map(|r| {
+        let private_pkcs8 = protect::open_bytes(&r.private_pkcs8, &protect::SIGNING_KEY_PRIVATE.at(&r.kid))?;
+        Ok(SigningMaterial {
+            kid: r.kid,
+            private_pkcs8,
+        })
+    })
+    .transpose()
 }
 
 /// Keys that may still verify tokens: unretired ones, and those retired less than

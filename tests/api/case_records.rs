@@ -180,21 +180,21 @@ async fn notes_are_added_listed_and_sealed_at_rest() {
     assert_eq!(listed["items"], Value::Array(added), "oldest first, as returned");
     assert!(listed["next_cursor"].is_null());
 
-    // The body is kept sealed: a format byte, then the payload — never just the text.
+    // The body is kept sealed: a format byte (1: AES-256-GCM), then the ciphertext.
     let sealed: Vec<Vec<u8>> = sqlx::query_scalar("SELECT body_sealed FROM case_notes ORDER BY id")
         .fetch_all(&app.pool)
         .await
         .unwrap();
     assert_eq!(sealed.len(), 3);
     assert!(!sealed[0].is_empty());
-    assert_eq!(sealed[0][0], 0, "format byte");
-    assert_ne!(sealed[0], b"Client called about the post.".to_vec());
+    assert_eq!(sealed[0][0], 1, "format byte");
+    assert!(!String::from_utf8_lossy(&sealed[0]).contains("called about"));
     let client: Vec<u8> = sqlx::query_scalar("SELECT client_sealed FROM cases")
         .fetch_one(&app.pool)
         .await
         .unwrap();
     assert!(!client.is_empty());
-    assert_eq!(client[0], 0, "the client record goes through the same sealing");
+    assert_eq!(client[0], 1, "the client record goes through the same sealing");
 }
 
 #[tokio::test]
@@ -713,7 +713,7 @@ async fn evidence_metadata_is_recorded_with_a_lower_case_sha256() {
         .await
         .unwrap();
     assert!(!sealed.is_empty());
-    assert_eq!(sealed[0], 0, "format byte");
+    assert_eq!(sealed[0], 1, "format byte");
 
     // The least there is: what, where, when, and what it shows. Captured right now is fine.
     let minimal = created(

@@ -9,12 +9,9 @@ use std::{
     time::Duration,
 };
 
-use casework_api::{
-    Settings,
-    startup::{prepare_database, prepare_database_when_reachable},
-};
+use casework_api::startup::{prepare_database, prepare_database_when_reachable};
 use casework_domain::{Clock, db};
-use casework_tests::{ADMIN_EMAIL, TestApp, TestDb, default_start, problem};
+use casework_tests::{ADMIN_EMAIL, TestApp, TestDb, default_start, problem, settings_for_database};
 use reqwest::StatusCode;
 use serde_json::Value;
 use tokio::{
@@ -50,7 +47,7 @@ async fn health_readiness_and_metrics() {
 #[tokio::test]
 async fn replicas_starting_together_migrate_once() {
     let db = TestDb::new().await;
-    let settings = Settings::for_database(&db.url);
+    let settings = settings_for_database(&db.url);
     let clock = Clock::fixed(default_start());
     let (a, b, c) = tokio::join!(
         prepare_database(&settings, &clock),
@@ -75,7 +72,7 @@ async fn the_database_is_created_when_missing() {
     let name = format!("casework_test_{}", uuid::Uuid::now_v7().simple());
     let admin = casework_tests::admin_url();
     let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
-    let settings = Settings::for_database(&url);
+    let settings = settings_for_database(&url);
     prepare_database(&settings, &Clock::fixed(default_start()))
         .await
         .unwrap();
@@ -101,7 +98,7 @@ async fn the_bootstrap_admin_is_created_once() {
 #[tokio::test]
 async fn a_weak_bootstrap_password_stops_the_start() {
     let db = TestDb::new().await;
-    let mut settings = Settings::for_database(&db.url);
+    let mut settings = settings_for_database(&db.url);
     settings.bootstrap_admin_email = Some("admin@example.org".into());
     settings.bootstrap_admin_password = Some(casework_api::config::Secret("short".into()));
     let err = prepare_database(&settings, &Clock::fixed(default_start()))
@@ -277,7 +274,7 @@ async fn the_api_waits_for_the_database_at_start_but_not_forever() {
     let via_relay = db.url.replace(":5432/", &format!(":{}/", relay.port));
 
     // Not reachable and no patience: a clear error, quickly.
-    let mut settings = Settings::for_database(&via_relay);
+    let mut settings = settings_for_database(&via_relay);
     settings.db_startup_timeout_secs = 0;
     let clock = Clock::fixed(default_start());
     let err = prepare_database_when_reachable(&settings, &clock).await.unwrap_err();

@@ -13,7 +13,7 @@ use std::{
     time::Duration,
 };
 
-use casework_tests::{ADMIN_EMAIL, TestDb, worker_endpoints::workspace_binary};
+use casework_tests::{ADMIN_EMAIL, KEYRING, TestDb, worker_endpoints::binary};
 use reqwest::StatusCode;
 
 /// The server process; killed when dropped.
@@ -39,8 +39,9 @@ fn proc_kib(pid: u32, field: &str) -> u64 {
 #[tokio::test]
 async fn two_hundred_concurrent_sign_ins_stay_under_100_mib_resident() {
     let db = TestDb::new().await;
-    let mut child = Command::new(workspace_binary("casework-api"))
+    let mut child = Command::new(binary("casework-api"))
         .env("DATABASE_URL", &db.url)
+        .env("CASEWORK_KEYRING", KEYRING)
         .env("CASEWORK_LISTEN", "127.0.0.1:0")
         .env("CASEWORK_LOG_FORMAT", "json")
         .env("RUST_LOG", "info")

@@ -1,6 +1,7 @@
 //! Access-token verification: everything an attacker could alter is pinned.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use casework_domain::case::protect;
 use casework_tests::{TestApp, problem};
 use ed25519_dalek::{SigningKey, pkcs8::EncodePrivateKey};
 use jiff::SignedDuration;
@@ -15,11 +16,13 @@ struct Keys {
 }
 
 async fn current_key(app: &TestApp) -> Keys {
-    let (kid, private_der, public): (String, Vec<u8>, Vec<u8>) =
+    let (kid, sealed, public): (String, Vec<u8>, Vec<u8>) =
         sqlx::query_as("SELECT kid, private_pkcs8, public_key FROM signing_keys WHERE retired_at IS NULL")
             .fetch_one(&app.pool)
             .await
             .unwrap();
+    // The private key is sealed under the key ring; these tests hold the ring.
+    let private_der = protect::open_bytes(&sealed, &protect::SIGNING_KEY_PRIVATE.at(&kid)).unwrap();
     Keys {
         kid,
         private_der,

@@ -1,8 +1,13 @@
 //! `casework-worker`: runs the background jobs until SIGTERM/Ctrl-C.
 
-use std::time::Duration;
+use std::{path::PathBuf, time::Duration};
 
-use casework_domain::{db, runtime};
+use anyhow::Context;
+use casework_domain::{
+    db,
+    keyring::{self, KeyRingSource, KeyRingText},
+    runtime,
+};
 use casework_worker::WorkerFlags;
 use clap::Parser;
 
@@ -32,6 +37,14 @@ struct Cli {
     /// The worker's knobs, shared with `casework-api --with-worker`.
     #[command(flatten)]
     worker: WorkerFlags,
+    /// The key ring sealing client data at rest, the same as the API's (`id:base64key`,
+    /// comma-separated, primary first). Wins over `CASEWORK_KEYRING_FILE`.
+    #[arg(long, env = "CASEWORK_KEYRING", hide_env_values = true)]
+    keyring: Option<KeyRingText>,
+    /// A file holding the key ring; without either, the development ring in
+    /// `.casework/dev-keyring` (generated when missing).
+    #[arg(long, env = "CASEWORK_KEYRING_FILE")]
+    keyring_file: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -40,6 +53,20 @@ async fn main() -> anyhow::Result<()> {
     runtime::init_tracing(cli.log_format);
     let clock = runtime::clock(cli.clock_start);
     let config = cli.worker.config();
+    let source = KeyRingSource {
+        inline: cli.keyring.clone(),
+        file: cli.keyring_file.clone(),
+    };
+    let origin = if source.inline.is_some() {
+        "CASEWORK_KEYRING"
+    } else {
+        "CASEWORK_KEYRING_FILE"
+    };
+    let ring = source
+        .load()
+        .map_err(|e| anyhow::anyhow!("{origin}: {e}"))
+        .context("loading the key ring")?;
+    keyring::install(ring)?;
     let opts = db::options(&cli.database_url)?;
     let timeout = Duration::from_secs(cli.db_startup_timeout_secs);
     db::retry_while_unreachable(timeout, db::DbSetupError::is_unreachable, || async {

@@ -117,7 +117,7 @@ impl Visible for Claim {
                     Ok(Respondent {
                         id: r.id,
                         kind: r.kind,
-                        name: protect::open(&r.name_sealed)?,
+                        name: protect::open(&r.name_sealed, protect::RESPONDENT_NAME.at(r.id))?,
                         platform_id: r.platform_id,
                         is_minor: r.is_minor,
                     })
@@ -225,14 +225,15 @@ pub async fn create(conn: &mut PgConnection, d: &ClaimDraft, by: Actor, now: Ts)
     .execute(&mut *conn)
     .await?;
     for (i, r) in d.respondents.iter().enumerate() {
+        let respondent_id = Uuid::now_v7();
         sqlx::query!(
             r#"INSERT INTO claim_respondents (id, claim_id, position, kind, name_sealed, platform_id, is_minor)
                VALUES ($1, $2, $3, $4, $5, $6, $7)"#,
-            Uuid::now_v7(),
+            respondent_id,
             id,
             i32::try_from(i).unwrap_or(i32::MAX),
             r.kind.as_str(),
-            protect::seal(&r.name),
+            protect::seal(&r.name, protect::RESPONDENT_NAME.at(respondent_id)),
             r.platform_id,
             r.is_minor
         )
@@ -324,17 +325,20 @@ pub async fn transition(
     .execute(&mut *conn)
     .await?;
     store::updated(&done)?;
+    let transition_id = Uuid::now_v7();
     sqlx::query!(
         r#"INSERT INTO claim_transitions (id, claim_id, from_status, to_status, outcome, occurred_at, note_sealed,
                                           recorded_by, created_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"#,
-        Uuid::now_v7(),
+        transition_id,
         c.id,
         c.status.as_str(),
         m.to.as_str(),
         m.outcome.map(Outcome::as_str),
         m.occurred_at,
-        m.note.as_ref().map(|n| protect::seal(n)),
+        m.note
+            .as_ref()
+            .map(|n| protect::seal(n, protect::CLAIM_TRANSITION_NOTE.at(transition_id))),
         seen.by.id,
         now
     )

@@ -63,7 +63,7 @@ impl BindingRow {
             order_id: self.order_id,
             respondent_id: self.respondent_id,
             respondent_kind: self.respondent_kind,
-            respondent_name: protect::open(&self.name_sealed)?,
+            respondent_name: protect::open(&self.name_sealed, protect::RESPONDENT_NAME.at(self.respondent_id))?,
             respondent_platform_id: self.platform_id,
             comply_by: self.comply_by,
             status: self.status,
@@ -339,18 +339,21 @@ async fn set_binding(
     )
     .execute(&mut *conn)
     .await?;
+    let record_id = Uuid::now_v7();
     sqlx::query!(
         r#"INSERT INTO order_binding_records (id, binding_id, kind, occurred_at, channel, status, geofenced_only,
                                               note_sealed, recorded_by, created_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"#,
-        Uuid::now_v7(),
+        record_id,
         b.id,
         change.kind,
         change.occurred_at,
         change.channel.map(ServiceChannel::as_str),
         to.as_str(),
         change.geofenced_only,
-        change.note.map(|n| protect::seal(n)),
+        change
+            .note
+            .map(|n| protect::seal(n, protect::BINDING_RECORD_NOTE.at(record_id))),
         (!is_worker(seen.by)).then_some(seen.by.id),
         now
     )

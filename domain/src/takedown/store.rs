@@ -56,16 +56,20 @@ impl TakedownRow {
             evidence_waiver_reason: self
                 .evidence_waiver_reason_sealed
                 .as_deref()
-                .map(protect::open)
+                .map(|s| protect::open(s, protect::TAKEDOWN_WAIVER_REASON.at(self.id)))
                 .transpose()?,
             legal_basis: self.legal_basis,
             order_id: self.order_id,
             depicted_under_18: self.depicted_under_18,
-            override_reason: self.override_reason_sealed.as_deref().map(protect::open).transpose()?,
+            override_reason: self
+                .override_reason_sealed
+                .as_deref()
+                .map(|s| protect::open(s, protect::TAKEDOWN_OVERRIDE_REASON.at(self.id)))
+                .transpose()?,
             copyright: self
                 .copyright_sealed
                 .as_deref()
-                .map(protect::open::<CopyrightParticulars>)
+                .map(|s| protect::open::<CopyrightParticulars>(s, protect::TAKEDOWN_COPYRIGHT.at(self.id)))
                 .transpose()?,
             status: self.status,
             status_changed_at: self.status_changed_at,
@@ -242,12 +246,15 @@ pub async fn create(
         spec.channel().as_str(),
         spec.urls(),
         spec.evidence_ids(),
-        spec.evidence_waiver_reason().map(protect::seal),
+        spec.evidence_waiver_reason()
+            .map(|r| protect::seal(r, protect::TAKEDOWN_WAIVER_REASON.at(id))),
         spec.legal_basis().as_str(),
         spec.order_id(),
         spec.depicted_under_18(),
-        spec.override_reason().map(protect::seal),
-        spec.copyright().map(protect::seal),
+        spec.override_reason()
+            .map(|r| protect::seal(r, protect::TAKEDOWN_OVERRIDE_REASON.at(id))),
+        spec.copyright()
+            .map(|c| protect::seal(c, protect::TAKEDOWN_COPYRIGHT.at(id))),
         now,
         by.id
     )
@@ -340,12 +347,15 @@ impl FactsData {
 /// records a designated DMCA agent, and the case's sextortion flag.
 #[tracing::instrument(skip_all, fields(takedown.id = %t.id))]
 pub async fn guard_data(conn: &mut PgConnection, t: &Takedown) -> Result<FactsData, sqlx::Error> {
-    let evidence_urls = sqlx::query_scalar!(
-        r#"SELECT url AS "url!" FROM case_evidence WHERE case_id = $1 AND url IS NOT NULL"#,
+    let evidence_urls = sqlx::query!(
+        r#"SELECT id, url_sealed AS "url_sealed!" FROM case_evidence WHERE case_id = $1 AND url_sealed IS NOT NULL"#,
         t.case_id
     )
     .fetch_all(&mut *conn)
-    .await?;
+    .await?
+    .into_iter()
+    .map(|r| protect::open(&r.url_sealed, protect::EVIDENCE_URL.at(r.id)))
+    .collect::<Result<Vec<String>, _>>()?;
     let platform_contact_consent = active_consent(conn, t.case_id, &["platform_contact"], Some(t.platform_id)).await?;
     let respondent_contact_consent = active_consent(conn, t.case_id, &["respondent_contact"], None).await?;
     let identity_disclosure_consent =
@@ -450,16 +460,18 @@ pub async fn apply(
     .execute(&mut *conn)
     .await?;
     store::updated(&done)?;
+    let transition_id = Uuid::now_v7();
     sqlx::query!(
         r#"INSERT INTO takedown_transitions (id, takedown_id, from_status, to_status, occurred_at, note_sealed,
                                             platform_reference, recorded_by, recorded_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"#,
-        Uuid::now_v7(),
+        transition_id,
         t.id,
         t.status.as_str(),
         m.to.as_str(),
         at,
-        m.note.map(protect::seal),
+        m.note
+            .map(|n| protect::seal(n, protect::TAKEDOWN_TRANSITION_NOTE.at(transition_id))),
         m.platform_reference,
         seen.by.id,
         now

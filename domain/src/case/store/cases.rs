@@ -45,8 +45,12 @@ struct CaseRow {
 
 impl CaseRow {
     fn into_case(self) -> Result<Case, sqlx::Error> {
-        let client: Client = protect::open(&self.client_sealed)?;
-        let summary: Option<String> = self.summary_sealed.as_deref().map(protect::open).transpose()?;
+        let client: Client = protect::open(&self.client_sealed, protect::CASE_CLIENT.at(self.id))?;
+        let summary: Option<String> = self
+            .summary_sealed
+            .as_deref()
+            .map(|s| protect::open(s, protect::CASE_SUMMARY.at(self.id)))
+            .transpose()?;
         Ok(Case {
             id: self.id,
             reference: self.reference,
@@ -173,7 +177,7 @@ pub async fn create(conn: &mut PgConnection, details: &CaseDetails, by: Actor, n
            VALUES ($1, $2, 'intake', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)"#,
         id,
         reference,
-        protect::seal(&details.client),
+        protect::seal(&details.client, protect::CASE_CLIENT.at(id)),
         details.client.age_group.as_str(),
         details.situation.as_str(),
         details.jurisdiction.as_str(),
@@ -181,7 +185,10 @@ pub async fn create(conn: &mut PgConnection, details: &CaseDetails, by: Actor, n
         details.altered_image,
         &supports_text(details),
         details.priority.as_str(),
-        details.summary.as_ref().map(|s| protect::seal(s)),
+        details
+            .summary
+            .as_ref()
+            .map(|s| protect::seal(s, protect::CASE_SUMMARY.at(id))),
         by.id,
         now
     )
@@ -266,7 +273,7 @@ pub async fn update_details(
                             updated_at = $11, version = version + 1
            WHERE id = $1 AND version = $12"#,
         case.id,
-        protect::seal(&details.client),
+        protect::seal(&details.client, protect::CASE_CLIENT.at(case.id)),
         details.client.age_group.as_str(),
         details.situation.as_str(),
         details.jurisdiction.as_str(),
@@ -274,7 +281,10 @@ pub async fn update_details(
         details.altered_image,
         &supports_text(details),
         details.priority.as_str(),
-        details.summary.as_ref().map(|s| protect::seal(s)),
+        details
+            .summary
+            .as_ref()
+            .map(|s| protect::seal(s, protect::CASE_SUMMARY.at(case.id))),
         now,
         case.version
     )

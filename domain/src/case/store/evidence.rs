@@ -1,4 +1,5 @@
-//! Evidence metadata (never image bytes). Descriptions are sealed.
+//! Evidence metadata (never image bytes). The URL (it leads to the image), the poster and
+//! the description are sealed.
 
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -18,9 +19,9 @@ struct EvidenceRow {
     id: Uuid,
     case_id: Uuid,
     kind: EvidenceKind,
-    url: Option<String>,
+    url_sealed: Option<Vec<u8>>,
     site: String,
-    poster: Option<String>,
+    poster_sealed: Option<Vec<u8>>,
     posted_at: Option<Ts>,
     captured_at: Ts,
     description_sealed: Vec<u8>,
@@ -37,12 +38,20 @@ impl EvidenceRow {
             case_id: self.case_id,
             record: EvidenceRecord {
                 kind: self.kind,
-                url: self.url,
+                url: self
+                    .url_sealed
+                    .as_deref()
+                    .map(|s| protect::open(s, protect::EVIDENCE_URL.at(self.id)))
+                    .transpose()?,
                 site: self.site,
-                poster: self.poster,
+                poster: self
+                    .poster_sealed
+                    .as_deref()
+                    .map(|s| protect::open(s, protect::EVIDENCE_POSTER.at(self.id)))
+                    .transpose()?,
                 posted_at: self.posted_at,
                 captured_at: self.captured_at,
-                description: protect::open(&self.description_sealed)?,
+                description: protect::open(&self.description_sealed, protect::EVIDENCE_DESCRIPTION.at(self.id))?,
                 sha256: self.sha256,
                 storage_location: self.storage_location,
                 parsed: PARSED,
@@ -62,22 +71,25 @@ pub async fn add(
     by: Uuid,
     now: Ts,
 ) -> Result<Evidence, DomainError> {
+    let id = Uuid::now_v7();
     let row = sqlx::query_as!(
         EvidenceRow,
-        r#"INSERT INTO case_evidence (id, case_id, kind, url, site, poster, posted_at, captured_at, description_sealed,
-                                     sha256, storage_location, recorded_by, created_at)
+        r#"INSERT INTO case_evidence (id, case_id, kind, url_sealed, site, poster_sealed, posted_at, captured_at,
+                                     description_sealed, sha256, storage_location, recorded_by, created_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-           RETURNING id, case_id, kind AS "kind: EvidenceKind", url, site, poster, posted_at, captured_at,
+           RETURNING id, case_id, kind AS "kind: EvidenceKind", url_sealed, site, poster_sealed, posted_at, captured_at,
                      description_sealed, sha256, storage_location, recorded_by, created_at"#,
-        Uuid::now_v7(),
+        id,
         case_id,
         e.kind.as_str(),
-        e.url,
+        e.url.as_ref().map(|u| protect::seal(u, protect::EVIDENCE_URL.at(id))),
         e.site,
-        e.poster,
+        e.poster
+            .as_ref()
+            .map(|p| protect::seal(p, protect::EVIDENCE_POSTER.at(id))),
         e.posted_at,
         e.captured_at,
-        protect::seal(&e.description),
+        protect::seal(&e.description, protect::EVIDENCE_DESCRIPTION.at(id)),
         e.sha256,
         e.storage_location,
         by,
@@ -100,7 +112,7 @@ pub async fn list(
 ) -> Result<Vec<Evidence>, sqlx::Error> {
     let rows = sqlx::query_as!(
         EvidenceRow,
-        r#"SELECT id, case_id, kind AS "kind: EvidenceKind", url, site, poster, posted_at, captured_at,
+        r#"SELECT id, case_id, kind AS "kind: EvidenceKind", url_sealed, site, poster_sealed, posted_at, captured_at,
                   description_sealed, sha256, storage_location, recorded_by, created_at
            FROM case_evidence WHERE case_id = $1 AND ($2::uuid IS NULL OR id > $2) ORDER BY id LIMIT $3"#,
         case_id,

@@ -27,7 +27,7 @@ pub async fn add(
         id,
         case_id,
         note.kind.as_str(),
-        protect::seal(&note.body),
+        protect::seal(&note.body, protect::NOTE_BODY.at(id)),
         by,
         now
     )
@@ -68,7 +68,7 @@ pub async fn list(
                 id: r.id,
                 case_id,
                 kind: r.kind,
-                body: protect::open(&r.body_sealed)?,
+                body: protect::open(&r.body_sealed, protect::NOTE_BODY.at(r.id))?,
                 author: r.author,
                 created_at: r.created_at,
             })
