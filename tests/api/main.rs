@@ -11,6 +11,7 @@ mod claims;
 mod compliance;
 mod control_characters;
 mod conventions;
+mod faults;
 mod follow_ups;
 mod headers;
 mod idempotency;
