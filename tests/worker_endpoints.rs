@@ -118,6 +118,14 @@ impl WorkerProcess {
         self.output.text()
     }
 
+    /// Whether the process is still running (it has not exited).
+    ///
+    /// # Panics
+    /// When its status cannot be read.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().expect("try_wait").is_none()
+    }
+
     /// SIGKILL: no chance to finish anything.
     pub fn kill(&mut self) {
         let _ = self.child.kill();

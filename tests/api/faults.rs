@@ -91,6 +91,7 @@ async fn postgres_restarted_under_write_load_keeps_every_acknowledged_write() {
     let cluster = Arc::new(cluster);
     let app = TestApp::spawn_process(&cluster.url("postgres"), &[], &[]).await;
     let (_, _, cw) = app.staff("caseworker").await;
+    let mut worker = app.start_worker(app.clock.now() + SignedDuration::from_secs(1));
     let stop = Arc::new(AtomicBool::new(false));
     let seen = Arc::new(Mutex::new(Seen::default()));
     let writers: Vec<_> = (0..4)
@@ -119,10 +120,13 @@ async fn postgres_restarted_under_write_load_keeps_every_acknowledged_write() {
         let c = cluster.clone();
         tokio::task::spawn_blocking(move || c.stop(mode)).await.unwrap();
         let refused = unavailable();
+        let down = std::time::Instant::now();
         eventually(Duration::from_secs(30), "503 while the database is down", || async {
             (unavailable() >= refused + 3).then_some(())
         })
         .await;
+        // Down for longer than the worker's pool timeout (5 s), so its polls fail.
+        tokio::time::sleep(Duration::from_secs(6).saturating_sub(down.elapsed())).await;
         let c = cluster.clone();
         tokio::task::spawn_blocking(move || c.start_again()).await.unwrap();
         // The same process recovers: writes are acknowledged again.
@@ -159,6 +163,24 @@ async fn postgres_restarted_under_write_load_keeps_every_acknowledged_write() {
     );
     let refs = count(&app, "SELECT count(DISTINCT reference) FROM cases").await;
     assert_eq!(refs, count(&app, "SELECT count(*) FROM cases").await);
+
+    // The worker lived through both restarts and still works: a reminder due now arrives.
+    let res = app
+        .create_task(
+            &cw,
+            &json!({"title": "After the restarts", "due_at": app.clock.now().to_string()}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    eventually(
+        Duration::from_secs(30),
+        "the reminder delivered by the same worker",
+        || async {
+            (count(&app, "SELECT count(*) FROM notifications WHERE kind = 'reminder'").await == 1).then_some(())
+        },
+    )
+    .await;
+    assert!(worker.is_running(), "the worker is still up:\n{}", worker.output());
     drop(app);
 }
 

@@ -99,6 +99,18 @@ pub fn storage<J: Job>(pool: &PgPool, config: &WorkerConfig) -> PostgresStorage<
     PostgresStorage::new(pool).with_config(queue_config::<J>(config))
 }
 
+/// The name of a queue's worker after `restarts` restarts: a fresh name for each run, since
+/// apalis registers a name only once its previous holder's session has ended (a worker
+/// whose session outlived its failure would otherwise block its own restart). Jobs the
+/// previous run held are taken over as a dead worker's are.
+fn run_name(base: &str, restarts: usize) -> String {
+    if restarts == 0 {
+        base.to_owned()
+    } else {
+        format!("{base}-restart-{restarts}")
+    }
+}
+
 /// Runs the workers and sweeps until `shutdown` resolves, then stops fetching, lets
 /// running jobs finish (up to `shutdown_timeout`) and returns.
 ///
@@ -137,32 +149,41 @@ pub async fn run(
         format!("{instance}-penalty-escalation"),
     );
     let monitor = Monitor::new()
-        .register(move |_| {
-            WorkerBuilder::new(name_h.clone())
+        // apalis ends a worker whose poll of the database fails (the database restarting,
+        // or away for longer than the pool's acquire timeout), and without this the
+        // process would stay up with no worker left. Each failed poll has already waited
+        // that timeout, so this does not spin while the database is away.
+        .should_restart(|worker, error| {
+            let restart = matches!(error, WorkerError::BackendError(_));
+            tracing::warn!(worker = worker.name(), %error, restart, "worker ended with an error");
+            restart
+        })
+        .register(move |restarts| {
+            WorkerBuilder::new(run_name(&name_h, restarts))
                 .backend(housekeeping.clone().poll_with_interval(poll))
                 .data(env_h.clone())
                 .build(jobs::housekeeping::handle)
         })
-        .register(move |_| {
-            WorkerBuilder::new(name_r.clone())
+        .register(move |restarts| {
+            WorkerBuilder::new(run_name(&name_r, restarts))
                 .backend(reminders.clone().poll_with_interval(poll))
                 .data(env_r.clone())
                 .build(jobs::reminder::handle)
         })
-        .register(move |_| {
-            WorkerBuilder::new(name_f.clone())
+        .register(move |restarts| {
+            WorkerBuilder::new(run_name(&name_f, restarts))
                 .backend(follow_ups.clone().poll_with_interval(poll))
                 .data(env_f.clone())
                 .build(jobs::takedown_follow_up::handle)
         })
-        .register(move |_| {
-            WorkerBuilder::new(name_c.clone())
+        .register(move |restarts| {
+            WorkerBuilder::new(run_name(&name_c, restarts))
                 .backend(checks.clone().poll_with_interval(poll))
                 .data(env_c.clone())
                 .build(jobs::order_compliance::handle_check)
         })
-        .register(move |_| {
-            WorkerBuilder::new(name_e.clone())
+        .register(move |restarts| {
+            WorkerBuilder::new(run_name(&name_e, restarts))
                 .backend(escalations.clone().poll_with_interval(poll))
                 .data(env_e.clone())
                 .build(jobs::order_compliance::handle_escalation)
