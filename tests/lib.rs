@@ -4,6 +4,7 @@
 pub mod endpoints;
 pub mod fixtures;
 pub mod orders_endpoints;
+pub mod processes;
 pub mod worker_endpoints;
 
 use std::sync::Once;
@@ -35,9 +36,8 @@ pub fn admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
-fn url_for(db: &str) -> String {
-    let base = admin_url();
-    let (prefix, _) = base.rsplit_once('/').expect("database URL has a path");
+fn url_for(admin: &str, db: &str) -> String {
+    let (prefix, _) = admin.rsplit_once('/').expect("database URL has a path");
     format!("{prefix}/{db}")
 }
 
@@ -54,35 +54,50 @@ fn init_logs() {
 pub struct TestDb {
     pub name: String,
     pub url: String,
+    /// The maintenance database of its server (where it is dropped from).
+    pub admin: String,
 }
 
 impl TestDb {
     /// # Panics
     /// When PostgreSQL is not reachable.
     pub async fn new() -> Self {
+        Self::on(&admin_url()).await
+    }
+
+    /// A fresh database on the server whose maintenance database is `admin`.
+    ///
+    /// # Panics
+    /// When that server is not reachable.
+    pub async fn on(admin: &str) -> Self {
         let name = format!("casework_test_{}", uuid::Uuid::now_v7().simple());
-        let mut conn = PgConnection::connect(&admin_url())
+        let mut conn = PgConnection::connect(admin)
             .await
             .expect("PostgreSQL is reachable for tests");
         conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
             .await
             .expect("create test database");
         let _ = conn.close().await;
-        let url = url_for(&name);
-        Self { name, url }
+        let url = url_for(admin, &name);
+        Self {
+            name,
+            url,
+            admin: admin.to_owned(),
+        }
     }
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
         let name = self.name.clone();
+        let admin = self.admin.clone();
         // Drop runs outside async context; use a private runtime on a plain thread.
         let _ = std::thread::spawn(move || {
             let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
                 return;
             };
             rt.block_on(async move {
-                if let Ok(mut conn) = PgConnection::connect(&admin_url()).await {
+                if let Ok(mut conn) = PgConnection::connect(&admin).await {
                     let _ = conn
                         .execute(sqlx::AssertSqlSafe(format!(
                             "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
@@ -119,7 +134,10 @@ pub struct TestApp {
     pub clock: Clock,
     pub settings: Settings,
     pub pool: sqlx::PgPool,
-    handle: actix_web::dev::ServerHandle,
+    /// The in-process server, or
+    handle: Option<actix_web::dev::ServerHandle>,
+    /// the `casework-api` process ([`TestApp::spawn_process`]).
+    pub api: Option<processes::ApiProcess>,
     // Last, so the server stops before its database is dropped.
     pub db: TestDb,
 }
@@ -164,7 +182,8 @@ impl TestApp {
             clock,
             settings,
             pool,
-            handle,
+            handle: Some(handle),
+            api: None,
             db,
         }
     }
@@ -423,8 +442,9 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        let handle = self.handle.clone();
-        drop(handle.stop(false));
+        if let Some(handle) = self.handle.clone() {
+            drop(handle.stop(false));
+        }
     }
 }
 

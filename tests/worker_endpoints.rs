@@ -2,30 +2,27 @@
 //! processes started against the test's database.
 //!
 //! The worker tests run the built `casework-worker` binary, never an in-process copy: it
-//! is what gets SIGKILLed and SIGTERMed. Before the first start, the helper runs
-//! `cargo build -p casework-tests -p casework-worker --bin casework-worker` once per test binary (a no-op
-//! taking about a second when it is up to date), so the binary is never stale even when
-//! only `cargo test -p casework-tests` was run; it lands next to the test binary's
-//! `deps/` directory (`target/debug/casework-worker`), where the helper takes it from.
-//! Without `cargo` on the path (`CARGO` unset), an existing binary there is used as is.
+//! is what gets SIGKILLed and SIGTERMed ([`crate::processes::binary`] builds it once per
+//! test binary). Its output is captured ([`WorkerProcess::output`]).
 
 use std::{
-    path::PathBuf,
     process::{Child, Command, ExitStatus, Stdio},
-    sync::OnceLock,
     time::{Duration, Instant},
 };
 
 use reqwest::Response;
 use serde_json::Value;
 
-use crate::TestApp;
+use crate::{
+    TestApp,
+    processes::{Output, binary},
+};
 
 impl TestApp {
     /// [`TestApp::spawn`] for a test that starts worker processes: the binary is built (if
     /// needed) first, so no HTTP connection of the test sits idle through a build.
     pub async fn spawn_for_workers() -> Self {
-        worker_binary();
+        let _ = binary("casework-worker");
         Self::spawn().await
     }
 
@@ -83,7 +80,7 @@ impl TestApp {
     #[must_use]
     pub fn start_worker_with(&self, clock_start: jiff::Timestamp, env: &[(&str, &str)]) -> WorkerProcess {
         let logs = std::env::var_os("TEST_LOG").is_some();
-        let mut cmd = Command::new(worker_binary());
+        let mut cmd = Command::new(binary("casework-worker"));
         cmd.env("DATABASE_URL", &self.db.url)
             .env("CASEWORK_KEYRING", crate::KEYRING)
             .env("CASEWORK_CLOCK_START", clock_start.to_string())
@@ -97,23 +94,39 @@ impl TestApp {
             .env("CASEWORK_SWEEP_TICK_SECS", "1")
             .env("CASEWORK_SHUTDOWN_TIMEOUT_SECS", "10")
             .stdin(Stdio::null())
-            .stdout(if logs { Stdio::inherit() } else { Stdio::null() })
-            .stderr(if logs { Stdio::inherit() } else { Stdio::null() });
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         for (k, v) in env {
             cmd.env(k, v);
         }
-        WorkerProcess {
-            child: cmd.spawn().expect("start casework-worker"),
-        }
+        let mut child = cmd.spawn().expect("start casework-worker");
+        let output = Output::default();
+        output.capture(&mut child);
+        WorkerProcess { child, output }
     }
 }
 
 /// A running `casework-worker`; killed when dropped.
 pub struct WorkerProcess {
     child: Child,
+    output: Output,
 }
 
 impl WorkerProcess {
+    /// What the process wrote so far.
+    #[must_use]
+    pub fn output(&self) -> String {
+        self.output.text()
+    }
+
+    /// Whether the process is still running (it has not exited).
+    ///
+    /// # Panics
+    /// When its status cannot be read.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().expect("try_wait").is_none()
+    }
+
     /// SIGKILL: no chance to finish anything.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
@@ -145,69 +158,6 @@ impl Drop for WorkerProcess {
     fn drop(&mut self) {
         self.kill();
     }
-}
-
-/// The `casework-worker` binary of this build (built once per test binary).
-fn worker_binary() -> PathBuf {
-    binary("casework-worker")
-}
-
-/// The path of one of the workspace's binaries (`casework-api`, `casework-worker`), both
-/// built (once per test process) when the tests run under cargo.
-///
-/// # Panics
-/// When the binaries cannot be built.
-#[must_use]
-pub fn binary(name: &str) -> PathBuf {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    let dir = DIR.get_or_init(|| {
-        let exe = std::env::current_exe().expect("test binary path");
-        // target/debug/deps/api-<hash> → target/debug/casework-worker
-        let dir = exe
-            .parent()
-            .and_then(|deps| deps.parent())
-            .expect("target directory")
-            .to_path_buf();
-        if let Ok(cargo) = std::env::var("CARGO") {
-            let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-            let mut build = Command::new(cargo);
-            // Variables cargo set for this test run (CARGO_PKG_*, CARGO_MANIFEST_DIR, ...)
-            // would otherwise make the nested build look different and rebuild crates.
-            for (k, _) in std::env::vars_os() {
-                let k = k.to_string_lossy().into_owned();
-                if (k.starts_with("CARGO_") || k.starts_with("__CARGO"))
-                    && !matches!(k.as_str(), "CARGO_HOME" | "CARGO_TARGET_DIR" | "CARGO_BUILD_TARGET_DIR")
-                {
-                    build.env_remove(k);
-                }
-            }
-            let status = build
-                .current_dir(workspace)
-                .args([
-                    "build",
-                    "--quiet",
-                    // With the tests package selected too, features resolve as for the test build,
-                    // so nothing is rebuilt twice.
-                    "-p",
-                    "casework-tests",
-                    "-p",
-                    "casework-worker",
-                    "-p",
-                    "casework-api",
-                    "--bin",
-                    "casework-worker",
-                    "--bin",
-                    "casework-api",
-                ])
-                .status()
-                .expect("run cargo build");
-            assert!(status.success(), "cargo build of the binaries failed");
-        }
-        dir
-    });
-    let bin = dir.join(name);
-    assert!(bin.exists(), "{} is missing: run cargo build", bin.display());
-    bin
 }
 
 /// Polls `probe` every 100 ms until it returns `Some`, for at most `deadline`.

@@ -175,7 +175,7 @@ impl KeyRing {
                 .keys
                 .iter()
                 .zip(&other.keys)
-                .all(|(a, b)| a.id == b.id && crypto::constant_time_eq(a.key.expose_secret(), b.key.expose_secret()))
+                .all(|(a, b)| a.id == b.id && crypto::secret_eq(a.key.expose_secret(), b.key.expose_secret()))
     }
 }
 

@@ -5,9 +5,7 @@
 use std::process::{Command, Output, Stdio};
 
 use casework_domain::{case::protect, cursor::CursorCodec};
-use casework_tests::{
-    KEYRING, NEXT_KEYRING, TestApp, field_errors, fixtures::with, pairs, problem, worker_endpoints::binary,
-};
+use casework_tests::{KEYRING, NEXT_KEYRING, TestApp, field_errors, fixtures::with, pairs, problem, processes::binary};
 use ed25519_dalek::pkcs8::DecodePrivateKey;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};

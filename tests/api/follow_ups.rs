@@ -204,3 +204,118 @@ async fn a_worker_restarted_a_day_later_runs_the_follow_up_at_its_due_time() {
         "fired at {created}, due {due}"
     );
 }
+
+/// Makes the request's next follow-up its third (the one that escalates).
+async fn two_follow_ups_already(app: &TestApp, id: &str) {
+    sqlx::query("UPDATE takedown_requests SET follow_up_count = 2 WHERE id = $1::uuid")
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+}
+
+async fn escalations(app: &TestApp, supervisor: &str) -> usize {
+    let notes = json_of(app.notifications(supervisor, "").await).await;
+    notes["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "escalation")
+        .count()
+}
+
+async fn jobs_done(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM apalis.jobs WHERE job_type = 'takedown_follow_up' AND status = 'Done'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+/// At-least-once delivery at its worst: the escalating follow-up job is there four times
+/// and two workers run them at once. The effects happen once.
+#[tokio::test]
+async fn a_follow_up_delivered_four_times_to_two_workers_escalates_once() {
+    let app = TestApp::spawn_for_workers().await;
+    let (_, _, cw) = app.staff("caseworker").await;
+    let (_, _, supervisor) = app.staff("supervisor").await;
+    let (_, id) = submitted(&app, &cw).await;
+    two_follow_ups_already(&app, &id).await;
+    let copies = sqlx::query(
+        "INSERT INTO apalis.jobs (id, job_type, job, status, attempts, max_attempts, run_at, priority, metadata)
+         SELECT apalis.generate_ulid(), j.job_type, j.job, 'Pending', 0, j.max_attempts, j.run_at, j.priority, j.metadata
+         FROM apalis.jobs j, generate_series(1, 3) g WHERE j.job_type = 'takedown_follow_up'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(copies.rows_affected(), 3);
+    let start = "2026-11-24T23:30:01Z".parse().unwrap();
+    let _a = app.start_worker(start);
+    let _b = app.start_worker(start);
+    eventually(Duration::from_secs(30), "all four copies run", || async {
+        (jobs_done(&app).await == 4).then_some(())
+    })
+    .await;
+    assert_eq!(follow_up_count(&app, &id).await, 3);
+    assert_eq!(follow_up_tasks(&app, &cw).await.len(), 1);
+    assert_eq!(escalations(&app, &supervisor).await, 1);
+}
+
+/// A worker SIGKILLed while it runs the escalating follow-up (held at the request's row
+/// lock, so it is surely mid-run): another worker takes the job over once the dead one
+/// misses its heartbeats, and the follow-up and escalation happen exactly once.
+#[tokio::test]
+async fn a_follow_up_whose_worker_is_killed_mid_run_is_recovered_and_escalates_once() {
+    let app = TestApp::spawn_for_workers().await;
+    let (_, _, cw) = app.staff("caseworker").await;
+    let (_, _, supervisor) = app.staff("supervisor").await;
+    let (_, id) = submitted(&app, &cw).await;
+    two_follow_ups_already(&app, &id).await;
+    let mut held = app.pool.begin().await.unwrap();
+    sqlx::query("SELECT 1 FROM takedown_requests WHERE id = $1::uuid FOR UPDATE")
+        .bind(&id)
+        .execute(&mut *held)
+        .await
+        .unwrap();
+    let start = "2026-11-24T23:30:01Z".parse().unwrap();
+    let mut first = app.start_worker(start);
+    let running_by: String = eventually(
+        Duration::from_secs(30),
+        "the job running on the first worker",
+        || async {
+            sqlx::query_scalar(
+                "SELECT lock_by FROM apalis.jobs WHERE job_type = 'takedown_follow_up' AND status = 'Running'",
+            )
+            .fetch_optional(&app.pool)
+            .await
+            .unwrap()
+            .flatten()
+        },
+    )
+    .await;
+    first.kill();
+    held.rollback().await.unwrap();
+    assert_eq!(follow_up_count(&app, &id).await, 2, "nothing happened yet");
+
+    let _second = app.start_worker(start);
+    eventually(Duration::from_secs(30), "the follow-up recovered", || async {
+        (follow_up_count(&app, &id).await == 3).then_some(())
+    })
+    .await;
+    eventually(Duration::from_secs(30), "the job done", || async {
+        (jobs_done(&app).await == 1).then_some(())
+    })
+    .await;
+    let by: Option<String> =
+        sqlx::query_scalar("SELECT lock_by FROM apalis.jobs WHERE job_type = 'takedown_follow_up' AND status = 'Done'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_ne!(
+        by.as_deref(),
+        Some(running_by.as_str()),
+        "finished by the second worker"
+    );
+    assert_eq!(follow_up_tasks(&app, &cw).await.len(), 1);
+    assert_eq!(escalations(&app, &supervisor).await, 1);
+}

@@ -12,6 +12,7 @@ mod compliance;
 mod control_characters;
 mod conventions;
 mod encryption;
+mod faults;
 mod follow_ups;
 mod headers;
 mod idempotency;

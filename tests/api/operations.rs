@@ -77,7 +77,7 @@ async fn the_database_is_created_when_missing() {
         .await
         .unwrap();
     // Hand it to TestDb so it is dropped.
-    let db = TestDb { name, url };
+    let db = TestDb { name, url, admin };
     let pool = db::pool(db::options(&db.url).unwrap(), 1, Duration::from_secs(5));
     assert!(db::migrations_applied(&pool).await.unwrap());
     pool.close().await;

@@ -13,7 +13,7 @@ use std::{
     time::Duration,
 };
 
-use casework_tests::{ADMIN_EMAIL, KEYRING, TestDb, worker_endpoints::binary};
+use casework_tests::{ADMIN_EMAIL, KEYRING, TestDb, processes::binary};
 use reqwest::StatusCode;
 
 /// The server process; killed when dropped.

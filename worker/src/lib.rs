@@ -106,17 +106,29 @@ pub fn storage<J: Job>(pool: &PgPool, config: &WorkerConfig) -> PostgresStorage<
 }
 
 /// Registers the worker of `J`'s queue: polled every `poll_interval`, its jobs handled by
-/// [`jobs::handle`].
+/// [`jobs::handle`]. A restarted worker takes a fresh name ([`run_name`]).
 fn register<J: jobs::Perform>(monitor: Monitor, env: &JobEnv) -> Monitor {
     let backend = storage::<J>(&env.db, &env.config).poll_with_interval(env.config.poll_interval);
     let name = format!("{}-{}", env.instance, J::QUEUE);
     let env = env.clone();
-    monitor.register(move |_| {
-        WorkerBuilder::new(name.clone())
+    monitor.register(move |restarts| {
+        WorkerBuilder::new(run_name(&name, restarts))
             .backend(backend.clone())
             .data(env.clone())
             .build(jobs::handle::<J>)
     })
+}
+
+/// The name of a queue's worker after `restarts` restarts: a fresh name for each run, since
+/// apalis registers a name only once its previous holder's session has ended (a worker
+/// whose session outlived its failure would otherwise block its own restart). Jobs the
+/// previous run held are taken over as a dead worker's are.
+fn run_name(base: &str, restarts: usize) -> String {
+    if restarts == 0 {
+        base.to_owned()
+    } else {
+        format!("{base}-restart-{restarts}")
+    }
 }
 
 /// Runs the workers and sweeps until `shutdown` resolves, then stops fetching, lets
@@ -149,7 +161,16 @@ pub async fn run(
         tokio::spawn(jobs::housekeeping::sweep(pool.clone(), config.housekeeping_interval)),
         tokio::spawn(sweeps::run(env.clone())),
     ];
-    let monitor = Monitor::new();
+    let monitor = Monitor::new()
+        // apalis ends a worker whose poll of the database fails (the database restarting,
+        // or away for longer than the pool's acquire timeout), and without this the
+        // process would stay up with no worker left. Each failed poll has already waited
+        // that timeout, so this does not spin while the database is away.
+        .should_restart(|worker, error| {
+            let restart = matches!(error, WorkerError::BackendError(_));
+            tracing::warn!(worker = worker.name(), %error, restart, "worker ended with an error");
+            restart
+        });
     let monitor = register::<Housekeeping>(monitor, &env);
     let monitor = register::<DeliverReminder>(monitor, &env);
     let monitor = register::<TakedownFollowUp>(monitor, &env);

@@ -68,6 +68,7 @@ pub const EVIDENCE_DESCRIPTION: Column = Column::by_id("case_evidence", "descrip
 pub const EVIDENCE_URL: Column = Column::by_id("case_evidence", "url_sealed");
 pub const EVIDENCE_POSTER: Column = Column::by_id("case_evidence", "poster_sealed");
 pub const RESPONDENT_NAME: Column = Column::by_id("claim_respondents", "name_sealed");
+pub const CLAIM_APPLICANT_NAME: Column = Column::by_id("claims", "applicant_name_sealed");
 pub const CLAIM_TRANSITION_NOTE: Column = Column::by_id("claim_transitions", "note_sealed");
 pub const BINDING_RECORD_NOTE: Column = Column::by_id("order_binding_records", "note_sealed");
 pub const TAKEDOWN_WAIVER_REASON: Column = Column::by_id("takedown_requests", "evidence_waiver_reason_sealed");
@@ -99,6 +100,7 @@ pub const SEALED: &[Column] = &[
     EVIDENCE_URL,
     EVIDENCE_POSTER,
     RESPONDENT_NAME,
+    CLAIM_APPLICANT_NAME,
     CLAIM_TRANSITION_NOTE,
     BINDING_RECORD_NOTE,
     TAKEDOWN_WAIVER_REASON,

@@ -51,7 +51,11 @@ impl ClaimRow {
             tribunal_reference: self.tribunal_reference,
             applicant: Applicant {
                 kind: self.applicant_kind,
-                name: self.applicant_name_sealed.as_deref().map(protect::open).transpose()?,
+                name: self
+                    .applicant_name_sealed
+                    .as_deref()
+                    .map(|s| protect::open(s, protect::CLAIM_APPLICANT_NAME.at(self.id)))
+                    .transpose()?,
             },
             filed_at: self.filed_at,
             respondents,
@@ -220,7 +224,10 @@ pub async fn create(conn: &mut PgConnection, d: &ClaimDraft, by: Actor, now: Ts)
         by.id,
         now,
         d.applicant.kind.as_str(),
-        d.applicant.name.as_ref().map(|n| protect::seal(n))
+        d.applicant
+            .name
+            .as_ref()
+            .map(|n| protect::seal(n, protect::CLAIM_APPLICANT_NAME.at(id)))
     )
     .execute(&mut *conn)
     .await?;
