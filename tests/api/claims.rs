@@ -580,7 +580,11 @@ async fn who_applies_follows_the_clients_age_and_the_forum() {
             .fetch_one(&app.pool)
             .await
             .unwrap();
-    assert_eq!(sealed.first(), Some(&1), "sealed through case::protect (encrypted format)");
+    assert_eq!(
+        sealed.first(),
+        Some(&1),
+        "sealed through case::protect (encrypted format)"
+    );
     assert!(
         !sealed.windows(b"Pat Doe".len()).any(|w| w == b"Pat Doe"),
         "the applicant's name is not readable at rest"

@@ -97,6 +97,32 @@ async fn evidence_and_takedown_urls_refuse_each_lax_form_and_keep_idn_hosts_in_p
         let p = problem(app.post_json("/v1/takedown-requests", &cw, &body).await, 422).await;
         assert_eq!(field_errors(&p), [pair("urls[1]", code)], "{url}");
     }
+    // A takedown request keeps an internationalised host in punycode and shows it in
+    // Unicode too, URL by URL.
+    let body = json!({
+        "case_id": case,
+        "platform_id": platform["id"],
+        "channel": "email",
+        "urls": ["https://forum.example.net/t/1", "https://Bücher.example/Regal/7?Seite=2"],
+        "legal_basis": "platform_policy"
+    });
+    let res = app.post_json("/v1/takedown-requests", &cw, &body).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let t: Value = res.json().await.unwrap();
+    assert_eq!(
+        t["urls"],
+        json!([
+            "https://forum.example.net/t/1",
+            "https://xn--bcher-kva.example/Regal/7?Seite=2"
+        ])
+    );
+    assert_eq!(
+        t["urls_display"],
+        json!([
+            "https://forum.example.net/t/1",
+            "https://bücher.example/Regal/7?Seite=2"
+        ])
+    );
 }
 
 #[tokio::test]

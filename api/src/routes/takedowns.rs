@@ -37,8 +37,13 @@ pub struct TakedownOut {
     pub case_id: Uuid,
     pub platform_id: Uuid,
     pub channel: TakedownChannel,
-    /// As written; compared with evidence URLs in normal form (see `POST`).
+    /// As written, except an internationalised host, which is kept in punycode
+    /// (`https://xn--bcher-kva.example/...`); compared with evidence URLs in normal form
+    /// (see `POST`).
     pub urls: Vec<String>,
+    /// `urls` for people to read, in the same order: each host in Unicode
+    /// (`https://bücher.example/...`).
+    pub urls_display: Vec<String>,
     pub evidence_ids: Vec<Uuid>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence_waiver_reason: Option<String>,
@@ -78,6 +83,11 @@ impl From<Takedown> for TakedownOut {
             case_id: t.case_id,
             platform_id: t.platform_id,
             channel: t.channel,
+            urls_display: t
+                .urls
+                .iter()
+                .map(|u| casework_domain::takedown::url::display(u))
+                .collect(),
             urls: t.urls,
             evidence_ids: t.evidence_ids,
             evidence_waiver_reason: t.evidence_waiver_reason,
