@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from casework_client import AuthenticatedClient, Client
 from casework_client.api.auth import issue_token
-from casework_client.api.me import get_me
+from casework_client.api.me import change_my_password, get_me
 from casework_client.api.users import create_user, get_user, list_users
 from casework_client.api.cases import create_case, get_case, transition_case, update_case
 from casework_client.api.case_records import add_consent, add_evidence, add_note, case_timeline
@@ -49,6 +49,7 @@ from casework_client.models import (
     TokenRequest,
     TokenResponse,
     CaseTransition,
+    ChangePassword,
     User,
     PageUser,
 )
@@ -76,7 +77,15 @@ dup = create_user.sync(client=client, body=NewUser(email=new_email, display_name
 assert isinstance(dup, Problem) and dup.status == 409, dup
 
 # A caseworker's day through the generated client: open, annotate, edit, activate.
-cw_token = issue_token.sync(client=Client(base_url=base), body=TokenRequest(grant_type=GrantType.PASSWORD, username=new_email, password="smoke-test-password"))
+# The admin chose that password: the first token only lets its holder set their own.
+first = issue_token.sync(client=Client(base_url=base), body=TokenRequest(grant_type=GrantType.PASSWORD, username=new_email, password="smoke-test-password"))
+assert isinstance(first, TokenResponse), first
+first_client = AuthenticatedClient(base_url=base, token=first.access_token)
+refused = get_me.sync(client=first_client)
+assert isinstance(refused, Problem) and refused.status == 403 and refused.type_ == "/problems/password-change-required", refused
+changed = change_my_password.sync_detailed(client=first_client, body=ChangePassword(current_password="smoke-test-password", new_password="the caseworker's own"))
+assert changed.status_code == 204, changed
+cw_token = issue_token.sync(client=Client(base_url=base), body=TokenRequest(grant_type=GrantType.PASSWORD, username=new_email, password="the caseworker's own"))
 assert isinstance(cw_token, TokenResponse), cw_token
 cw = AuthenticatedClient(base_url=base, token=cw_token.access_token)
 details = NewCase(
