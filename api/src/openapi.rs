@@ -222,6 +222,17 @@ fn shared_responses() -> BTreeMap<&'static str, (&'static str, RefOr<openapi::Re
             ("415", problem_response("Body is not application/json", &[])),
         ),
         (
+            "Forbidden",
+            (
+                "403",
+                problem_response(
+                    "Refused for this caller; an account whose password an admin chose gets type \
+/problems/password-change-required on everything but POST /v1/me/password until it sets its own",
+                    &[],
+                ),
+            ),
+        ),
+        (
             "NotFound",
             (
                 "404",
@@ -277,7 +288,7 @@ fn add_shared_responses(api: &mut openapi::OpenApi) {
         });
         let mut wanted = vec!["InternalError", "ServiceUnavailable"];
         if secured {
-            wanted.push("Unauthorized");
+            wanted.extend(["Unauthorized", "Forbidden"]);
             if has_path_param {
                 wanted.push("NotFound");
             }
