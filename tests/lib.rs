@@ -22,11 +22,13 @@ pub const PASSWORD: &str = "correct horse battery";
 /// the first sign-in ([`TestApp::staff`] does that, setting [`PASSWORD`]).
 pub const INITIAL_PASSWORD: &str = "admin-chose-this-one";
 /// The key ring of every test process and of the binaries tests start: `test` seals, and
-/// `next` opens too, so a test can re-encrypt under `next` while the app keeps reading.
-pub const KEYRING: &str =
-    "test:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=,next:HyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4=";
-/// The `next` key of [`KEYRING`] alone, first: the ring after a rotation.
-pub const NEXT_KEYRING: &str = "next:HyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4=";
+/// `next` opens too, so a test can re-encrypt under `next` while the app keeps reading;
+/// `index` is the blind-index key of client lookups, kept across rotations.
+pub const KEYRING: &str = "test:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=,next:HyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4=,index:QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl8=";
+/// The `next` key of [`KEYRING`] alone, first, with the same `index` key: the ring after a
+/// rotation.
+pub const NEXT_KEYRING: &str =
+    "next:HyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4=,index:QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl8=";
 
 /// Where test databases are created: `CASEWORK_TEST_DATABASE_URL`, default the local
 /// server's maintenance database.

@@ -80,6 +80,8 @@ async fn rekey(settings: &Settings, clock: &Clock, check_only: bool) -> anyhow::
         println!("every sealed value opens with key ring {:?}", ring.ids());
     } else {
         println!("everything is sealed under {}", ring.primary_id());
+        let n = rekey::client_indexes(&pool, ring).await?;
+        println!("cases.client_*_index: {n} recomputed");
     }
     pool.close().await;
     Ok(())

@@ -51,9 +51,15 @@ struct RingKey {
     key: SecretBox<[u8; KEY_LEN]>,
 }
 
-/// AES-256-GCM keys by id; the first is the primary.
+/// The reserved ring entry id of the blind-index key (see `docs/encryption.md`): it never
+/// seals, and it stays in the ring across rotations so lookups keep matching.
+pub const INDEX_KEY_ID: &str = "index";
+
+/// AES-256-GCM keys by id; the first is the primary. Plus the blind-index key, when the
+/// ring has an [`INDEX_KEY_ID`] entry.
 pub struct KeyRing {
     keys: Vec<RingKey>,
+    index: Option<SecretBox<[u8; KEY_LEN]>>,
 }
 
 impl fmt::Debug for KeyRing {
@@ -86,6 +92,7 @@ impl KeyRing {
             .map(str::trim)
             .filter(|e| !e.is_empty());
         let mut keys: Vec<RingKey> = Vec::new();
+        let mut index: Option<SecretBox<[u8; KEY_LEN]>> = None;
         for (i, entry) in entries.enumerate() {
             let n = i + 1;
             let (id, b64) = entry.split_once(':').ok_or(KeyRingError::NoSeparator(n))?;
@@ -101,8 +108,12 @@ impl KeyRing {
                 .as_slice()
                 .try_into()
                 .map_err(|_| KeyRingError::WrongLength(n, id.to_owned(), raw.len()))?;
-            if keys.iter().any(|k| k.id == id) {
+            if keys.iter().any(|k| k.id == id) || (id == INDEX_KEY_ID && index.is_some()) {
                 return Err(KeyRingError::DuplicateId(n, id.to_owned()));
+            }
+            if id == INDEX_KEY_ID {
+                index = Some(SecretBox::new(Box::new(key)));
+                continue;
             }
             keys.push(RingKey {
                 id: id.to_owned(),
@@ -112,7 +123,7 @@ impl KeyRing {
         if keys.is_empty() {
             return Err(KeyRingError::Empty);
         }
-        Ok(Self { keys })
+        Ok(Self { keys, index })
     }
 
     /// A fresh one-key ring entry, `id:base64key` (`casework-api keygen`).
@@ -168,9 +179,37 @@ impl KeyRing {
             .map_err(|_| OpenError::Forged)
     }
 
+    /// Whether the ring has a dedicated blind-index key ([`INDEX_KEY_ID`]).
+    #[must_use]
+    pub fn has_index_key(&self) -> bool {
+        self.index.is_some()
+    }
+
+    /// A keyed blind index of `data` (HMAC-SHA-256): equal inputs give equal bytes, and
+    /// without the key the bytes say nothing about the input. Under the ring's
+    /// [`INDEX_KEY_ID`] entry; a ring without one derives its index key from the primary
+    /// key, which changes when the primary rotates (`casework-api rekey` then recomputes
+    /// every index).
+    #[must_use]
+    pub fn blind_index(&self, data: &[u8]) -> Vec<u8> {
+        match &self.index {
+            Some(key) => crypto::hmac_sha256(key.expose_secret(), data),
+            None => {
+                let derived = crypto::hmac_sha256(self.keys[0].key.expose_secret(), b"casework-blind-index-key-1");
+                crypto::hmac_sha256(&derived, data)
+            }
+        }
+    }
+
     /// Whether two rings hold the same keys in the same order.
     fn same_as(&self, other: &Self) -> bool {
-        self.keys.len() == other.keys.len()
+        let same_index = match (&self.index, &other.index) {
+            (None, None) => true,
+            (Some(a), Some(b)) => crypto::secret_eq(a.expose_secret(), b.expose_secret()),
+            _ => false,
+        };
+        same_index
+            && self.keys.len() == other.keys.len()
             && self
                 .keys
                 .iter()
@@ -277,7 +316,9 @@ fn write_dev_file(path: &Path) -> std::io::Result<()> {
         f,
         "# Casework DEVELOPMENT key ring, generated on first start. Not for production."
     )?;
-    writeln!(f, "{}", KeyRing::generate_entry(Some("dev")))
+    writeln!(f, "{}", KeyRing::generate_entry(Some("dev")))?;
+    writeln!(f, "# The blind-index key of client lookups: keep it across rotations.")?;
+    writeln!(f, "{}", KeyRing::generate_entry(Some(INDEX_KEY_ID)))
 }
 
 static RING: OnceLock<KeyRing> = OnceLock::new();
@@ -317,6 +358,10 @@ impl KeyRing {
                     key: SecretBox::new(Box::new(*k.key.expose_secret())),
                 })
                 .collect(),
+            index: self
+                .index
+                .as_ref()
+                .map(|k| SecretBox::new(Box::new(*k.expose_secret()))),
         }
     }
 }
@@ -335,6 +380,25 @@ mod tests {
         let file = format!("# comment\n\nnew:{K1}\nold:{K1}\n");
         assert_eq!(KeyRing::parse(&file).unwrap().ids(), ["new", "old"]);
         assert!(KeyRing::parse(&KeyRing::generate_entry(None)).is_ok());
+    }
+
+    #[test]
+    fn the_index_entry_never_seals_and_keeps_indexes_across_rotation() {
+        const K2: &str = "HyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4=";
+        let before = KeyRing::parse(&format!("old:{K1},index:{K2}")).unwrap();
+        let after = KeyRing::parse(&format!("new:{K2},old:{K1},index:{K2}")).unwrap();
+        assert_eq!(before.ids(), ["old"]);
+        assert!(before.has_index_key());
+        assert_eq!(before.blind_index(b"a"), after.blind_index(b"a"));
+        assert_ne!(before.blind_index(b"a"), before.blind_index(b"b"));
+        assert!(matches!(
+            KeyRing::parse(&format!("index:{K2}")),
+            Err(KeyRingError::Empty)
+        ));
+        assert!(matches!(
+            KeyRing::parse(&format!("a:{K1},index:{K2},index:{K2}")),
+            Err(KeyRingError::DuplicateId(3, _))
+        ));
     }
 
     #[test]

@@ -107,3 +107,57 @@ pub async fn check(pool: &PgPool, ring: &KeyRing) -> Result<Vec<ColumnCount>, sq
     }
     Ok(out)
 }
+
+/// Recomputes the blind indexes of every case's client ([`crate::case::lookup`]) under
+/// `ring` (the installed ring opens the sealed clients): fills those of cases written
+/// before the indexes existed, and moves all of them to a new index key. A case is
+/// rewritten only when an index differs and its client is unchanged since it was read.
+/// Returns how many cases were rewritten.
+///
+/// # Errors
+/// A client that does not open, database errors.
+pub async fn client_indexes(pool: &PgPool, ring: &KeyRing) -> Result<u64, sqlx::Error> {
+    use crate::case::{Client, lookup::ClientIndexes};
+    let mut after = uuid::Uuid::nil();
+    let mut count = 0;
+    loop {
+        let rows = sqlx::query(
+            "SELECT id, client_sealed, client_email_index, client_phone_index, client_name_index
+             FROM cases WHERE id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(after)
+        .bind(BATCH)
+        .fetch_all(pool)
+        .await?;
+        let Some(last) = rows.last() else { break };
+        after = last.try_get("id")?;
+        for r in &rows {
+            let id: uuid::Uuid = r.try_get("id")?;
+            let sealed: Vec<u8> = r.try_get("client_sealed")?;
+            let client: Client = protect::open(&sealed, protect::CASE_CLIENT.at(id))?;
+            let want = ClientIndexes::of_with(ring, &client);
+            let have = ClientIndexes {
+                email: r.try_get("client_email_index")?,
+                phone: r.try_get("client_phone_index")?,
+                name: r.try_get("client_name_index")?,
+            };
+            if want == have {
+                continue;
+            }
+            count += sqlx::query(
+                "UPDATE cases SET client_email_index = $2, client_phone_index = $3, client_name_index = $4
+                 WHERE id = $1 AND client_sealed = $5",
+            )
+            .bind(id)
+            .bind(want.email)
+            .bind(want.phone)
+            .bind(want.name)
+            .bind(&sealed)
+            .execute(pool)
+            .await?
+            .rows_affected();
+        }
+    }
+    tracing::info!(count, "client lookup indexes recomputed");
+    Ok(count)
+}

@@ -1010,3 +1010,169 @@ async fn paging_neither_repeats_nor_skips_and_cursors_cannot_be_forged() {
         .unwrap();
     problem(res, 422).await;
 }
+
+// ---------------------------------------------------------------------------------------
+// Finding a returning client (blind indexes)
+
+/// An adult case reachable by email and phone.
+fn reachable(name: &str, email: &str, phone: &str) -> Value {
+    with(
+        &adult_case(),
+        &json!({"client": {"name": name, "contact": {
+            "email": email, "phone": phone, "preferred_channel": "email", "safe_to_leave_message": false
+        }}}),
+    )
+}
+
+#[tokio::test]
+async fn a_returning_client_is_found_by_exact_email_phone_or_name_within_visibility() {
+    let app = TestApp::spawn().await;
+    let (_, _, ta) = app.staff("caseworker").await;
+    let (_, _, tb) = app.staff("caseworker").await;
+    let (_, _, ts) = app.staff("supervisor").await;
+
+    let first = id_of(
+        &app.create_case(
+            &ta,
+            &reachable("Zoé  Tremblay", "Zoe.T@Example.org", "+1 (604) 555-0100"),
+        )
+        .await,
+    );
+    let other = id_of(
+        &app.create_case(&ta, &reachable("Sam Lee", "sam@example.org", "604 555 0199"))
+            .await,
+    );
+    // Someone else's client, with the same name.
+    let theirs = id_of(
+        &app.create_case(&tb, &reachable("Zoé Tremblay", "zt@example.net", "+1 250 555 0100"))
+            .await,
+    );
+
+    let table: Vec<(&str, Query, Vec<&str>)> = vec![
+        (
+            "email, other case and spaces",
+            vec![("client_email", " ZOE.t@example.ORG ")],
+            vec![&first],
+        ),
+        (
+            "phone, other formatting",
+            vec![("client_phone", "+1 604.555.0100")],
+            vec![&first],
+        ),
+        ("phone without +", vec![("client_phone", "604-555-0199")], vec![&other]),
+        (
+            "name, other case and spacing",
+            vec![("client_name", "  zoé   TREMBLAY ")],
+            vec![&first],
+        ),
+        ("accents count", vec![("client_name", "Zoe Tremblay")], vec![]),
+        ("partial email", vec![("client_email", "zoe.t@example")], vec![]),
+        ("partial phone", vec![("client_phone", "555-0100")], vec![]),
+        ("partial name", vec![("client_name", "Zoé")], vec![]),
+        ("the + counts", vec![("client_phone", "1 604 555 0100")], vec![]),
+        (
+            "combined with other filters",
+            vec![("client_name", "zoé tremblay"), ("status", "intake")],
+            vec![&first],
+        ),
+        (
+            "combined, no match",
+            vec![("client_email", "sam@example.org"), ("priority", "urgent")],
+            vec![],
+        ),
+    ];
+    for (what, query, expected) in &table {
+        assert_eq!(&list_ids(&app, &ta, query).await, expected, "{what}");
+    }
+
+    // A caseworker never finds another caseworker's client: an empty list, not an error.
+    assert!(
+        list_ids(&app, &ta, &[("client_email", "zt@example.net")])
+            .await
+            .is_empty()
+    );
+    assert!(
+        list_ids(&app, &tb, &[("client_phone", "+16045550100")])
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        list_ids(&app, &tb, &[("client_name", "zoé tremblay")]).await,
+        [&*theirs]
+    );
+    // A supervisor finds any.
+    assert_eq!(
+        list_ids(&app, &ts, &[("client_name", "ZOÉ TREMBLAY")]).await,
+        [&*theirs, &first]
+    );
+    assert_eq!(
+        list_ids(&app, &ts, &[("client_email", "zt@example.net")]).await,
+        [&*theirs]
+    );
+
+    // Changing the client moves the indexes with it.
+    ok(app
+        .patch_case(
+            &ta,
+            &other,
+            Some("\"v1\""),
+            &json!({"client": {"name": "Sam Leigh", "contact": {"email": "sam.leigh@example.org"}}}),
+        )
+        .await)
+    .await;
+    assert!(
+        list_ids(&app, &ta, &[("client_email", "sam@example.org")])
+            .await
+            .is_empty()
+    );
+    assert!(list_ids(&app, &ta, &[("client_name", "sam lee")]).await.is_empty());
+    assert_eq!(
+        list_ids(&app, &ta, &[("client_email", "SAM.LEIGH@example.org")]).await,
+        [&*other]
+    );
+    assert_eq!(list_ids(&app, &ta, &[("client_name", "sam leigh")]).await, [&*other]);
+    assert_eq!(list_ids(&app, &ta, &[("client_phone", "6045550199")]).await, [&*other]);
+
+    // The stored indexes are keyed hashes: no trace of the plain values.
+    type Index = Option<Vec<u8>>;
+    let (email, phone, name): (Index, Index, Index) = sqlx::query_as(
+        "SELECT client_email_index, client_phone_index, client_name_index FROM cases WHERE id = $1::uuid",
+    )
+    .bind(&first)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    for (index, plain) in [
+        (email, &b"zoe.t@example.org"[..]),
+        (phone, b"6045550100"),
+        (name, "zoé tremblay".as_bytes()),
+    ] {
+        let index = index.expect("an index");
+        assert_eq!(index.len(), 32);
+        for part in plain.split(|b| *b == b' ' || *b == b'@' || *b == b'.') {
+            if part.len() >= 3 {
+                assert!(!index.windows(part.len()).any(|w| w == part), "{plain:?}");
+            }
+        }
+    }
+
+    // Bad values are refused like the other filters: empty or too long 422 naming the
+    // filter; a control character is refused before any filter is read (400).
+    let long = format!("client_email={}", "a".repeat(321));
+    for query in ["client_email=", "client_name=%20%20", "client_phone=()", &long] {
+        let p = problem(raw_list(&app, &ta, query).await, 422).await;
+        let field = query.split('=').next().unwrap();
+        assert_eq!(field_errors(&p)[0].0, field, "{query}");
+    }
+    for query in [
+        "client_email=a%00b%40example.org",
+        "client_name=Zo%C3%A9%1BTremblay",
+        "client_name=Zo%E2%80%AEe",
+    ] {
+        let p = problem(raw_list(&app, &ta, query).await, 400).await;
+        assert!(
+            !p.to_string().contains("Tremblay") && !p.to_string().contains("example.org"),
+            "{p}"
+        );
+    }
+}

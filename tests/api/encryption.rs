@@ -267,11 +267,38 @@ async fn rekey_moves_everything_under_the_new_key_and_the_old_one_can_go() {
     );
     assert!(!out.status.success());
 
+    // A case written before client lookups existed has no blind indexes yet.
+    sqlx::query("UPDATE cases SET client_email_index = NULL, client_phone_index = NULL, client_name_index = NULL")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let found = |query: &'static str| {
+        let (app, cw) = (&app, &cw);
+        async move {
+            let page: Value = app
+                .client
+                .get(app.url("/v1/cases"))
+                .query(&[("client_phone", query)])
+                .bearer_auth(cw)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            page["items"].as_array().unwrap().len()
+        }
+    };
+    assert_eq!(found(PHONE).await, 0);
+
     // `next` first: it becomes the primary, `test` still opens what it sealed.
     let rotated = format!("{NEXT_KEYRING},{}", KEYRING.split(',').next().unwrap());
     let out = run("casework-api", &["rekey"], &[db, ("CASEWORK_KEYRING", &rotated)]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("cases.client_*_index: 1 recomputed"), "{stdout}");
+    // The index key did not rotate: the service finds the client again.
+    assert_eq!(found(PHONE).await, 1);
     assert!(stdout.contains("cases.client_sealed: 1 re-sealed"), "{stdout}");
     assert!(stdout.contains("case_notes.body_sealed: 1 re-sealed"), "{stdout}");
     assert!(stdout.contains("idempotency_keys.response_body: "), "{stdout}");
@@ -288,7 +315,10 @@ async fn rekey_moves_everything_under_the_new_key_and_the_old_one_can_go() {
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("cases.client_sealed: 1 open"), "{stdout}");
     let out = run("casework-api", &["rekey"], &[db, ("CASEWORK_KEYRING", NEXT_KEYRING)]);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("cases.client_sealed: 0 re-sealed"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("cases.client_sealed: 0 re-sealed"), "{stdout}");
+    assert!(stdout.contains("cases.client_*_index: 0 recomputed"), "{stdout}");
+    assert_eq!(found("+1-604-555-0199").await, 1);
 
     // The running service (whose ring has both keys) reads on.
     let case: Value = app.get(&format!("/v1/cases/{id}"), &cw).await.json().await.unwrap();

@@ -5,6 +5,7 @@
 //! door to client details at rest.
 
 pub mod input;
+pub mod lookup;
 pub mod protect;
 pub mod rules;
 pub mod store;

@@ -5,6 +5,7 @@ use casework_domain::{
     FieldError, Validation,
     case::{
         AgeGroup, CaseAssignment, CaseStatus, CaseTransition, Jurisdiction, NewCase, Priority, Situation, Support,
+        lookup,
         rules::{self, GuardFacts},
         store::{self, CaseFilter, cases, referrals},
     },
@@ -80,6 +81,51 @@ pub struct CaseListQuery {
     /// Only cases changed after this RFC 3339 instant (with offset).
     #[param(value_type = Option<String>, format = DateTime)]
     pub updated_after: Option<String>,
+    /// A returning client's email, matched exactly after trimming and lowercasing (see
+    /// README, "What can no longer be searched").
+    #[param(max_length = 320)]
+    pub client_email: Option<String>,
+    /// A returning client's phone, matched exactly on its digits (a leading `+` kept):
+    /// `+1 604-555-0100` finds `+1 (604) 555 0100`.
+    #[param(max_length = 40)]
+    pub client_phone: Option<String>,
+    /// A returning client's full name, matched exactly after lowercasing and collapsing
+    /// whitespace (accents count).
+    #[param(max_length = 200)]
+    pub client_name: Option<String>,
+}
+
+/// A client lookup filter (`?client_email=`): its blind index, or `None` when absent; an
+/// empty value, one with a control character or one too long is recorded in `v` to be
+/// refused with the list's other filters. The value is never logged.
+fn client_filter(
+    v: &mut Validation,
+    field: &str,
+    raw: Option<&str>,
+    kind: lookup::Field,
+    max: usize,
+) -> Option<Vec<u8>> {
+    let raw = raw?;
+    if raw
+        .chars()
+        .any(|c| c.is_control() || casework_domain::text::refused_in_free_text(c))
+    {
+        v.push(FieldError::new(
+            field,
+            casework_domain::text::CONTROL_CHARACTER,
+            "must not contain control characters",
+        ));
+        return None;
+    }
+    if raw.chars().count() > max {
+        v.push(FieldError::new(field, "too_long", format!("at most {max} characters")));
+        return None;
+    }
+    let index = kind.index(raw);
+    if index.is_none() {
+        v.push(FieldError::new(field, "invalid_value", "must not be empty"));
+    }
+    index
 }
 
 const CASE_CURSOR: &str = "cases";
@@ -108,6 +154,27 @@ pub async fn list(
     let mut v = Validation::new();
     let assigned_to = user_filter(&mut v, "assigned_to", q.assigned_to.as_deref(), me.id);
     let updated_after = instant_filter(&mut v, "updated_after", q.updated_after.as_deref());
+    let client_email_index = client_filter(
+        &mut v,
+        "client_email",
+        q.client_email.as_deref(),
+        lookup::Field::Email,
+        320,
+    );
+    let client_phone_index = client_filter(
+        &mut v,
+        "client_phone",
+        q.client_phone.as_deref(),
+        lookup::Field::Phone,
+        40,
+    );
+    let client_name_index = client_filter(
+        &mut v,
+        "client_name",
+        q.client_name.as_deref(),
+        lookup::Field::Name,
+        200,
+    );
     v.finish()?;
     let filter = CaseFilter {
         status: q.status,
@@ -117,6 +184,9 @@ pub async fn list(
         age_group: q.age_group,
         reference: q.reference,
         updated_after,
+        client_email_index,
+        client_phone_index,
+        client_name_index,
     };
     page.answer_seen::<CaseOut, _, _>(&state, CASE_CURSOR, &principal, &filter, cases::list, |c| c.id)
         .await

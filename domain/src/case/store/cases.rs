@@ -9,6 +9,7 @@ use super::events::{actor, add_event};
 use crate::{
     calendar,
     case::{
+        lookup::ClientIndexes,
         protect,
         rules::{Actor, Visibility},
         types::{
@@ -170,11 +171,12 @@ fn supports_text(d: &CaseDetails) -> Vec<String> {
 pub async fn create(conn: &mut PgConnection, details: &CaseDetails, by: Actor, now: Ts) -> Result<Case, DomainError> {
     let id = Uuid::now_v7();
     let reference = next_reference(conn, now).await?;
+    let ix = ClientIndexes::of(&details.client);
     sqlx::query!(
         r#"INSERT INTO cases (id, reference, status, client_sealed, age_group, situation, jurisdiction, sextortion,
                               altered_image, supports_requested, priority, summary_sealed, assigned_to,
-                              created_at, updated_at)
-           VALUES ($1, $2, 'intake', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)"#,
+                              created_at, updated_at, client_email_index, client_phone_index, client_name_index)
+           VALUES ($1, $2, 'intake', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, $16)"#,
         id,
         reference,
         protect::seal(&details.client, protect::CASE_CLIENT.at(id)),
@@ -190,7 +192,10 @@ pub async fn create(conn: &mut PgConnection, details: &CaseDetails, by: Actor, n
             .as_ref()
             .map(|s| protect::seal(s, protect::CASE_SUMMARY.at(id))),
         by.id,
-        now
+        now,
+        ix.email,
+        ix.phone,
+        ix.name
     )
     .execute(&mut *conn)
     .await?;
@@ -199,7 +204,8 @@ pub async fn create(conn: &mut PgConnection, details: &CaseDetails, by: Actor, n
     store::reread(conn, id, by).await
 }
 
-/// List filters (contract §3).
+/// List filters (README, "Cases"). The `client_*` filters are blind indexes
+/// ([`crate::case::lookup`]), matched exactly.
 #[derive(Debug, Default, Clone)]
 pub struct CaseFilter {
     pub status: Option<CaseStatus>,
@@ -209,6 +215,9 @@ pub struct CaseFilter {
     pub age_group: Option<AgeGroup>,
     pub reference: Option<String>,
     pub updated_after: Option<Ts>,
+    pub client_email_index: Option<Vec<u8>>,
+    pub client_phone_index: Option<Vec<u8>>,
+    pub client_name_index: Option<Vec<u8>>,
 }
 
 /// Visible cases, newest first (by id, a UUID v7), after the `before` id of the previous
@@ -233,6 +242,9 @@ pub async fn list(
                  AND ($8::text IS NULL OR c.reference = $8)
                  AND ($9::timestamptz IS NULL OR c.updated_at > $9)
                  AND ($10::uuid IS NULL OR c.id < $10)
+                 AND ($12::bytea IS NULL OR c.client_email_index = $12)
+                 AND ($13::bytea IS NULL OR c.client_phone_index = $13)
+                 AND ($14::bytea IS NULL OR c.client_name_index = $14)
                ORDER BY c.id DESC
                LIMIT $11"#,
             v.see_all,
@@ -245,7 +257,10 @@ pub async fn list(
             f.reference.as_deref(),
             f.updated_after,
             before,
-            limit
+            limit,
+            f.client_email_index.as_deref(),
+            f.client_phone_index.as_deref(),
+            f.client_name_index.as_deref()
         )
         .fetch_all(conn)
         .await
@@ -267,10 +282,12 @@ pub async fn update_details(
     now: Ts,
 ) -> Result<Case, DomainError> {
     let case = &seen.case;
+    let ix = ClientIndexes::of(&details.client);
     let done = sqlx::query!(
         r#"UPDATE cases SET client_sealed = $2, age_group = $3, situation = $4, jurisdiction = $5, sextortion = $6,
                             altered_image = $7, supports_requested = $8, priority = $9, summary_sealed = $10,
-                            updated_at = $11, version = version + 1
+                            updated_at = $11, version = version + 1,
+                            client_email_index = $13, client_phone_index = $14, client_name_index = $15
            WHERE id = $1 AND version = $12"#,
         case.id,
         protect::seal(&details.client, protect::CASE_CLIENT.at(case.id)),
@@ -286,7 +303,10 @@ pub async fn update_details(
             .as_ref()
             .map(|s| protect::seal(s, protect::CASE_SUMMARY.at(case.id))),
         now,
-        case.version
+        case.version,
+        ix.email,
+        ix.phone,
+        ix.name
     )
     .execute(&mut *conn)
     .await?;
