@@ -16,7 +16,7 @@ use casework_domain::{
     cursor::CursorCodec,
     db,
     identity::{Email, Label, NewUser, Password, Role, store},
-    keyring, keys, platform, secrets,
+    keys, platform, secrets,
 };
 use sqlx::PgPool;
 use tokio::sync::OnceCell;
@@ -184,17 +184,7 @@ pub async fn prepare_database(settings: &Settings, clock: &Clock) -> anyhow::Res
 /// # Errors
 /// A malformed or unreadable key ring, named with the setting it came from.
 pub fn install_key_ring(settings: &Settings) -> anyhow::Result<()> {
-    let source = settings.key_ring_source();
-    let origin = if source.inline.is_some() {
-        "CASEWORK_KEYRING"
-    } else {
-        "CASEWORK_KEYRING_FILE"
-    };
-    let ring = source
-        .load()
-        .map_err(|e| anyhow::anyhow!("{origin}: {e}"))
-        .context("loading the key ring")?;
-    keyring::install(ring).context("installing the key ring")?;
+    settings.key_ring_source().load_and_install()?;
     Ok(())
 }
 

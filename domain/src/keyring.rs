@@ -297,6 +297,43 @@ impl KeyRingSource {
     }
 }
 
+impl KeyRingSource {
+    /// Loads the ring ([`KeyRingSource::load`]) and makes it this process's ring
+    /// ([`install`]): what every binary does at start.
+    ///
+    /// # Errors
+    /// A ring that cannot be loaded (naming the setting it came from) or that differs from
+    /// the one already installed.
+    pub fn load_and_install(&self) -> Result<&'static KeyRing, SetupError> {
+        let origin = if self.inline.is_some() {
+            "CASEWORK_KEYRING"
+        } else {
+            "CASEWORK_KEYRING_FILE"
+        };
+        let ring = self
+            .load()
+            .map_err(|error| SetupError::Load(Sourced { origin, error }))?;
+        install(ring).map_err(SetupError::Install)
+    }
+}
+
+/// Why a process could not set up its key ring. Never carries key material.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("loading the key ring")]
+    Load(#[source] Sourced),
+    #[error("installing the key ring")]
+    Install(#[source] KeyRingError),
+}
+
+/// A loading error with the setting the ring came from.
+#[derive(Debug, thiserror::Error)]
+#[error("{origin}: {error}")]
+pub struct Sourced {
+    origin: &'static str,
+    error: KeyRingError,
+}
+
 fn read_file(path: &Path) -> Result<KeyRing, KeyRingError> {
     let text = std::fs::read_to_string(path).map_err(|e| KeyRingError::File(path.to_owned(), e))?;
     KeyRing::parse(&text)

@@ -2,10 +2,9 @@
 
 use std::{path::PathBuf, time::Duration};
 
-use anyhow::Context;
 use casework_domain::{
     db,
-    keyring::{self, KeyRingSource, KeyRingText},
+    keyring::{KeyRingSource, KeyRingText},
     runtime,
 };
 use casework_worker::WorkerFlags;
@@ -53,20 +52,11 @@ async fn main() -> anyhow::Result<()> {
     runtime::init_tracing(cli.log_format);
     let clock = runtime::clock(cli.clock_start);
     let config = cli.worker.config();
-    let source = KeyRingSource {
+    KeyRingSource {
         inline: cli.keyring.clone(),
         file: cli.keyring_file.clone(),
-    };
-    let origin = if source.inline.is_some() {
-        "CASEWORK_KEYRING"
-    } else {
-        "CASEWORK_KEYRING_FILE"
-    };
-    let ring = source
-        .load()
-        .map_err(|e| anyhow::anyhow!("{origin}: {e}"))
-        .context("loading the key ring")?;
-    keyring::install(ring)?;
+    }
+    .load_and_install()?;
     let opts = db::options(&cli.database_url)?;
     let timeout = Duration::from_secs(cli.db_startup_timeout_secs);
     db::retry_while_unreachable(timeout, db::DbSetupError::is_unreachable, || async {
